@@ -1,0 +1,24 @@
+//! Portico's domain: the types and rules of the product, with no IO.
+//!
+//! Architecture invariant: nothing here touches the network, the disk, the clock or a
+//! database. Values are parsed once at the edge ("parse, don't validate") and trusted after.
+
+pub mod audit;
+pub mod email;
+pub mod error;
+pub mod ids;
+pub mod ip;
+pub mod org;
+pub mod page;
+pub mod password;
+pub mod search;
+pub mod time;
+pub mod user;
+
+pub use email::Email;
+pub use error::ValidationError;
+pub use ids::{ApiKeyId, OrgId, SessionId, UserId};
+pub use ip::IpAllowlist;
+pub use org::{OrgName, OrgStatus, Slug, Tag};
+pub use time::Timestamp;
+pub use user::{MembershipKind, PersonName, UserStatus, Username};
