@@ -66,7 +66,7 @@ pg_cleanup() {
 find_pg_bin() {
     local d
     # Newest /usr/lib/postgresql/<version>/bin first (Debian layout), then PATH.
-    for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
+    for d in $(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V -r); do
         if [ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ] && [ -x "$d/postgres" ]; then
             echo "$d"
             return 0
@@ -86,8 +86,8 @@ free_port() {
     if command -v python3 >/dev/null 2>&1; then
         python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()' && return 0
     fi
-    local p i
-    for i in $(seq 1 200); do
+    local p _
+    for _ in $(seq 1 200); do
         p=$((20000 + RANDOM % 40000))
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
             echo "$p"

@@ -1,1 +1,65 @@
+//! Portico's use cases. Every operation takes a proof of who is calling (a capability from
+//! [`auth`]) and goes through the [`store::Store`] trait; nothing here knows HTTP or SQL.
+//!
+//! Architecture invariant: the web console, the REST API and the CLI call these functions and
+//! nothing below them, so the three interfaces share one set of rules.
 
+pub mod api_keys;
+pub mod audit;
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod error;
+pub mod members;
+pub mod orgs;
+pub mod records;
+pub mod sessions;
+pub mod setup;
+pub mod store;
+pub mod users;
+
+use std::sync::Arc;
+
+pub use auth::{BackOffice, OrgScope, Principal, RequestMeta};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use config::ServiceConfig;
+pub use error::{ServiceError, StoreError};
+pub use store::Store;
+
+/// The services, shared by every interface. Cheap to clone.
+#[derive(Clone)]
+pub struct Services {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) config: Arc<ServiceConfig>,
+    /// A hash to verify against when the user is unknown, made on first use.
+    pub(crate) dummy_hash: Arc<std::sync::OnceLock<String>>,
+}
+
+impl Services {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, config: ServiceConfig) -> Self {
+        Self {
+            store,
+            clock,
+            config: Arc::new(config),
+            dummy_hash: Arc::default(),
+        }
+    }
+
+    pub fn config(&self) -> &ServiceConfig {
+        &self.config
+    }
+
+    pub fn store(&self) -> &dyn Store {
+        &*self.store
+    }
+
+    pub fn now(&self) -> portico_domain::Timestamp {
+        self.clock.now()
+    }
+
+    /// Readiness: the database answers.
+    pub async fn ready(&self) -> Result<(), ServiceError> {
+        Ok(self.store.ping().await?)
+    }
+}

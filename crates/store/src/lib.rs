@@ -1,1 +1,195 @@
+//! Portico's storage: one implementation of [`portico_services::Store`] for SQLite and
+//! PostgreSQL. Statements are built with sea-query and rendered for the connected backend, so
+//! the SQL is written once; the few places that must differ (full-text search, how a write
+//! transaction takes its lock) are marked and kept in `search.rs` and [`SqlStore::begin_write`].
+//!
+//! Architecture invariant: only this crate knows SQL. Every trait method is one transaction,
+//! and every change appends its audit entry inside that transaction.
 
+mod audit;
+mod migrate;
+mod orgs;
+mod rows;
+mod schema;
+mod search;
+mod sessions;
+mod store_impl;
+mod users;
+
+use portico_services::StoreError;
+use sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
+use sea_query_sqlx::{SqlxBinder, SqlxValues};
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{Any, AnyConnection, AnyPool, AssertSqlSafe, Executor, Transaction};
+use std::path::Path;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct SqlStore {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+pub(crate) type Tx = Transaction<'static, Any>;
+
+impl SqlStore {
+    /// Opens `sqlite://…` or `postgres://…`.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Self, StoreError> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            return Err(StoreError::Backend(
+                "the database URL must start with sqlite: or postgres://".into(),
+            ));
+        };
+        let mut opts = AnyPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(30));
+        if backend == Backend::Sqlite {
+            opts = opts.after_connect(|conn, _| {
+                Box::pin(async move {
+                    conn.execute(
+                        "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+                         PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536; \
+                         PRAGMA temp_store = MEMORY;",
+                    )
+                    .await?;
+                    Ok(())
+                })
+            });
+        }
+        let pool = opts.connect(url).await.map_err(db_err)?;
+        if backend == Backend::Sqlite {
+            sqlx::raw_sql("PRAGMA journal_mode = WAL")
+                .execute(&pool)
+                .await
+                .map_err(db_err)?;
+        }
+        Ok(Self { pool, backend })
+    }
+
+    /// The zero-configuration database: `DIR/portico.db`, created if missing, WAL mode.
+    pub async fn open_sqlite_dir(dir: &Path) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| StoreError::Backend(format!("cannot create {}: {e}", dir.display())))?;
+        let path = dir.join("portico.db");
+        let url = format!("sqlite://{}?mode=rwc", path.display());
+        Self::connect(&url, 8).await
+    }
+
+    pub fn backend_kind(&self) -> Backend {
+        self.backend
+    }
+
+    pub async fn migrate(&self) -> Result<Vec<String>, StoreError> {
+        migrate::run(self).await
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Renders a sea-query statement for the connected backend.
+    pub(crate) fn build<S: SqlxBinder>(&self, stmt: &S) -> (String, SqlxValues) {
+        match self.backend {
+            Backend::Sqlite => stmt.build_sqlx(SqliteQueryBuilder),
+            Backend::Postgres => stmt.build_sqlx(PostgresQueryBuilder),
+        }
+    }
+
+    /// A hand-written statement with `?` placeholders, for the few queries sea-query cannot
+    /// express portably (recursive CTEs); rendered with `$n` for PostgreSQL.
+    pub(crate) fn raw(&self, sql: &str, values: Vec<sea_query::Value>) -> (String, SqlxValues) {
+        let sql = match self.backend {
+            Backend::Sqlite => sql.to_string(),
+            Backend::Postgres => {
+                let mut out = String::with_capacity(sql.len() + 8);
+                let mut n = 0;
+                for c in sql.chars() {
+                    if c == '?' {
+                        n += 1;
+                        out.push('$');
+                        out.push_str(&n.to_string());
+                    } else {
+                        out.push(c);
+                    }
+                }
+                out
+            }
+        };
+        (sql, SqlxValues(sea_query::Values(values)))
+    }
+
+    /// Begins a write transaction that holds the write lock from its first statement, so its
+    /// reads and checks cannot be invalidated by a concurrent writer before it commits.
+    /// SQLite: `BEGIN IMMEDIATE`. PostgreSQL: lock the audit head row, which every change
+    /// updates anyway (AU2's chain needs writes in one order).
+    pub(crate) async fn begin_write(&self) -> Result<Tx, StoreError> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db_err),
+            Backend::Postgres => {
+                let mut tx = self.pool.begin().await.map_err(db_err)?;
+                sqlx::query("SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE")
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                Ok(tx)
+            }
+        }
+    }
+}
+
+pub(crate) fn db_err(e: sqlx::Error) -> StoreError {
+    if let sqlx::Error::Database(d) = &e
+        && d.is_unique_violation()
+    {
+        let what = d
+            .constraint()
+            .map(str::to_owned)
+            .unwrap_or_else(|| d.message().to_owned());
+        return StoreError::Unique(what);
+    }
+    StoreError::Backend(e.to_string())
+}
+
+pub(crate) async fn fetch_all(
+    conn: &mut AnyConnection,
+    (sql, values): (String, SqlxValues),
+) -> Result<Vec<AnyRow>, StoreError> {
+    sqlx::query_with(AssertSqlSafe(sql), values)
+        .fetch_all(conn)
+        .await
+        .map_err(db_err)
+}
+
+pub(crate) async fn fetch_opt(
+    conn: &mut AnyConnection,
+    (sql, values): (String, SqlxValues),
+) -> Result<Option<AnyRow>, StoreError> {
+    sqlx::query_with(AssertSqlSafe(sql), values)
+        .fetch_optional(conn)
+        .await
+        .map_err(db_err)
+}
+
+pub(crate) async fn exec(conn: &mut AnyConnection, (sql, values): (String, SqlxValues)) -> Result<u64, StoreError> {
+    sqlx::query_with(AssertSqlSafe(sql), values)
+        .execute(conn)
+        .await
+        .map(|r| r.rows_affected())
+        .map_err(db_err)
+}
+
+impl SqlStore {
+    pub(crate) async fn conn(&self) -> Result<sqlx::pool::PoolConnection<Any>, StoreError> {
+        self.pool.acquire().await.map_err(db_err)
+    }
+}

@@ -1,0 +1,84 @@
+use portico_domain::ValidationError;
+
+/// What the storage layer can report. A database failure is never "not found".
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique constraint refused the write; names the constraint.
+    #[error("unique constraint {0} violated")]
+    Unique(String),
+    /// The row the operation works on does not exist.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// An optimistic-concurrency check failed (If-Match).
+    #[error("stale version")]
+    Stale,
+    /// A rule checked inside the transaction refused the write.
+    #[error(transparent)]
+    Rule(#[from] ValidationError),
+    /// Anything else from the database: logged, never shown.
+    #[error("database error: {0}")]
+    Backend(String),
+}
+
+/// The domain-level error every use case returns. No HTTP here: the web crate maps it once.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("{0}")]
+    Invalid(#[from] ValidationError),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("{message}")]
+    Conflict { kind: &'static str, message: String },
+    #[error("authentication required")]
+    Unauthenticated,
+    /// Login refused: the same for an unknown user, a wrong password and a locked account.
+    #[error("invalid username or password")]
+    BadCredentials,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("the resource was changed by someone else; reload and try again")]
+    PreconditionFailed,
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl From<StoreError> for ServiceError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Unique(c) => {
+                let (kind, message) = describe_unique(&c);
+                ServiceError::Conflict { kind, message }
+            }
+            StoreError::NotFound(what) => ServiceError::NotFound(what),
+            StoreError::Stale => ServiceError::PreconditionFailed,
+            StoreError::Rule(v) => ServiceError::Invalid(v),
+            StoreError::Backend(m) => ServiceError::Internal(m),
+        }
+    }
+}
+
+fn describe_unique(constraint: &str) -> (&'static str, String) {
+    let c = constraint.to_ascii_lowercase();
+    if c.contains("slug") {
+        ("slug-taken", "an organization with this slug already exists".into())
+    } else if c.contains("email") {
+        ("email-taken", "a user with this email already exists".into())
+    } else if c.contains("username") {
+        ("username-taken", "this username is taken".into())
+    } else if c.contains("membership") {
+        ("already-member", "this person is already a member of the organization".into())
+    } else if c.contains("super") {
+        ("super-admin-exists", "a super admin already exists".into())
+    } else {
+        ("conflict", "this would duplicate an existing record".into())
+    }
+}
+
+impl ServiceError {
+    pub fn conflict(kind: &'static str, message: impl Into<String>) -> Self {
+        Self::Conflict {
+            kind,
+            message: message.into(),
+        }
+    }
+}

@@ -1,0 +1,133 @@
+//! Memberships (U2–U4): adding people by email, listing, removing.
+
+use crate::auth::OrgScope;
+use crate::error::ServiceError;
+use crate::records::*;
+use crate::Services;
+use portico_domain::ids::UserId;
+use portico_domain::page::{Page, PageRequest};
+use portico_domain::search::{query_terms, user_document};
+use portico_domain::user::UserStatus;
+use portico_domain::{Email, PersonName, Username};
+
+#[derive(Debug, Clone, Default)]
+pub struct AddMemberInput {
+    pub email: String,
+    /// For a new user; suggested from the email when absent.
+    pub username: Option<String>,
+    pub first_name: String,
+    pub last_name: String,
+}
+
+impl Services {
+    /// U3. An unknown email creates a user internal to this organization (status `invited`,
+    /// no password yet); a known email adds an external membership, leaving names untouched.
+    pub async fn add_member(
+        &self,
+        scope: &OrgScope,
+        input: AddMemberInput,
+    ) -> Result<(UserRecord, AddOutcome), ServiceError> {
+        let email = Email::parse(&input.email)?;
+        let first = PersonName::parse("first_name", &input.first_name)?;
+        let last = PersonName::parse("last_name", &input.last_name)?;
+        let explicit = input
+            .username
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+            .map(Username::parse)
+            .transpose()?;
+        let username = explicit
+            .clone()
+            .unwrap_or_else(|| Username::suggest_from_email(&email));
+        let fallbacks = if explicit.is_some() {
+            vec![]
+        } else {
+            (1..=20)
+                .map(|n| {
+                    let u = username.with_suffix(n);
+                    (u.as_str().to_string(), u.key())
+                })
+                .collect()
+        };
+        let user = NewUser {
+            id: UserId::generate(),
+            username_key: username.key(),
+            search_document: user_document(username.as_str(), first.as_str(), last.as_str(), email.as_str()),
+            username: username.as_str().to_string(),
+            email: email.as_str().to_string(),
+            email_key: email.key().to_string(),
+            first_name: first.into_string(),
+            last_name: last.into_string(),
+            description: String::new(),
+            status: UserStatus::Invited,
+            password_hash: None,
+            is_super_admin: false,
+            is_platform_admin: false,
+        };
+        Ok(self
+            .store
+            .add_member(
+                &scope.actor().principal().audit_ctx(self),
+                scope.org_id(),
+                NewMember {
+                    user,
+                    username_fallbacks: fallbacks,
+                },
+            )
+            .await?)
+    }
+
+    pub async fn list_members(
+        &self,
+        scope: &OrgScope,
+        q: Option<&str>,
+        page: PageRequest,
+    ) -> Result<Page<MemberRow>, ServiceError> {
+        let terms = q.and_then(query_terms);
+        Ok(self
+            .store
+            .list_members(scope.org_id(), terms.as_deref(), &page)
+            .await?)
+    }
+
+    pub async fn member_removal_preview(&self, scope: &OrgScope, user: UserId) -> Result<RemovalPreview, ServiceError> {
+        Ok(self.store.removal_preview(scope.org_id(), user).await?)
+    }
+
+    /// U4. Removing an internal member deletes the person from the whole system, so the caller
+    /// must have seen the preview and confirmed.
+    pub async fn remove_member(
+        &self,
+        scope: &OrgScope,
+        user: UserId,
+        confirmed: bool,
+    ) -> Result<RemovalPreview, ServiceError> {
+        let preview = self.store.removal_preview(scope.org_id(), user).await?;
+        if preview.user.is_super_admin && preview.deletes_user {
+            return Err(ServiceError::Forbidden("the super admin cannot be deleted".into()));
+        }
+        if preview.user.id == scope.actor().user().id && preview.deletes_user {
+            return Err(ServiceError::Forbidden("you cannot delete yourself".into()));
+        }
+        if preview.deletes_user && !confirmed {
+            let others: Vec<String> = preview.other_organizations.iter().map(|o| o.name.clone()).collect();
+            let also = if others.is_empty() {
+                String::new()
+            } else {
+                format!(" and from {}", others.join(", "))
+            };
+            return Err(ServiceError::conflict(
+                "confirmation-required",
+                format!(
+                    "{} is an internal member: removing them deletes the user from the whole system{also}. Repeat with confirm=true to proceed.",
+                    preview.user.display_name()
+                ),
+            ));
+        }
+        Ok(self
+            .store
+            .remove_member(&scope.actor().principal().audit_ctx(self), scope.org_id(), user)
+            .await?)
+    }
+}

@@ -1,0 +1,171 @@
+//! Organizations (O1–O3).
+
+use crate::auth::{BackOffice, OrgScope};
+use crate::error::ServiceError;
+use crate::records::*;
+use crate::Services;
+use portico_domain::ids::OrgId;
+use portico_domain::org::{parse_tags, Attributes};
+use portico_domain::page::{Page, PageRequest};
+use portico_domain::{OrgName, OrgStatus, Slug, ValidationError};
+use std::collections::BTreeMap;
+
+/// What a person or program sends to create an organization.
+#[derive(Debug, Clone, Default)]
+pub struct OrgInput {
+    pub name: String,
+    /// Made from the name when absent.
+    pub slug: Option<String>,
+    pub parent_id: Option<OrgId>,
+    pub tags: Vec<String>,
+    pub attributes: BTreeMap<String, String>,
+}
+
+/// What may change; `None` leaves a field alone.
+#[derive(Debug, Clone, Default)]
+pub struct OrgUpdate {
+    pub name: Option<String>,
+    pub slug: Option<String>,
+    pub parent_id: Option<Option<OrgId>>,
+    pub status: Option<OrgStatus>,
+    pub tags: Option<Vec<String>>,
+    pub attributes: Option<BTreeMap<String, String>>,
+}
+
+/// An organization with what its overview page shows (O2).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct OrgDetail {
+    pub organization: OrgRecord,
+    /// Nearest first.
+    pub ancestors: Vec<OrgBrief>,
+    pub overview: OrgOverview,
+}
+
+impl Services {
+    pub async fn create_org(&self, actor: &BackOffice, input: OrgInput) -> Result<OrgRecord, ServiceError> {
+        let name = OrgName::parse(&input.name)?;
+        let slug = match input.slug.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            Some(s) => Slug::parse(s)?,
+            None => Slug::from_name(name.as_str()).ok_or_else(|| {
+                ValidationError::new("slug", "choose a slug: the name has no letters to make one from")
+            })?,
+        };
+        let tags = parse_tags(input.tags.iter().map(String::as_str))?;
+        let attributes = Attributes::parse(input.attributes)?;
+        if let Some(parent) = input.parent_id {
+            self.store
+                .get_org(parent)
+                .await?
+                .ok_or_else(|| ValidationError::new("parent", "the parent organization does not exist"))?;
+        }
+        let new = NewOrg {
+            id: OrgId::generate(),
+            name: name.as_str().to_string(),
+            slug: slug.as_str().to_string(),
+            parent_id: input.parent_id,
+            tags: tags.iter().map(|t| t.as_str().to_string()).collect(),
+            attributes: attributes.as_map().clone(),
+        };
+        Ok(self
+            .store
+            .create_org(&actor.principal().audit_ctx(self), new)
+            .await?)
+    }
+
+    pub async fn list_orgs(
+        &self,
+        _actor: &BackOffice,
+        filter: OrgFilter,
+        page: PageRequest,
+    ) -> Result<Page<OrgRecord>, ServiceError> {
+        Ok(self.store.list_orgs(&filter, &page).await?)
+    }
+
+    pub async fn org_detail(&self, scope: &OrgScope) -> Result<OrgDetail, ServiceError> {
+        let id = scope.org_id();
+        Ok(OrgDetail {
+            organization: scope.org().clone(),
+            ancestors: self.store.org_ancestors(id).await?,
+            overview: self.store.org_overview(id).await?,
+        })
+    }
+
+    /// Looks an organization up by id or slug.
+    pub async fn resolve_org(&self, actor: &BackOffice, key: &str) -> Result<OrgScope, ServiceError> {
+        if let Ok(id) = OrgId::parse(key) {
+            return self.org_scope(actor, id).await;
+        }
+        let org = self
+            .store
+            .get_org_by_slug(key)
+            .await?
+            .ok_or(ServiceError::NotFound("organization"))?;
+        self.org_scope(actor, org.id).await
+    }
+
+    pub async fn update_org(
+        &self,
+        scope: &OrgScope,
+        expected_version: Option<i64>,
+        update: OrgUpdate,
+    ) -> Result<OrgRecord, ServiceError> {
+        let patch = OrgPatch {
+            name: update
+                .name
+                .map(|n| OrgName::parse(&n).map(|n| n.as_str().to_string()))
+                .transpose()?,
+            slug: update
+                .slug
+                .map(|s| Slug::parse(&s).map(|s| s.as_str().to_string()))
+                .transpose()?,
+            parent_id: update.parent_id,
+            status: update.status,
+            tags: update
+                .tags
+                .map(|t| {
+                    parse_tags(t.iter().map(String::as_str))
+                        .map(|v| v.iter().map(|t| t.as_str().to_string()).collect())
+                })
+                .transpose()?,
+            attributes: update
+                .attributes
+                .map(|a| Attributes::parse(a).map(|a| a.as_map().clone()))
+                .transpose()?,
+        };
+        if let Some(Some(parent)) = patch.parent_id {
+            if parent == scope.org_id() {
+                return Err(portico_domain::org::check_no_cycle(&parent, &[parent]).unwrap_err().into());
+            }
+            self.store
+                .get_org(parent)
+                .await?
+                .ok_or_else(|| ValidationError::new("parent", "the parent organization does not exist"))?;
+        }
+        Ok(self
+            .store
+            .update_org(
+                &scope.actor().principal().audit_ctx(self),
+                scope.org_id(),
+                expected_version,
+                patch,
+            )
+            .await?)
+    }
+
+    pub async fn org_delete_preview(&self, scope: &OrgScope) -> Result<OrgDeletePreview, ServiceError> {
+        Ok(self.store.org_delete_preview(scope.org_id()).await?)
+    }
+
+    /// O3: only the super admin deletes a top-level organization.
+    pub async fn delete_org(&self, scope: &OrgScope) -> Result<OrgDeletePreview, ServiceError> {
+        if scope.org().parent_id.is_none() && !scope.actor().is_super_admin() {
+            return Err(ServiceError::Forbidden(
+                "only the super admin may delete a top-level organization".into(),
+            ));
+        }
+        Ok(self
+            .store
+            .delete_org(&scope.actor().principal().audit_ctx(self), scope.org_id())
+            .await?)
+    }
+}

@@ -1,0 +1,129 @@
+//! Login and logout (sessions in the database; throttled per account and per address).
+
+use crate::auth::{random_token, sha256_hex, Credential, Principal, RequestMeta};
+use crate::error::ServiceError;
+use crate::records::{AuditCtx, AuditDraft, SessionRecord, UserRecord};
+use crate::Services;
+use portico_domain::ids::SessionId;
+use portico_domain::user::UserStatus;
+use portico_domain::Email;
+use serde_json::json;
+
+/// A new session: the token goes to the cookie once; only its hash is stored.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub token: String,
+    pub csrf_token: String,
+    pub user: UserRecord,
+    pub max_age_secs: i64,
+}
+
+fn login_key(login: &str) -> String {
+    let t = login.trim();
+    if t.contains('@') {
+        Email::key_of(t).unwrap_or_else(|| t.to_lowercase())
+    } else {
+        portico_domain::Username::parse(t)
+            .map(|u| u.key())
+            .unwrap_or_else(|_| t.to_lowercase())
+    }
+}
+
+impl Services {
+    /// Logs in by username or email. Every refusal is the same `BadCredentials`, whether the
+    /// user is unknown, the password wrong, the account blocked or locked out.
+    pub async fn login(
+        &self,
+        login: &str,
+        password: &str,
+        meta: RequestMeta,
+    ) -> Result<NewSession, ServiceError> {
+        let now = self.now();
+        let key = login_key(login);
+        let cfg = &self.config;
+        // Count the attempt before checking it, so parallel attempts cannot slip past the limit.
+        let account_attempts = self
+            .store
+            .throttle_hit(&format!("acct:{key}"), now, cfg.login_window_secs)
+            .await?;
+        let ip_attempts = match meta.ip {
+            Some(ip) => {
+                self.store
+                    .throttle_hit(&format!("ip:{ip}"), now, cfg.login_window_secs)
+                    .await?
+            }
+            None => 0,
+        };
+        let ctx = self.system_ctx(&meta);
+        let found = self.store.find_login(&key).await?;
+        if account_attempts > cfg.login_max_failures_per_account
+            || ip_attempts > cfg.login_max_failures_per_ip
+        {
+            let mut d = AuditDraft::new("login.throttled").changes(json!({
+                "account_attempts": account_attempts, "address_attempts": ip_attempts
+            }));
+            if let Some((u, _)) = &found {
+                d = d.subject(u.id).target("user", u.id);
+            }
+            self.store.append_audit(&ctx, d).await?;
+            return Err(ServiceError::BadCredentials);
+        }
+        let (user, hash) = match found {
+            Some((u, h)) => (Some(u), h),
+            None => (None, None),
+        };
+        let password_ok = self.verify_password(password, hash).await;
+        let user = match user {
+            Some(u) if password_ok && u.status == UserStatus::Active => u,
+            other => {
+                let mut d = AuditDraft::new("login.failed");
+                if let Some(u) = &other {
+                    let reason = if !password_ok { "password" } else { u.status.as_str() };
+                    d = d
+                        .subject(u.id)
+                        .target("user", u.id)
+                        .changes(json!({ "reason": reason }));
+                } else {
+                    d = d.changes(json!({ "reason": "unknown-user" }));
+                }
+                self.store.append_audit(&ctx, d).await?;
+                return Err(ServiceError::BadCredentials);
+            }
+        };
+        self.store.throttle_reset(&format!("acct:{key}")).await?;
+        let token = random_token(32);
+        let csrf_token = random_token(32);
+        let session = SessionRecord {
+            id: SessionId::generate(),
+            token_hash: sha256_hex(&token),
+            user_id: user.id,
+            csrf_token: csrf_token.clone(),
+            created_at: now,
+            last_seen_at: now,
+            expires_at: now.plus_secs(cfg.session_lifetime_secs),
+            ip: meta.ip.map(|i| i.to_string()),
+            user_agent: meta.user_agent.clone(),
+        };
+        let ctx = AuditCtx {
+            actor: Some(user.id),
+            ..ctx
+        };
+        self.store.record_login(&ctx, user.id, session).await?;
+        Ok(NewSession {
+            token,
+            csrf_token,
+            user,
+            max_age_secs: cfg.session_lifetime_secs,
+        })
+    }
+
+    /// Ends the caller's session on the server.
+    pub async fn logout(&self, principal: &Principal) -> Result<(), ServiceError> {
+        if let Credential::Session(s) = &principal.credential {
+            self.store
+                .delete_session(&principal.audit_ctx(self), &s.token_hash)
+                .await?;
+        }
+        Ok(())
+    }
+}

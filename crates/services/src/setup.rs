@@ -1,0 +1,114 @@
+//! `portico init`: the one super admin (P7).
+
+use crate::auth::RequestMeta;
+use crate::error::ServiceError;
+use crate::records::{NewUser, UserRecord};
+use crate::Services;
+use portico_domain::ids::UserId;
+use portico_domain::password::generate_password;
+use portico_domain::search::user_document;
+use portico_domain::user::UserStatus;
+use portico_domain::{Email, Username};
+
+pub struct InitOutcome {
+    pub user: UserRecord,
+    /// Set when Portico generated the password: shown once.
+    pub generated_password: Option<String>,
+}
+
+impl Services {
+    pub async fn init_super_admin(
+        &self,
+        username: &str,
+        email: &str,
+        password: Option<&str>,
+        preset: &str,
+    ) -> Result<InitOutcome, ServiceError> {
+        let username = Username::parse(username)?;
+        let email = Email::parse(email)?;
+        if !matches!(preset, "basic" | "lms" | "crm") {
+            return Err(portico_domain::ValidationError::new("preset", "choose basic, lms or crm").into());
+        }
+        if self.store.super_admin().await?.is_some() {
+            return Err(ServiceError::conflict(
+                "super-admin-exists",
+                "this installation already has its super admin",
+            ));
+        }
+        let (password, generated) = match password {
+            Some(p) => (p.to_string(), None),
+            None => {
+                let p = generate_password();
+                (p.clone(), Some(p))
+            }
+        };
+        self.config.password_policy.check(
+            &password,
+            false,
+            &[username.as_str(), email.as_str()],
+        )?;
+        let hash = self.hash_password(&password).await?;
+        let new = NewUser {
+            id: UserId::generate(),
+            username_key: username.key(),
+            search_document: user_document(username.as_str(), "", "", email.as_str()),
+            username: username.as_str().to_string(),
+            email: email.as_str().to_string(),
+            email_key: email.key().to_string(),
+            first_name: String::new(),
+            last_name: String::new(),
+            description: "Super admin".into(),
+            status: UserStatus::Active,
+            password_hash: Some(hash),
+            is_super_admin: true,
+            is_platform_admin: true,
+        };
+        let ctx = self.system_ctx(&RequestMeta::cli());
+        let user = self.store.create_user(&ctx, new).await?;
+        Ok(InitOutcome {
+            user,
+            generated_password: generated,
+        })
+    }
+
+    /// Creates an active back-office user with a password (CLI `user create`, tests, demo).
+    pub async fn create_platform_user(
+        &self,
+        actor: &crate::auth::BackOffice,
+        username: &str,
+        email: &str,
+        password: &str,
+        platform_admin: bool,
+    ) -> Result<UserRecord, ServiceError> {
+        if platform_admin && !actor.is_super_admin() {
+            return Err(ServiceError::Forbidden(
+                "only the super admin may create platform administrators".into(),
+            ));
+        }
+        let username = Username::parse(username)?;
+        let email = Email::parse(email)?;
+        self.config
+            .password_policy
+            .check(password, false, &[username.as_str(), email.as_str()])?;
+        let hash = self.hash_password(password).await?;
+        let new = NewUser {
+            id: UserId::generate(),
+            username_key: username.key(),
+            search_document: user_document(username.as_str(), "", "", email.as_str()),
+            username: username.as_str().to_string(),
+            email: email.as_str().to_string(),
+            email_key: email.key().to_string(),
+            first_name: String::new(),
+            last_name: String::new(),
+            description: String::new(),
+            status: UserStatus::Active,
+            password_hash: Some(hash),
+            is_super_admin: false,
+            is_platform_admin: platform_admin,
+        };
+        Ok(self
+            .store
+            .create_user(&actor.principal().audit_ctx(self), new)
+            .await?)
+    }
+}

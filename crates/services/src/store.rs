@@ -1,0 +1,117 @@
+//! The storage trait. One implementation (`portico-store`) serves SQLite and PostgreSQL.
+//! Each method is one transaction: the checks it makes, the rows it writes and the audit
+//! entries it appends commit together or not at all.
+
+use crate::error::StoreError;
+use crate::records::*;
+use async_trait::async_trait;
+use portico_domain::audit::ChainBreak;
+use portico_domain::ids::{ApiKeyId, OrgId, UserId};
+use portico_domain::page::{Page, PageRequest};
+use portico_domain::user::UserStatus;
+use portico_domain::Timestamp;
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// "sqlite" or "postgres".
+    fn backend(&self) -> &'static str;
+    async fn ping(&self) -> StoreResult<()>;
+
+    // --- users ---------------------------------------------------------------------------
+    async fn super_admin(&self) -> StoreResult<Option<UserRecord>>;
+    async fn create_user(&self, ctx: &AuditCtx, new: NewUser) -> StoreResult<UserRecord>;
+    async fn get_user(&self, id: UserId) -> StoreResult<Option<UserRecord>>;
+    /// By username or email comparison key; with the password hash.
+    async fn find_login(&self, key: &str) -> StoreResult<Option<(UserRecord, Option<String>)>>;
+    async fn search_users(
+        &self,
+        terms: Option<&[String]>,
+        page: &PageRequest,
+    ) -> StoreResult<Page<UserRecord>>;
+    async fn user_memberships(&self, id: UserId) -> StoreResult<Vec<MembershipRecord>>;
+    /// Blocking also ends every session and revokes every API key of the user (U6).
+    async fn set_user_status(
+        &self,
+        ctx: &AuditCtx,
+        id: UserId,
+        status: UserStatus,
+    ) -> StoreResult<UserRecord>;
+    /// U5: erases the user and every trace of personal data, keeping the audit chain valid.
+    async fn delete_user(&self, ctx: &AuditCtx, id: UserId) -> StoreResult<()>;
+    async fn update_user(
+        &self,
+        ctx: &AuditCtx,
+        id: UserId,
+        expected_version: Option<i64>,
+        patch: crate::users::UserPatch,
+    ) -> StoreResult<UserRecord>;
+    async fn record_login(&self, ctx: &AuditCtx, id: UserId, session: SessionRecord) -> StoreResult<()>;
+
+    // --- organizations -------------------------------------------------------------------
+    async fn create_org(&self, ctx: &AuditCtx, new: NewOrg) -> StoreResult<OrgRecord>;
+    async fn get_org(&self, id: OrgId) -> StoreResult<Option<OrgRecord>>;
+    async fn get_org_by_slug(&self, slug: &str) -> StoreResult<Option<OrgRecord>>;
+    /// The organization's ancestors, nearest first (without itself).
+    async fn org_ancestors(&self, id: OrgId) -> StoreResult<Vec<OrgBrief>>;
+    async fn list_orgs(&self, filter: &OrgFilter, page: &PageRequest) -> StoreResult<Page<OrgRecord>>;
+    /// Refuses a cycle (O1) and a stale `expected_version`.
+    async fn update_org(
+        &self,
+        ctx: &AuditCtx,
+        id: OrgId,
+        expected_version: Option<i64>,
+        patch: OrgPatch,
+    ) -> StoreResult<OrgRecord>;
+    async fn org_overview(&self, id: OrgId) -> StoreResult<OrgOverview>;
+    async fn org_delete_preview(&self, id: OrgId) -> StoreResult<OrgDeletePreview>;
+    async fn delete_org(&self, ctx: &AuditCtx, id: OrgId) -> StoreResult<OrgDeletePreview>;
+
+    // --- memberships ---------------------------------------------------------------------
+    /// U3: an unknown email creates an internal user; a known one adds an external membership.
+    async fn add_member(
+        &self,
+        ctx: &AuditCtx,
+        org: OrgId,
+        member: NewMember,
+    ) -> StoreResult<(UserRecord, AddOutcome)>;
+    async fn list_members(
+        &self,
+        org: OrgId,
+        terms: Option<&[String]>,
+        page: &PageRequest,
+    ) -> StoreResult<Page<MemberRow>>;
+    async fn removal_preview(&self, org: OrgId, user: UserId) -> StoreResult<RemovalPreview>;
+    /// U4: external → the membership only; internal → the user from the whole system.
+    async fn remove_member(&self, ctx: &AuditCtx, org: OrgId, user: UserId) -> StoreResult<RemovalPreview>;
+
+    // --- sessions and keys ---------------------------------------------------------------
+    async fn get_session(&self, token_hash: &str) -> StoreResult<Option<(SessionRecord, UserRecord)>>;
+    async fn touch_session(&self, token_hash: &str, at: Timestamp) -> StoreResult<()>;
+    async fn delete_session(&self, ctx: &AuditCtx, token_hash: &str) -> StoreResult<()>;
+    async fn create_api_key(&self, ctx: &AuditCtx, key: ApiKeyRecord) -> StoreResult<()>;
+    async fn get_api_key(&self, id: ApiKeyId) -> StoreResult<Option<(ApiKeyRecord, UserRecord)>>;
+    async fn list_api_keys(&self, user: Option<UserId>) -> StoreResult<Vec<ApiKeyRecord>>;
+    async fn revoke_api_key(&self, ctx: &AuditCtx, id: ApiKeyId) -> StoreResult<ApiKeyRecord>;
+    async fn touch_api_key(&self, id: ApiKeyId, at: Timestamp) -> StoreResult<()>;
+
+    // --- login throttling ----------------------------------------------------------------
+    /// Counts one attempt against `key` and returns the attempts within the window, atomically.
+    async fn throttle_hit(&self, key: &str, now: Timestamp, window_secs: i64) -> StoreResult<i64>;
+    async fn throttle_reset(&self, key: &str) -> StoreResult<()>;
+
+    // --- audit -----------------------------------------------------------------------------
+    async fn append_audit(&self, ctx: &AuditCtx, draft: AuditDraft) -> StoreResult<()>;
+    async fn list_audit(&self, filter: &AuditFilter, page: &PageRequest) -> StoreResult<Page<AuditRow>>;
+    /// Walks the whole chain; `progress` is told how many entries were checked so far.
+    async fn verify_audit(
+        &self,
+        progress: &(dyn Fn(u64, u64) + Send + Sync),
+    ) -> StoreResult<Result<u64, ChainBreak>>;
+
+    // --- overview and bulk -----------------------------------------------------------------
+    async fn counts(&self, now: Timestamp) -> StoreResult<Counts>;
+    /// Writes a batch in one transaction (demo data, benchmarks). No per-row audit entries.
+    async fn bulk_insert(&self, at: Timestamp, batch: BulkBatch) -> StoreResult<()>;
+}

@@ -1,0 +1,80 @@
+//! Per-backend migration folders, embedded in the binary and applied in order, each in its
+//! own transaction. PostgreSQL takes an advisory lock so that several `portico serve`
+//! processes starting at once migrate once.
+
+use crate::{db_err, Backend, SqlStore};
+use portico_services::StoreError;
+use sqlx::{Acquire, AssertSqlSafe, Row};
+
+struct Migration {
+    version: i64,
+    name: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "foundation",
+    sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
+    postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
+}];
+
+pub(crate) async fn run(store: &SqlStore) -> Result<Vec<String>, StoreError> {
+    let mut conn = store.conn().await?;
+    sqlx::raw_sql(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+    )
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    let mut applied = Vec::new();
+    for m in MIGRATIONS {
+        let mut tx = match store.backend {
+            Backend::Sqlite => sqlx::Connection::begin_with(&mut *conn, "BEGIN IMMEDIATE").await.map_err(db_err)?,
+            Backend::Postgres => {
+                let mut tx = conn.begin().await.map_err(db_err)?;
+                sqlx::raw_sql("SELECT pg_advisory_xact_lock(7402711)")
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                tx
+            }
+        };
+        let done: i64 = sqlx::query(AssertSqlSafe(format!(
+            "SELECT COUNT(*) AS n FROM schema_migrations WHERE version = {}",
+            m.version
+        )))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_err)?
+        .try_get("n")
+        .map_err(db_err)?;
+        if done > 0 {
+            tx.rollback().await.map_err(db_err)?;
+            continue;
+        }
+        let sql = match store.backend {
+            Backend::Sqlite => m.sqlite,
+            Backend::Postgres => m.postgres,
+        };
+        sqlx::raw_sql(AssertSqlSafe(sql))
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| StoreError::Backend(format!("migration {} {}: {e}", m.version, m.name)))?;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0);
+        sqlx::raw_sql(AssertSqlSafe(format!(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES ({}, '{}', {now})",
+            m.version, m.name
+        )))
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        tx.commit().await.map_err(db_err)?;
+        applied.push(format!("{:04}_{}", m.version, m.name));
+    }
+    Ok(applied)
+}

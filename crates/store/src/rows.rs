@@ -1,0 +1,127 @@
+//! Reading rows into records. Database values are trusted: they were written from parsed
+//! domain values, so a value that does not parse is reported as a storage error.
+
+use portico_domain::ids::{ApiKeyId, OrgId, SessionId, UserId};
+use portico_domain::user::{MembershipKind, UserStatus};
+use portico_domain::{OrgStatus, Timestamp};
+use portico_services::records::*;
+use portico_services::StoreError;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+pub(crate) type R<T> = Result<T, StoreError>;
+
+fn corrupt(col: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(format!("column {col}: {e}"))
+}
+
+pub(crate) fn s(r: &AnyRow, c: &str) -> R<String> {
+    r.try_get::<String, _>(c).map_err(|e| corrupt(c, e))
+}
+pub(crate) fn os(r: &AnyRow, c: &str) -> R<Option<String>> {
+    r.try_get::<Option<String>, _>(c).map_err(|e| corrupt(c, e))
+}
+pub(crate) fn i(r: &AnyRow, c: &str) -> R<i64> {
+    r.try_get::<i64, _>(c).map_err(|e| corrupt(c, e))
+}
+pub(crate) fn oi(r: &AnyRow, c: &str) -> R<Option<i64>> {
+    r.try_get::<Option<i64>, _>(c).map_err(|e| corrupt(c, e))
+}
+pub(crate) fn b(r: &AnyRow, c: &str) -> R<bool> {
+    // SQLite may hand a BOOLEAN column back as an integer.
+    match r.try_get::<bool, _>(c) {
+        Ok(v) => Ok(v),
+        Err(_) => i(r, c).map(|v| v != 0),
+    }
+}
+pub(crate) fn ts(r: &AnyRow, c: &str) -> R<Timestamp> {
+    i(r, c).map(Timestamp)
+}
+pub(crate) fn ots(r: &AnyRow, c: &str) -> R<Option<Timestamp>> {
+    oi(r, c).map(|v| v.map(Timestamp))
+}
+pub(crate) fn org_id(r: &AnyRow, c: &str) -> R<OrgId> {
+    OrgId::parse(&s(r, c)?).map_err(|e| corrupt(c, e))
+}
+pub(crate) fn oorg_id(r: &AnyRow, c: &str) -> R<Option<OrgId>> {
+    os(r, c)?
+        .map(|v| OrgId::parse(&v).map_err(|e| corrupt(c, e)))
+        .transpose()
+}
+pub(crate) fn user_id(r: &AnyRow, c: &str) -> R<UserId> {
+    UserId::parse(&s(r, c)?).map_err(|e| corrupt(c, e))
+}
+
+pub(crate) fn user(r: &AnyRow) -> R<UserRecord> {
+    Ok(UserRecord {
+        id: user_id(r, "id")?,
+        username: s(r, "username")?,
+        email: s(r, "email")?,
+        first_name: s(r, "first_name")?,
+        last_name: s(r, "last_name")?,
+        description: s(r, "description")?,
+        status: UserStatus::parse(&s(r, "status")?).ok_or_else(|| corrupt("status", "unknown"))?,
+        is_super_admin: b(r, "is_super_admin")?,
+        is_platform_admin: b(r, "is_platform_admin")?,
+        home_org_id: oorg_id(r, "home_org_id")?,
+        ip_allowlist: os(r, "ip_allowlist")?,
+        created_at: ts(r, "created_at")?,
+        last_login_at: ots(r, "last_login_at")?,
+        version: i(r, "version")?,
+    })
+}
+
+pub(crate) fn org(r: &AnyRow) -> R<OrgRecord> {
+    Ok(OrgRecord {
+        id: org_id(r, "id")?,
+        name: s(r, "name")?,
+        slug: s(r, "slug")?,
+        parent_id: oorg_id(r, "parent_id")?,
+        status: OrgStatus::parse(&s(r, "status")?).ok_or_else(|| corrupt("status", "unknown"))?,
+        tags: serde_json::from_str(&s(r, "tags")?).map_err(|e| corrupt("tags", e))?,
+        attributes: serde_json::from_str(&s(r, "attributes")?).map_err(|e| corrupt("attributes", e))?,
+        created_at: ts(r, "created_at")?,
+        updated_at: ts(r, "updated_at")?,
+        version: i(r, "version")?,
+    })
+}
+
+pub(crate) fn org_brief(r: &AnyRow) -> R<OrgBrief> {
+    Ok(OrgBrief {
+        id: org_id(r, "id")?,
+        name: s(r, "name")?,
+        slug: s(r, "slug")?,
+    })
+}
+
+pub(crate) fn kind(r: &AnyRow, c: &str) -> R<MembershipKind> {
+    MembershipKind::parse(&s(r, c)?).ok_or_else(|| corrupt(c, "unknown kind"))
+}
+
+pub(crate) fn session(r: &AnyRow) -> R<SessionRecord> {
+    Ok(SessionRecord {
+        id: SessionId::parse(&s(r, "s_id")?).map_err(|e| corrupt("s_id", e))?,
+        token_hash: s(r, "s_token_hash")?,
+        user_id: user_id(r, "s_user_id")?,
+        csrf_token: s(r, "s_csrf_token")?,
+        created_at: ts(r, "s_created_at")?,
+        last_seen_at: ts(r, "s_last_seen_at")?,
+        expires_at: ts(r, "s_expires_at")?,
+        ip: os(r, "s_ip")?,
+        user_agent: os(r, "s_user_agent")?,
+    })
+}
+
+pub(crate) fn api_key(r: &AnyRow, p: &str) -> R<ApiKeyRecord> {
+    let c = |n: &str| format!("{p}{n}");
+    Ok(ApiKeyRecord {
+        id: ApiKeyId::parse(&s(r, &c("id"))?).map_err(|e| corrupt("id", e))?,
+        user_id: user_id(r, &c("user_id"))?,
+        name: s(r, &c("name"))?,
+        secret_hash: s(r, &c("secret_hash"))?,
+        created_at: ts(r, &c("created_at"))?,
+        expires_at: ots(r, &c("expires_at"))?,
+        last_used_at: ots(r, &c("last_used_at"))?,
+        revoked_at: ots(r, &c("revoked_at"))?,
+    })
+}

@@ -1,0 +1,164 @@
+//! Table and column names for sea-query.
+
+use sea_query::Iden;
+
+#[derive(Iden, Clone, Copy)]
+pub enum Organizations {
+    Table,
+    Id,
+    Name,
+    NameKey,
+    Slug,
+    ParentId,
+    Status,
+    Tags,
+    Attributes,
+    CreatedAt,
+    UpdatedAt,
+    Version,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Users {
+    Table,
+    Seq,
+    Id,
+    Username,
+    UsernameKey,
+    Email,
+    EmailKey,
+    FirstName,
+    LastName,
+    Description,
+    Status,
+    PasswordHash,
+    IsSuperAdmin,
+    IsPlatformAdmin,
+    HomeOrgId,
+    IpAllowlist,
+    SearchDocument,
+    CreatedAt,
+    UpdatedAt,
+    LastLoginAt,
+    Version,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Memberships {
+    Table,
+    OrgId,
+    UserId,
+    UserSeq,
+    Kind,
+    CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Sessions {
+    Table,
+    Id,
+    TokenHash,
+    UserId,
+    CsrfToken,
+    CreatedAt,
+    LastSeenAt,
+    ExpiresAt,
+    Ip,
+    UserAgent,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum ApiKeys {
+    Table,
+    Id,
+    UserId,
+    Name,
+    SecretHash,
+    CreatedAt,
+    ExpiresAt,
+    LastUsedAt,
+    RevokedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum LoginThrottle {
+    Table,
+    Key,
+    WindowStart,
+    Attempts,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum AuditEvents {
+    Table,
+    Seq,
+    Id,
+    At,
+    ActorUserId,
+    ImpersonatorUserId,
+    Ip,
+    UserAgent,
+    Action,
+    TargetKind,
+    TargetId,
+    OrgId,
+    SubjectUserId,
+    Changes,
+    Pii,
+    PiiSalt,
+    PiiDigest,
+    PrevHash,
+    Hash,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum AuditHead {
+    Table,
+    Id,
+    Seq,
+    Hash,
+}
+
+/// The user columns every user query selects, in the order [`crate::rows::user`] reads them.
+pub const USER_COLUMNS: [Users; 17] = [
+    Users::Seq,
+    Users::Id,
+    Users::Username,
+    Users::Email,
+    Users::FirstName,
+    Users::LastName,
+    Users::Description,
+    Users::Status,
+    Users::IsSuperAdmin,
+    Users::IsPlatformAdmin,
+    Users::HomeOrgId,
+    Users::IpAllowlist,
+    Users::CreatedAt,
+    Users::LastLoginAt,
+    Users::Version,
+    Users::UpdatedAt,
+    Users::SearchDocument,
+];
+
+pub const ORG_COLUMNS: [Organizations; 11] = [
+    Organizations::Id,
+    Organizations::Name,
+    Organizations::NameKey,
+    Organizations::Slug,
+    Organizations::ParentId,
+    Organizations::Status,
+    Organizations::Tags,
+    Organizations::Attributes,
+    Organizations::CreatedAt,
+    Organizations::UpdatedAt,
+    Organizations::Version,
+];
+
+/// The same user columns as a comma-separated list with a table alias, for joins.
+pub fn user_columns_sql(alias: &str) -> String {
+    USER_COLUMNS
+        .iter()
+        .map(|c| format!("{alias}.{}", c.to_string()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

@@ -1,0 +1,142 @@
+//! The trait, forwarded to the concept modules.
+
+use crate::rows::R;
+use crate::{Backend, SqlStore};
+use async_trait::async_trait;
+use portico_domain::audit::ChainBreak;
+use portico_domain::ids::{ApiKeyId, OrgId, UserId};
+use portico_domain::page::{Page, PageRequest};
+use portico_domain::user::UserStatus;
+use portico_domain::Timestamp;
+use portico_services::records::*;
+use portico_services::users::UserPatch;
+use portico_services::Store;
+
+#[async_trait]
+impl Store for SqlStore {
+    fn backend(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+    async fn ping(&self) -> R<()> {
+        let mut c = self.conn().await?;
+        sqlx::query("SELECT 1").execute(&mut *c).await.map_err(crate::db_err)?;
+        Ok(())
+    }
+    async fn super_admin(&self) -> R<Option<UserRecord>> {
+        self.super_admin_q().await
+    }
+    async fn create_user(&self, ctx: &AuditCtx, new: NewUser) -> R<UserRecord> {
+        self.create_user_q(ctx, new).await
+    }
+    async fn get_user(&self, id: UserId) -> R<Option<UserRecord>> {
+        self.get_user_q(id).await
+    }
+    async fn find_login(&self, key: &str) -> R<Option<(UserRecord, Option<String>)>> {
+        self.find_login_q(key).await
+    }
+    async fn search_users(&self, terms: Option<&[String]>, page: &PageRequest) -> R<Page<UserRecord>> {
+        self.search_users_q(terms, page).await
+    }
+    async fn user_memberships(&self, id: UserId) -> R<Vec<MembershipRecord>> {
+        self.user_memberships_q(id).await
+    }
+    async fn set_user_status(&self, ctx: &AuditCtx, id: UserId, status: UserStatus) -> R<UserRecord> {
+        self.set_user_status_q(ctx, id, status).await
+    }
+    async fn delete_user(&self, ctx: &AuditCtx, id: UserId) -> R<()> {
+        self.delete_user_q(ctx, id).await
+    }
+    async fn update_user(&self, ctx: &AuditCtx, id: UserId, v: Option<i64>, p: UserPatch) -> R<UserRecord> {
+        self.update_user_q(ctx, id, v, p).await
+    }
+    async fn record_login(&self, ctx: &AuditCtx, id: UserId, s: SessionRecord) -> R<()> {
+        self.record_login_q(ctx, id, s).await
+    }
+    async fn create_org(&self, ctx: &AuditCtx, new: NewOrg) -> R<OrgRecord> {
+        self.create_org_q(ctx, new).await
+    }
+    async fn get_org(&self, id: OrgId) -> R<Option<OrgRecord>> {
+        self.get_org_q(id).await
+    }
+    async fn get_org_by_slug(&self, slug: &str) -> R<Option<OrgRecord>> {
+        self.get_org_by_slug_q(slug).await
+    }
+    async fn org_ancestors(&self, id: OrgId) -> R<Vec<OrgBrief>> {
+        self.org_ancestors_q(id).await
+    }
+    async fn list_orgs(&self, f: &OrgFilter, p: &PageRequest) -> R<Page<OrgRecord>> {
+        self.list_orgs_q(f, p).await
+    }
+    async fn update_org(&self, ctx: &AuditCtx, id: OrgId, v: Option<i64>, p: OrgPatch) -> R<OrgRecord> {
+        self.update_org_q(ctx, id, v, p).await
+    }
+    async fn org_overview(&self, id: OrgId) -> R<OrgOverview> {
+        self.org_overview_q(id).await
+    }
+    async fn org_delete_preview(&self, id: OrgId) -> R<OrgDeletePreview> {
+        self.org_delete_preview_q(id).await
+    }
+    async fn delete_org(&self, ctx: &AuditCtx, id: OrgId) -> R<OrgDeletePreview> {
+        self.delete_org_q(ctx, id).await
+    }
+    async fn add_member(&self, ctx: &AuditCtx, org: OrgId, m: NewMember) -> R<(UserRecord, AddOutcome)> {
+        self.add_member_q(ctx, org, m).await
+    }
+    async fn list_members(&self, org: OrgId, t: Option<&[String]>, p: &PageRequest) -> R<Page<MemberRow>> {
+        self.list_members_q(org, t, p).await
+    }
+    async fn removal_preview(&self, org: OrgId, user: UserId) -> R<RemovalPreview> {
+        self.removal_preview_q(org, user).await
+    }
+    async fn remove_member(&self, ctx: &AuditCtx, org: OrgId, user: UserId) -> R<RemovalPreview> {
+        self.remove_member_q(ctx, org, user).await
+    }
+    async fn get_session(&self, h: &str) -> R<Option<(SessionRecord, UserRecord)>> {
+        self.get_session_q(h).await
+    }
+    async fn touch_session(&self, h: &str, at: Timestamp) -> R<()> {
+        self.touch_session_q(h, at).await
+    }
+    async fn delete_session(&self, ctx: &AuditCtx, h: &str) -> R<()> {
+        self.delete_session_q(ctx, h).await
+    }
+    async fn create_api_key(&self, ctx: &AuditCtx, k: ApiKeyRecord) -> R<()> {
+        self.create_api_key_q(ctx, k).await
+    }
+    async fn get_api_key(&self, id: ApiKeyId) -> R<Option<(ApiKeyRecord, UserRecord)>> {
+        self.get_api_key_q(id).await
+    }
+    async fn list_api_keys(&self, user: Option<UserId>) -> R<Vec<ApiKeyRecord>> {
+        self.list_api_keys_q(user).await
+    }
+    async fn revoke_api_key(&self, ctx: &AuditCtx, id: ApiKeyId) -> R<ApiKeyRecord> {
+        self.revoke_api_key_q(ctx, id).await
+    }
+    async fn touch_api_key(&self, id: ApiKeyId, at: Timestamp) -> R<()> {
+        self.touch_api_key_q(id, at).await
+    }
+    async fn throttle_hit(&self, key: &str, now: Timestamp, w: i64) -> R<i64> {
+        self.throttle_hit_q(key, now, w).await
+    }
+    async fn throttle_reset(&self, key: &str) -> R<()> {
+        self.throttle_reset_q(key).await
+    }
+    async fn append_audit(&self, ctx: &AuditCtx, d: AuditDraft) -> R<()> {
+        self.append_audit_tx(ctx, d).await
+    }
+    async fn list_audit(&self, f: &AuditFilter, p: &PageRequest) -> R<Page<AuditRow>> {
+        self.list_audit_q(f, p).await
+    }
+    async fn verify_audit(&self, progress: &(dyn Fn(u64, u64) + Send + Sync)) -> R<Result<u64, ChainBreak>> {
+        self.verify_audit_q(progress).await
+    }
+    async fn counts(&self, now: Timestamp) -> R<Counts> {
+        self.counts_q(now).await
+    }
+    async fn bulk_insert(&self, at: Timestamp, b: BulkBatch) -> R<()> {
+        self.bulk_insert_q(at, b).await
+    }
+}

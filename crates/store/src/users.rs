@@ -1,0 +1,524 @@
+//! Users, memberships' user side, and the bulk loader.
+
+use crate::rows::{self, R};
+use crate::schema::{ApiKeys, Memberships as M, Organizations as O, Sessions, Users as U, USER_COLUMNS};
+use crate::{db_err, exec, fetch_all, fetch_opt, SqlStore};
+use portico_domain::ids::{OrgId, UserId};
+use portico_domain::user::{MembershipKind, UserStatus};
+use portico_domain::Timestamp;
+use portico_services::records::*;
+use portico_services::users::UserPatch;
+use portico_services::StoreError;
+use sea_query::{Expr, ExprTrait, Order, Query, SimpleExpr};
+use serde_json::json;
+use sqlx::AnyConnection;
+
+pub(crate) fn user_values(u: &NewUser, home: Option<OrgId>, at: Timestamp) -> Vec<SimpleExpr> {
+    vec![
+        u.id.to_string().into(),
+        u.username.clone().into(),
+        u.username_key.clone().into(),
+        u.email.clone().into(),
+        u.email_key.clone().into(),
+        u.first_name.clone().into(),
+        u.last_name.clone().into(),
+        u.description.clone().into(),
+        u.status.as_str().into(),
+        u.password_hash.clone().into(),
+        u.is_super_admin.into(),
+        u.is_platform_admin.into(),
+        home.map(|h| h.to_string()).into(),
+        u.search_document.clone().into(),
+        at.millis().into(),
+        at.millis().into(),
+        1i64.into(),
+    ]
+}
+
+pub(crate) const INSERT_USER_COLUMNS: [U; 17] = [
+    U::Id,
+    U::Username,
+    U::UsernameKey,
+    U::Email,
+    U::EmailKey,
+    U::FirstName,
+    U::LastName,
+    U::Description,
+    U::Status,
+    U::PasswordHash,
+    U::IsSuperAdmin,
+    U::IsPlatformAdmin,
+    U::HomeOrgId,
+    U::SearchDocument,
+    U::CreatedAt,
+    U::UpdatedAt,
+    U::Version,
+];
+
+impl SqlStore {
+    pub(crate) async fn insert_user_in(
+        &self,
+        conn: &mut AnyConnection,
+        u: &NewUser,
+        home: Option<OrgId>,
+        at: Timestamp,
+    ) -> R<UserRecord> {
+        exec(
+            conn,
+            self.build(
+                &Query::insert()
+                    .into_table(U::Table)
+                    .columns(INSERT_USER_COLUMNS)
+                    .values_panic(user_values(u, home, at))
+                    .to_owned(),
+            ),
+        )
+        .await?;
+        self.user_in(conn, u.id).await?.ok_or(StoreError::NotFound("user"))
+    }
+
+    pub(crate) async fn user_in(&self, conn: &mut AnyConnection, id: UserId) -> R<Option<UserRecord>> {
+        let row = fetch_opt(
+            conn,
+            self.build(
+                &Query::select()
+                    .columns(USER_COLUMNS)
+                    .from(U::Table)
+                    .and_where(Expr::col(U::Id).eq(id.to_string()))
+                    .to_owned(),
+            ),
+        )
+        .await?;
+        row.as_ref().map(rows::user).transpose()
+    }
+
+    pub(crate) async fn create_user_q(&self, ctx: &AuditCtx, new: NewUser) -> R<UserRecord> {
+        let mut tx = self.begin_write().await?;
+        let user = self.insert_user_in(&mut tx, &new, None, ctx.at).await?;
+        self.append_in(
+            &mut tx,
+            ctx,
+            AuditDraft::new("user.create")
+                .target("user", user.id)
+                .subject(user.id)
+                .changes(json!({
+                    "status": user.status.as_str(),
+                    "super_admin": user.is_super_admin,
+                    "platform_admin": user.is_platform_admin,
+                }))
+                .pii(json!({ "username": user.username, "email": user.email })),
+        )
+        .await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(user)
+    }
+
+    pub(crate) async fn get_user_q(&self, id: UserId) -> R<Option<UserRecord>> {
+        let mut conn = self.conn().await?;
+        self.user_in(&mut conn, id).await
+    }
+
+    pub(crate) async fn super_admin_q(&self) -> R<Option<UserRecord>> {
+        let mut conn = self.conn().await?;
+        let row = fetch_opt(
+            &mut conn,
+            self.build(
+                &Query::select()
+                    .columns(USER_COLUMNS)
+                    .from(U::Table)
+                    .and_where(Expr::col(U::IsSuperAdmin).eq(true))
+                    .to_owned(),
+            ),
+        )
+        .await?;
+        row.as_ref().map(rows::user).transpose()
+    }
+
+    pub(crate) async fn find_login_q(&self, key: &str) -> R<Option<(UserRecord, Option<String>)>> {
+        let mut conn = self.conn().await?;
+        let col = if key.contains('@') { U::EmailKey } else { U::UsernameKey };
+        let row = fetch_opt(
+            &mut conn,
+            self.build(
+                &Query::select()
+                    .columns(USER_COLUMNS)
+                    .column(U::PasswordHash)
+                    .from(U::Table)
+                    .and_where(Expr::col(col).eq(key))
+                    .to_owned(),
+            ),
+        )
+        .await?;
+        match row {
+            None => Ok(None),
+            Some(r) => Ok(Some((rows::user(&r)?, rows::os(&r, "password_hash")?))),
+        }
+    }
+
+    pub(crate) async fn user_memberships_q(&self, id: UserId) -> R<Vec<MembershipRecord>> {
+        let mut conn = self.conn().await?;
+        let rows = fetch_all(
+            &mut conn,
+            self.build(
+                &Query::select()
+                    .columns([(O::Table, O::Id), (O::Table, O::Name), (O::Table, O::Slug)])
+                    .columns([(M::Table, M::Kind), (M::Table, M::CreatedAt)])
+                    .from(M::Table)
+                    .inner_join(O::Table, Expr::col((O::Table, O::Id)).equals((M::Table, M::OrgId)))
+                    .and_where(Expr::col((M::Table, M::UserId)).eq(id.to_string()))
+                    .order_by((O::Table, O::NameKey), Order::Asc)
+                    .to_owned(),
+            ),
+        )
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(MembershipRecord {
+                    org: rows::org_brief(r)?,
+                    kind: rows::kind(r, "kind")?,
+                    created_at: rows::ts(r, "created_at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn end_sessions_and_keys_in(&self, conn: &mut AnyConnection, id: &str, at: Timestamp) -> R<()> {
+        exec(
+            conn,
+            self.build(
+                &Query::delete()
+                    .from_table(Sessions::Table)
+                    .and_where(Expr::col(Sessions::UserId).eq(id))
+                    .to_owned(),
+            ),
+        )
+        .await?;
+        exec(
+            conn,
+            self.build(
+                &Query::update()
+                    .table(ApiKeys::Table)
+                    .value(ApiKeys::RevokedAt, at.millis())
+                    .and_where(Expr::col(ApiKeys::UserId).eq(id))
+                    .and_where(Expr::col(ApiKeys::RevokedAt).is_null())
+                    .to_owned(),
+            ),
+        )
+        .await?;
+        Ok(())
+    }
+
+    pub(crate) async fn set_user_status_q(&self, ctx: &AuditCtx, id: UserId, status: UserStatus) -> R<UserRecord> {
+        let mut tx = self.begin_write().await?;
+        let before = self.user_in(&mut tx, id).await?.ok_or(StoreError::NotFound("user"))?;
+        exec(
+            &mut tx,
+            self.build(
+                &Query::update()
+                    .table(U::Table)
+                    .value(U::Status, status.as_str())
+                    .value(U::UpdatedAt, ctx.at.millis())
+                    .value(U::Version, Expr::col(U::Version).add(1))
+                    .and_where(Expr::col(U::Id).eq(id.to_string()))
+                    .to_owned(),
+            ),
+        )
+        .await?;
+        if status == UserStatus::Blocked {
+            self.end_sessions_and_keys_in(&mut tx, &id.to_string(), ctx.at).await?;
+        }
+        let action = if status == UserStatus::Blocked { "user.block" } else { "user.unblock" };
+        self.append_in(
+            &mut tx,
+            ctx,
+            AuditDraft::new(action)
+                .target("user", id)
+                .subject(id)
+                .changes(json!({ "status": { "before": before.status.as_str(), "after": status.as_str() } })),
+        )
+        .await?;
+        let after = self.user_in(&mut tx, id).await?.ok_or(StoreError::NotFound("user"))?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(after)
+    }
+
+    /// Removes a user and everything that hangs off them, erasing their personal data from
+    /// the audit log (U4, U5). Runs inside the caller's transaction.
+    pub(crate) async fn delete_user_in(&self, conn: &mut AnyConnection, id: &str, at: Timestamp) -> R<()> {
+        self.end_sessions_and_keys_in(conn, id, at).await?;
+        for stmt in [
+            Query::delete()
+                .from_table(ApiKeys::Table)
+                .and_where(Expr::col(ApiKeys::UserId).eq(id))
+                .to_owned(),
+            Query::delete()
+                .from_table(M::Table)
+                .and_where(Expr::col(M::UserId).eq(id))
+                .to_owned(),
+            Query::delete()
+                .from_table(U::Table)
+                .and_where(Expr::col(U::Id).eq(id))
+                .to_owned(),
+        ] {
+            exec(conn, self.build(&stmt)).await?;
+        }
+        self.erase_pii_in(conn, id).await
+    }
+
+    pub(crate) async fn delete_user_q(&self, ctx: &AuditCtx, id: UserId) -> R<()> {
+        let mut tx = self.begin_write().await?;
+        let user = self.user_in(&mut tx, id).await?.ok_or(StoreError::NotFound("user"))?;
+        let orgs: Vec<String> = self
+            .user_memberships_in(&mut tx, id)
+            .await?
+            .into_iter()
+            .map(|m| m.to_string())
+            .collect();
+        self.delete_user_in(&mut tx, &id.to_string(), ctx.at).await?;
+        self.append_in(
+            &mut tx,
+            ctx,
+            AuditDraft::new("user.delete")
+                .target("user", id)
+                .subject(id)
+                .changes(json!({ "memberships": orgs, "status": user.status.as_str() })),
+        )
+        .await?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    pub(crate) async fn user_memberships_in(&self, conn: &mut AnyConnection, id: UserId) -> R<Vec<OrgId>> {
+        let rows = fetch_all(
+            conn,
+            self.build(
+                &Query::select()
+                    .column(M::OrgId)
+                    .from(M::Table)
+                    .and_where(Expr::col(M::UserId).eq(id.to_string()))
+                    .to_owned(),
+            ),
+        )
+        .await?;
+        rows.iter().map(|r| rows::org_id(r, "org_id")).collect()
+    }
+
+    pub(crate) async fn update_user_q(
+        &self,
+        ctx: &AuditCtx,
+        id: UserId,
+        expected: Option<i64>,
+        p: UserPatch,
+    ) -> R<UserRecord> {
+        let mut tx = self.begin_write().await?;
+        let before = self.user_in(&mut tx, id).await?.ok_or(StoreError::NotFound("user"))?;
+        if expected.is_some_and(|v| v != before.version) {
+            return Err(StoreError::Stale);
+        }
+        let mut q = Query::update();
+        q.table(U::Table)
+            .value(U::UpdatedAt, ctx.at.millis())
+            .value(U::Version, before.version + 1)
+            .and_where(Expr::col(U::Id).eq(id.to_string()));
+        let mut changes = serde_json::Map::new();
+        let first = p.first_name.clone().unwrap_or_else(|| before.first_name.clone());
+        let last = p.last_name.clone().unwrap_or_else(|| before.last_name.clone());
+        if let Some(v) = &p.first_name {
+            q.value(U::FirstName, v.clone());
+        }
+        if let Some(v) = &p.last_name {
+            q.value(U::LastName, v.clone());
+        }
+        if p.first_name.is_some() || p.last_name.is_some() {
+            q.value(
+                U::SearchDocument,
+                portico_domain::search::user_document(&before.username, &first, &last, &before.email),
+            );
+        }
+        if let Some(v) = &p.description {
+            q.value(U::Description, v.clone());
+            changes.insert("description".into(), json!("changed"));
+        }
+        if let Some(v) = p.is_platform_admin {
+            q.value(U::IsPlatformAdmin, v);
+            changes.insert(
+                "platform_admin".into(),
+                json!({ "before": before.is_platform_admin, "after": v }),
+            );
+        }
+        exec(&mut tx, self.build(&q)).await?;
+        let mut d = AuditDraft::new("user.update")
+            .target("user", id)
+            .subject(id)
+            .changes(serde_json::Value::Object(changes));
+        if p.first_name.is_some() || p.last_name.is_some() {
+            d = d.pii(json!({
+                "name": { "before": [before.first_name, before.last_name], "after": [first, last] }
+            }));
+        }
+        self.append_in(&mut tx, ctx, d).await?;
+        let after = self.user_in(&mut tx, id).await?.ok_or(StoreError::NotFound("user"))?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(after)
+    }
+
+    pub(crate) async fn record_login_q(&self, ctx: &AuditCtx, id: UserId, s: SessionRecord) -> R<()> {
+        let mut tx = self.begin_write().await?;
+        exec(
+            &mut tx,
+            self.build(
+                &Query::insert()
+                    .into_table(Sessions::Table)
+                    .columns([
+                        Sessions::Id,
+                        Sessions::TokenHash,
+                        Sessions::UserId,
+                        Sessions::CsrfToken,
+                        Sessions::CreatedAt,
+                        Sessions::LastSeenAt,
+                        Sessions::ExpiresAt,
+                        Sessions::Ip,
+                        Sessions::UserAgent,
+                    ])
+                    .values_panic([
+                        s.id.to_string().into(),
+                        s.token_hash.into(),
+                        s.user_id.to_string().into(),
+                        s.csrf_token.into(),
+                        s.created_at.millis().into(),
+                        s.last_seen_at.millis().into(),
+                        s.expires_at.millis().into(),
+                        s.ip.into(),
+                        s.user_agent.into(),
+                    ])
+                    .to_owned(),
+            ),
+        )
+        .await?;
+        exec(
+            &mut tx,
+            self.build(
+                &Query::update()
+                    .table(U::Table)
+                    .value(U::LastLoginAt, ctx.at.millis())
+                    .value(U::Status, UserStatus::Active.as_str())
+                    .and_where(Expr::col(U::Id).eq(id.to_string()))
+                    .to_owned(),
+            ),
+        )
+        .await?;
+        self.append_in(
+            &mut tx,
+            ctx,
+            AuditDraft::new("login.success")
+                .target("session", s.id)
+                .subject(id),
+        )
+        .await?;
+        // Expired sessions are swept by logins, so the table does not grow without bound.
+        exec(
+            &mut tx,
+            self.build(
+                &Query::delete()
+                    .from_table(Sessions::Table)
+                    .and_where(Expr::col(Sessions::ExpiresAt).lt(ctx.at.millis()))
+                    .to_owned(),
+            ),
+        )
+        .await?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    pub(crate) async fn counts_q(&self, now: Timestamp) -> R<Counts> {
+        let mut conn = self.conn().await?;
+        let count = |sql: &str| sql.to_string();
+        let q = [
+            count("SELECT COUNT(*) AS n FROM organizations"),
+            count("SELECT COUNT(*) AS n FROM users"),
+            count("SELECT COUNT(*) AS n FROM users WHERE status = 'blocked'"),
+            format!("SELECT COUNT(*) AS n FROM sessions WHERE expires_at > {}", now.millis()),
+            count("SELECT seq AS n FROM audit_head WHERE id = 1"),
+        ];
+        let mut out = [0i64; 5];
+        for (k, sql) in q.iter().enumerate() {
+            let r = fetch_opt(&mut conn, self.raw(sql, vec![])).await?;
+            out[k] = r.map(|r| rows::i(&r, "n")).transpose()?.unwrap_or(0);
+        }
+        Ok(Counts {
+            organizations: out[0],
+            users: out[1],
+            blocked_users: out[2],
+            active_sessions: out[3],
+            audit_events: out[4],
+        })
+    }
+
+    /// Bulk load in one transaction: multi-row inserts, no per-row audit entry (one summary
+    /// entry instead).
+    pub(crate) async fn bulk_insert_q(&self, at: Timestamp, batch: BulkBatch) -> R<()> {
+        let mut tx = self.begin_write().await?;
+        for chunk in batch.orgs.chunks(500) {
+            let mut q = Query::insert();
+            q.into_table(O::Table).columns([
+                O::Id,
+                O::Name,
+                O::NameKey,
+                O::Slug,
+                O::ParentId,
+                O::Status,
+                O::Tags,
+                O::Attributes,
+                O::CreatedAt,
+                O::UpdatedAt,
+                O::Version,
+            ]);
+            for o in chunk {
+                q.values_panic(crate::orgs::org_values(o, at));
+            }
+            exec(&mut tx, self.build(&q)).await?;
+        }
+        for chunk in batch.users.chunks(400) {
+            let mut q = Query::insert();
+            q.into_table(U::Table).columns(INSERT_USER_COLUMNS);
+            for (u, home) in chunk {
+                q.values_panic(user_values(u, *home, at));
+            }
+            exec(&mut tx, self.build(&q)).await?;
+        }
+        for chunk in batch.memberships.chunks(1000) {
+            let mut q = Query::insert();
+            q.into_table(M::Table)
+                .columns([M::OrgId, M::UserId, M::UserSeq, M::Kind, M::CreatedAt]);
+            for (org, user, kind) in chunk {
+                q.values_panic([
+                    org.to_string().into(),
+                    user.to_string().into(),
+                    Expr::cust_with_values(
+                        "(SELECT seq FROM users WHERE id = ?)",
+                        [user.to_string()],
+                    ),
+                    kind.as_str().into(),
+                    at.millis().into(),
+                ]);
+            }
+            exec(&mut tx, self.build(&q)).await?;
+        }
+        let _ = MembershipKind::Internal;
+        self.append_in(
+            &mut tx,
+            &AuditCtx {
+                at,
+                actor: None,
+                impersonator: None,
+                ip: None,
+                user_agent: Some("portico-cli".into()),
+            },
+            AuditDraft::new("bulk.load").changes(json!({
+                "organizations": batch.orgs.len(),
+                "users": batch.users.len(),
+                "memberships": batch.memberships.len(),
+            })),
+        )
+        .await?;
+        tx.commit().await.map_err(db_err)
+    }
+}
