@@ -1,0 +1,375 @@
+//! The API's JSON shapes (documented in the OpenAPI document), built from service records.
+
+use portico_services::records::*;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use utoipa::ToSchema;
+
+#[derive(Serialize, ToSchema)]
+pub struct Organization {
+    #[schema(example = "org_01jd3v6k2m8w1f3q9c4x7b5n2e")]
+    pub id: String,
+    pub name: String,
+    pub slug: String,
+    pub parent_id: Option<String>,
+    /// `active` or `suspended`.
+    pub status: String,
+    pub tags: Vec<String>,
+    pub attributes: BTreeMap<String, String>,
+    pub created_at: String,
+    pub updated_at: String,
+    /// Optimistic-concurrency version; also sent as the `ETag`.
+    pub version: i64,
+}
+
+impl From<OrgRecord> for Organization {
+    fn from(o: OrgRecord) -> Self {
+        Self {
+            id: o.id.to_string(),
+            name: o.name,
+            slug: o.slug,
+            parent_id: o.parent_id.map(|p| p.to_string()),
+            status: o.status.as_str().into(),
+            tags: o.tags,
+            attributes: o.attributes,
+            created_at: o.created_at.to_rfc3339(),
+            updated_at: o.updated_at.to_rfc3339(),
+            version: o.version,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OrgRef {
+    pub id: String,
+    pub name: String,
+    pub slug: String,
+}
+
+impl From<OrgBrief> for OrgRef {
+    fn from(b: OrgBrief) -> Self {
+        Self {
+            id: b.id.to_string(),
+            name: b.name,
+            slug: b.slug,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OrganizationDetail {
+    #[serde(flatten)]
+    pub organization: Organization,
+    /// Nearest first.
+    pub ancestors: Vec<OrgRef>,
+    pub members: i64,
+    pub internal_members: i64,
+    pub sub_organizations: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DeletePreview {
+    pub organization: Organization,
+    pub sub_organizations: Vec<OrgRef>,
+    pub memberships: i64,
+    /// Users whose home is among the deleted organizations; they are deleted (U4).
+    pub internal_users_deleted: i64,
+}
+
+impl From<OrgDeletePreview> for DeletePreview {
+    fn from(p: OrgDeletePreview) -> Self {
+        Self {
+            organization: p.organization.into(),
+            sub_organizations: p.sub_organizations.into_iter().map(Into::into).collect(),
+            memberships: p.memberships,
+            internal_users_deleted: p.internal_users_deleted,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct User {
+    #[schema(example = "usr_01jd3v6k2m8w1f3q9c4x7b5n2e")]
+    pub id: String,
+    pub username: String,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub description: String,
+    /// `invited`, `active` or `blocked`.
+    pub status: String,
+    pub is_super_admin: bool,
+    pub is_platform_admin: bool,
+    pub home_organization_id: Option<String>,
+    pub created_at: String,
+    pub last_login_at: Option<String>,
+    pub version: i64,
+}
+
+impl From<UserRecord> for User {
+    fn from(u: UserRecord) -> Self {
+        Self {
+            id: u.id.to_string(),
+            username: u.username,
+            email: u.email,
+            first_name: u.first_name,
+            last_name: u.last_name,
+            description: u.description,
+            status: u.status.as_str().into(),
+            is_super_admin: u.is_super_admin,
+            is_platform_admin: u.is_platform_admin,
+            home_organization_id: u.home_org_id.map(|o| o.to_string()),
+            created_at: u.created_at.to_rfc3339(),
+            last_login_at: u.last_login_at.map(|t| t.to_rfc3339()),
+            version: u.version,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Membership {
+    pub organization: OrgRef,
+    /// `internal` (the user's home) or `external`.
+    pub kind: String,
+    pub created_at: String,
+}
+
+impl From<MembershipRecord> for Membership {
+    fn from(m: MembershipRecord) -> Self {
+        Self {
+            organization: m.org.into(),
+            kind: m.kind.as_str().into(),
+            created_at: m.created_at.to_rfc3339(),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UserDetail {
+    #[serde(flatten)]
+    pub user: User,
+    pub memberships: Vec<Membership>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Member {
+    pub user: User,
+    pub kind: String,
+    pub joined_at: String,
+}
+
+impl From<MemberRow> for Member {
+    fn from(m: MemberRow) -> Self {
+        Self {
+            user: m.user.into(),
+            kind: m.kind.as_str().into(),
+            joined_at: m.joined_at.to_rfc3339(),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MemberAdded {
+    pub user: User,
+    /// `created` (a new user, internal here) or `added_external` (an existing user).
+    pub outcome: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MemberRemoval {
+    pub user: User,
+    pub kind: String,
+    /// For internal members: other organizations that lose the person too.
+    pub other_organizations: Vec<OrgRef>,
+    /// Removing this member deletes the user from the whole system (U4).
+    pub deletes_user: bool,
+}
+
+impl From<RemovalPreview> for MemberRemoval {
+    fn from(p: RemovalPreview) -> Self {
+        Self {
+            user: p.user.into(),
+            kind: p.kind.as_str().into(),
+            other_organizations: p.other_organizations.into_iter().map(Into::into).collect(),
+            deletes_user: p.deletes_user,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ApiKey {
+    pub id: String,
+    pub user_id: String,
+    pub name: String,
+    pub created_at: String,
+    pub expires_at: Option<String>,
+    pub last_used_at: Option<String>,
+    pub revoked_at: Option<String>,
+}
+
+impl From<ApiKeyRecord> for ApiKey {
+    fn from(k: ApiKeyRecord) -> Self {
+        Self {
+            id: k.id.to_string(),
+            user_id: k.user_id.to_string(),
+            name: k.name,
+            created_at: k.created_at.to_rfc3339(),
+            expires_at: k.expires_at.map(|t| t.to_rfc3339()),
+            last_used_at: k.last_used_at.map(|t| t.to_rfc3339()),
+            revoked_at: k.revoked_at.map(|t| t.to_rfc3339()),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CreatedApiKey {
+    #[serde(flatten)]
+    pub key: ApiKey,
+    /// The whole key. Shown once: it cannot be retrieved again.
+    pub token: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AuditEvent {
+    pub seq: i64,
+    pub id: String,
+    pub at: String,
+    pub actor_user_id: Option<String>,
+    pub impersonator_user_id: Option<String>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub action: String,
+    pub target_kind: Option<String>,
+    pub target_id: Option<String>,
+    pub organization_id: Option<String>,
+    pub subject_user_id: Option<String>,
+    #[schema(value_type = Object)]
+    pub changes: serde_json::Value,
+    /// Personal data about the subject; `null` once the person was erased (U5).
+    #[schema(value_type = Option<Object>)]
+    pub personal: Option<serde_json::Value>,
+}
+
+impl From<AuditRow> for AuditEvent {
+    fn from(a: AuditRow) -> Self {
+        Self {
+            seq: a.seq,
+            id: a.id,
+            at: a.at.to_rfc3339(),
+            actor_user_id: a.actor_user_id,
+            impersonator_user_id: a.impersonator_user_id,
+            ip: a.ip,
+            user_agent: a.user_agent,
+            action: a.action,
+            target_kind: a.target_kind,
+            target_id: a.target_id,
+            organization_id: a.org_id,
+            subject_user_id: a.subject_user_id,
+            changes: a.changes,
+            personal: a.personal,
+        }
+    }
+}
+
+/// A page of results. Pass `next_cursor` back as `cursor` for the next page.
+#[derive(Serialize, ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+impl<T> Page<T> {
+    pub fn from_page<R>(p: portico_domain::page::Page<R>) -> Self
+    where
+        T: From<R>,
+    {
+        let next_cursor = p.next_cursor();
+        Self {
+            items: p.items.into_iter().map(T::from).collect(),
+            next_cursor,
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    /// Username or email.
+    pub login: String,
+    pub password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SessionInfo {
+    pub user: User,
+    /// Send as `X-CSRF-Token` on state-changing requests made with the session cookie.
+    pub csrf_token: Option<String>,
+    pub back_office: bool,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateOrganization {
+    pub name: String,
+    /// Made from the name when absent.
+    pub slug: Option<String>,
+    pub parent_id: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub attributes: BTreeMap<String, String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateOrganization {
+    pub name: Option<String>,
+    pub slug: Option<String>,
+    /// An organization id, or `null` to move to the top level. Absent: unchanged.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub parent_id: Option<Option<String>>,
+    pub status: Option<String>,
+    pub tags: Option<Vec<String>>,
+    pub attributes: Option<BTreeMap<String, String>>,
+}
+
+fn double_option<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddMember {
+    pub email: String,
+    /// For a new user; suggested from the email when absent.
+    pub username: Option<String>,
+    #[serde(default)]
+    pub first_name: String,
+    #[serde(default)]
+    pub last_name: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUser {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub description: Option<String>,
+    /// Super admin only.
+    pub is_platform_admin: Option<bool>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateApiKey {
+    pub name: String,
+    /// Owner; defaults to the caller. Only the super admin may create keys for others.
+    pub user_id: Option<String>,
+    /// Days until the key expires; absent = never.
+    pub expires_in_days: Option<u32>,
+}

@@ -1,0 +1,165 @@
+//! The REST API under `/api/v1` (SPEC §2), with its OpenAPI 3.1 document generated from
+//! these handlers' annotations.
+
+pub mod dto;
+mod health;
+mod keys;
+mod orgs;
+mod session;
+mod users;
+
+use crate::problem::{ApiError, Problem};
+use crate::AppState;
+use axum::extract::{FromRequest, Request};
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use portico_domain::page::PageRequest;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use utoipa::OpenApi;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Portico API", description = "Multi-tenant back office: organizations, users, memberships, sessions, API keys, audit."),
+    paths(
+        health::healthz, health::readyz,
+        session::login, session::logout, session::me,
+        orgs::list, orgs::create, orgs::get_one, orgs::update, orgs::delete_preview, orgs::delete,
+        orgs::list_members, orgs::add_member, orgs::member_removal, orgs::remove_member,
+        users::list, users::get_one, users::update, users::delete, users::block, users::unblock,
+        keys::list, keys::create, keys::revoke, keys::audit_events,
+    ),
+    components(schemas(Problem)),
+    modifiers(&Security),
+    tags((name = "auth"), (name = "organizations"), (name = "members"), (name = "users"), (name = "api-keys"), (name = "audit"), (name = "health"))
+)]
+pub struct ApiDoc;
+
+struct Security;
+
+impl utoipa::Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let c = openapi.components.get_or_insert_with(Default::default);
+        c.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        c.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::SESSION_COOKIE))),
+        );
+    }
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/api/v1/openapi.json", get(openapi_json))
+        .route("/api/v1/auth/login", post(session::login))
+        .route("/api/v1/auth/logout", post(session::logout))
+        .route("/api/v1/auth/me", get(session::me))
+        .merge(orgs::routes())
+        .merge(users::routes())
+        .merge(keys::routes())
+        .fallback(not_found)
+}
+
+async fn openapi_json() -> Response {
+    let mut doc = ApiDoc::openapi();
+    doc.servers = None;
+    Json(doc).into_response()
+}
+
+async fn not_found(req: Request) -> Response {
+    if req.uri().path().starts_with("/api/") {
+        ApiError::new(axum::http::StatusCode::NOT_FOUND, "not-found", "Not found", Some("no such endpoint".to_string()))
+            .into_response()
+    } else {
+        crate::console::not_found_page(req).await
+    }
+}
+
+/// A JSON body; malformed JSON and unknown fields are refused with a problem (nothing changes).
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(e) => {
+                use axum::extract::rejection::JsonRejection as J;
+                let (status, kind, title) = match &e {
+                    J::JsonDataError(_) => (
+                        axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                        "invalid-body",
+                        "The request body does not match the expected fields",
+                    ),
+                    J::MissingJsonContentType(_) => (
+                        axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                        "unsupported-media-type",
+                        "Send the body as application/json",
+                    ),
+                    _ => (axum::http::StatusCode::BAD_REQUEST, "malformed-json", "The request body is not valid JSON"),
+                };
+                Err(ApiError::new(status, kind, title, Some(e.body_text())))
+            }
+        }
+    }
+}
+
+/// `?limit=&cursor=&q=` on lists.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// Page size, 1–200 (default 50).
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Search words (prefix match).
+    pub q: Option<String>,
+}
+
+impl ListQuery {
+    pub fn page(&self) -> Result<PageRequest, ApiError> {
+        PageRequest::parse(self.limit, self.cursor.as_deref()).map_err(|e| ApiError::from(portico_services::ServiceError::from(e)))
+    }
+}
+
+pub fn etag(version: i64) -> HeaderValue {
+    HeaderValue::from_str(&format!("\"v{version}\"")).expect("ascii")
+}
+
+/// `If-Match: "v7"` → `Some(7)`; `*` or absent → `None`; anything else can never match.
+pub fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
+    let Some(v) = headers.get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    let s = v.to_str().unwrap_or("").trim();
+    if s == "*" {
+        return Ok(None);
+    }
+    let n = s
+        .trim_start_matches("W/")
+        .trim_matches('"')
+        .strip_prefix('v')
+        .and_then(|n| n.parse::<i64>().ok());
+    match n {
+        Some(n) => Ok(Some(n)),
+        None => Err(ApiError::from(portico_services::ServiceError::PreconditionFailed)),
+    }
+}
+
+pub fn with_etag<T: serde::Serialize>(version: i64, body: T) -> Response {
+    let mut r = Json(body).into_response();
+    r.headers_mut().insert(header::ETAG, etag(version));
+    r
+}
+
+pub fn parse_id<T: std::str::FromStr>(s: &str, what: &'static str) -> Result<T, ApiError> {
+    s.parse::<T>().map_err(|_| portico_services::ServiceError::NotFound(what).into())
+}

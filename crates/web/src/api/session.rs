@@ -1,0 +1,73 @@
+use super::dto::{LoginRequest, SessionInfo};
+use super::ApiJson;
+use crate::auth::{Caller, Meta};
+use crate::problem::ApiError;
+use crate::{AppState, SESSION_COOKIE};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use axum_extra::extract::cookie::{Cookie, SameSite};
+use axum_extra::extract::CookieJar;
+
+pub fn session_cookie(st: &AppState, token: String, max_age_secs: i64) -> Cookie<'static> {
+    Cookie::build((SESSION_COOKIE, token))
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(st.web.secure_cookies)
+        .path("/")
+        .max_age(time_duration(max_age_secs))
+        .build()
+}
+
+fn time_duration(secs: i64) -> time::Duration {
+    time::Duration::seconds(secs)
+}
+
+pub fn clear_cookie(st: &AppState) -> Cookie<'static> {
+    let mut c = session_cookie(st, String::new(), 0);
+    c.make_removal();
+    c
+}
+
+/// Logs in with username or email and password; sets the session cookie (a new session id
+/// every time: a cookie sent with the login is never reused).
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, body = SessionInfo), (status = 401, body = crate::problem::Problem)))]
+pub async fn login(
+    State(st): State<AppState>,
+    Meta(meta): Meta,
+    jar: CookieJar,
+    ApiJson(body): ApiJson<LoginRequest>,
+) -> Result<Response, ApiError> {
+    let s = st.services.login(&body.login, &body.password, meta).await?;
+    let back_office = s.user.is_super_admin || s.user.is_platform_admin;
+    let jar = jar.add(session_cookie(&st, s.token, s.max_age_secs));
+    Ok((
+        jar,
+        Json(SessionInfo {
+            user: s.user.into(),
+            csrf_token: Some(s.csrf_token),
+            back_office,
+        }),
+    )
+        .into_response())
+}
+
+/// Ends the session on the server and clears the cookie.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204)))]
+pub async fn logout(State(st): State<AppState>, Caller(p): Caller, jar: CookieJar) -> Result<Response, ApiError> {
+    st.services.logout(&p).await?;
+    Ok((jar.add(clear_cookie(&st)), StatusCode::NO_CONTENT).into_response())
+}
+
+/// Who is calling.
+#[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth", responses((status = 200, body = SessionInfo), (status = 401, body = crate::problem::Problem)))]
+pub async fn me(Caller(p): Caller) -> Json<SessionInfo> {
+    let back_office = p.user.is_super_admin || p.user.is_platform_admin;
+    Json(SessionInfo {
+        csrf_token: p.csrf_token().map(str::to_string),
+        user: p.user.into(),
+        back_office,
+    })
+}

@@ -1,0 +1,120 @@
+//! RFC 9457 problem details: the one mapping from service errors to HTTP. Internal detail is
+//! logged here and never sent.
+
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use portico_services::ServiceError;
+use serde::Serialize;
+
+pub const PROBLEM_BASE: &str = "urn:portico:problem:";
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// Stable identifier of the problem kind, e.g. `urn:portico:problem:validation`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// For validation problems: the offending field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+/// An error on its way to the client.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub kind: &'static str,
+    pub title: &'static str,
+    pub detail: Option<String>,
+    pub field: Option<String>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, kind: &'static str, title: &'static str, detail: impl Into<Option<String>>) -> Self {
+        Self {
+            status,
+            kind,
+            title,
+            detail: detail.into(),
+            field: None,
+        }
+    }
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad-request", "The request is malformed", Some(detail.into()))
+    }
+    pub fn csrf() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "csrf",
+            "Missing or wrong CSRF token",
+            Some("state-changing requests with a session cookie need the X-CSRF-Token header".into()),
+        )
+    }
+    pub fn problem(&self) -> Problem {
+        Problem {
+            kind: format!("{PROBLEM_BASE}{}", self.kind),
+            title: self.title.to_string(),
+            status: self.status.as_u16(),
+            detail: self.detail.clone(),
+            field: self.field.clone(),
+        }
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> Self {
+        use ServiceError as E;
+        match e {
+            E::Invalid(v) => ApiError {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                kind: "validation",
+                title: "A value is not valid",
+                detail: Some(v.message),
+                field: Some(v.field.to_string()),
+            },
+            E::NotFound(what) => ApiError::new(StatusCode::NOT_FOUND, "not-found", "Not found", Some(format!("{what} not found"))),
+            E::Conflict { kind, message } => ApiError::new(StatusCode::CONFLICT, kind, "Conflict", Some(message)),
+            E::Unauthenticated => ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", "Authentication required", None),
+            E::BadCredentials => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid-credentials",
+                "Invalid username or password",
+                None,
+            ),
+            E::Forbidden(m) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", "Not allowed", Some(m)),
+            E::PreconditionFailed => ApiError::new(
+                StatusCode::PRECONDITION_FAILED,
+                "stale-version",
+                "The resource was changed by someone else",
+                Some("reload it and apply your change again (If-Match did not match)".into()),
+            ),
+            E::Internal(m) => {
+                tracing::error!(error = %m, "internal error");
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error", None)
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = serde_json::to_vec(&self.problem()).unwrap_or_default();
+        let mut res = (self.status, body).into_response();
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            header::HeaderValue::from_static("application/problem+json"),
+        );
+        if self.status == StatusCode::UNAUTHORIZED {
+            res.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer realm=\"portico\""),
+            );
+        }
+        res
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
