@@ -93,6 +93,15 @@ impl SqlStore {
         migrate::run(self).await
     }
 
+    /// Runs a statement as written (maintenance, tests that tamper with rows on purpose).
+    pub async fn execute_raw(&self, sql: &str) -> Result<u64, StoreError> {
+        sqlx::raw_sql(AssertSqlSafe(sql.to_string()))
+            .execute(&self.pool)
+            .await
+            .map(|r| r.rows_affected())
+            .map_err(db_err)
+    }
+
     pub async fn close(&self) {
         self.pool.close().await;
     }

@@ -483,7 +483,7 @@ impl SqlStore {
                     .values_panic([
                         org.to_string().into(),
                         user.id.to_string().into(),
-                        Expr::cust_with_values("(SELECT seq FROM users WHERE id = ?)", [user.id.to_string()]),
+                        crate::users::seq_of(user.id),
                         kind.as_str().into(),
                         ctx.at.millis().into(),
                     ])
@@ -528,7 +528,7 @@ impl SqlStore {
         // document directly: the scan is bounded by the organization's index range.
         for t in terms.unwrap_or(&[]) {
             q.and_where(
-                Expr::cust_with_values("(' ' || users.search_document) LIKE ?", [format!("% {t}%")]),
+                Expr::cust("(' ' || users.search_document)").like(format!("% {t}%")),
             );
         }
         let mut conn = self.conn().await?;

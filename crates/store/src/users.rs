@@ -55,6 +55,21 @@ pub(crate) const INSERT_USER_COLUMNS: [U; 17] = [
     U::Version,
 ];
 
+/// `(SELECT seq FROM users WHERE id = …)`, for rows that denormalise the user's sequence.
+pub(crate) fn seq_of(user: UserId) -> SimpleExpr {
+    SimpleExpr::SubQuery(
+        None,
+        Box::new(
+            Query::select()
+                .column(U::Seq)
+                .from(U::Table)
+                .and_where(Expr::col(U::Id).eq(user.to_string()))
+                .to_owned()
+                .into(),
+        ),
+    )
+}
+
 impl SqlStore {
     pub(crate) async fn insert_user_in(
         &self,
@@ -492,10 +507,7 @@ impl SqlStore {
                 q.values_panic([
                     org.to_string().into(),
                     user.to_string().into(),
-                    Expr::cust_with_values(
-                        "(SELECT seq FROM users WHERE id = ?)",
-                        [user.to_string()],
-                    ),
+                    crate::users::seq_of(*user),
                     kind.as_str().into(),
                     at.millis().into(),
                 ]);

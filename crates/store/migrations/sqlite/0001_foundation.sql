@@ -1,3 +1,4 @@
+-- SQLite has no boolean type: flags are INTEGER 0/1 (the store reads either form).
 CREATE TABLE organizations (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     id TEXT NOT NULL UNIQUE,
@@ -28,8 +29,8 @@ CREATE TABLE users (
     description TEXT NOT NULL,
     status TEXT NOT NULL,
     password_hash TEXT NULL,
-    is_super_admin BOOLEAN NOT NULL,
-    is_platform_admin BOOLEAN NOT NULL,
+    is_super_admin INTEGER NOT NULL,
+    is_platform_admin INTEGER NOT NULL,
     home_org_id TEXT NULL REFERENCES organizations(id),
     ip_allowlist TEXT NULL,
     search_document TEXT NOT NULL,

@@ -1,0 +1,219 @@
+//! One-line scenarios: `TestApp::spawn(Backend::Sqlite)` gives a running server with a super
+//! admin and an API key; helpers create organizations and members.
+
+use portico_domain::Timestamp;
+use portico_services::{ManualClock, ServiceConfig, Services, Store};
+use portico_store::SqlStore;
+use portico_web::WebConfig;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+pub const ADMIN_PASSWORD: &str = "correct horse battery staple lamp";
+
+#[derive(Debug, Clone, Copy)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub base: String,
+    pub services: Services,
+    pub store: Arc<SqlStore>,
+    pub clock: Arc<ManualClock>,
+    pub admin_key: String,
+    pub http: reqwest::Client,
+    _dir: Option<tempfile::TempDir>,
+    _shutdown: tokio::sync::oneshot::Sender<()>,
+}
+
+/// Runs a test body on SQLite and on PostgreSQL.
+#[macro_export]
+macro_rules! both_backends {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app = $crate::helpers::TestApp::spawn($crate::helpers::Backend::Sqlite)
+                    .await
+                    .expect("sqlite app");
+                ($body)(app).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let Some(app) = $crate::helpers::TestApp::spawn($crate::helpers::Backend::Postgres).await else {
+                    return;
+                };
+                ($body)(app).await;
+            }
+        }
+    };
+}
+
+async fn open_store(backend: Backend) -> Option<(SqlStore, Option<tempfile::TempDir>)> {
+    match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let store = SqlStore::open_sqlite_dir(dir.path()).await.expect("open sqlite");
+            Some((store, Some(dir)))
+        }
+        Backend::Postgres => {
+            let Ok(admin_url) = std::env::var("PORTICO_TEST_POSTGRES_URL") else {
+                if std::env::var("PORTICO_TEST_REQUIRE_POSTGRES").as_deref() == Ok("1") {
+                    panic!("PORTICO_TEST_REQUIRE_POSTGRES=1 but PORTICO_TEST_POSTGRES_URL is not set");
+                }
+                eprintln!("skipping the PostgreSQL run: PORTICO_TEST_POSTGRES_URL is not set");
+                return None;
+            };
+            let name = format!("portico_t_{}", ulid::Ulid::new().to_string().to_lowercase());
+            let admin = SqlStore::connect(&admin_url, 1).await.expect("connect admin");
+            admin.execute_raw(&format!("CREATE DATABASE {name}")).await.expect("create database");
+            admin.close().await;
+            let (prefix, _) = admin_url.rsplit_once('/').expect("url with a database");
+            let store = SqlStore::connect(&format!("{prefix}/{name}"), 10)
+                .await
+                .expect("connect test database");
+            Some((store, None))
+        }
+    }
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        Self::spawn_with(backend, WebConfig::default()).await
+    }
+
+    pub async fn spawn_with(backend: Backend, web: WebConfig) -> Option<TestApp> {
+        let (store, dir) = open_store(backend).await?;
+        store.migrate().await.expect("migrate");
+        let store = Arc::new(store);
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64;
+        let clock = Arc::new(ManualClock::new(Timestamp(now)));
+        let services = Services::new(store.clone() as Arc<dyn Store>, clock.clone(), ServiceConfig::default());
+        let init = services
+            .init_super_admin("admin", "admin@example.com", Some(ADMIN_PASSWORD), "basic")
+            .await
+            .expect("init");
+        let bo = services
+            .back_office(services.cli_principal().await.unwrap())
+            .unwrap();
+        let key = services
+            .create_api_key(&bo, init.user.id, "tests", None)
+            .await
+            .expect("key");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let svc = services.clone();
+        tokio::spawn(async move {
+            portico_web::serve(listener, svc, web, async {
+                let _ = rx.await;
+            })
+            .await
+            .unwrap();
+        });
+        Some(TestApp {
+            addr,
+            base: format!("http://{addr}"),
+            services,
+            store,
+            clock,
+            admin_key: key.token,
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            _dir: dir,
+            _shutdown: tx,
+        })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// A request as the super admin's API key.
+    pub async fn api(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+        self.api_as(&self.admin_key, method, path, body).await
+    }
+
+    pub async fn api_as(&self, key: &str, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+        let mut rb = self.http.request(method, self.url(path)).bearer_auth(key);
+        if let Some(b) = body {
+            rb = rb.json(&b);
+        }
+        let res = rb.send().await.expect("request");
+        let status = res.status();
+        let text = res.text().await.unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    pub async fn get(&self, path: &str) -> Value {
+        let (s, v) = self.api(Method::GET, path, None).await;
+        assert_eq!(s, StatusCode::OK, "GET {path}: {v}");
+        v
+    }
+
+    /// Creates an organization, optionally under a parent slug; returns its JSON.
+    pub async fn org(&self, name: &str, parent: Option<&Value>) -> Value {
+        let mut body = json!({ "name": name });
+        if let Some(p) = parent {
+            body["parent_id"] = p["id"].clone();
+        }
+        let (s, v) = self.api(Method::POST, "/api/v1/organizations", Some(body)).await;
+        assert_eq!(s, StatusCode::CREATED, "create org {name}: {v}");
+        v
+    }
+
+    /// Adds a member by email; returns (status, body).
+    pub async fn add_member(&self, org: &Value, email: &str, first: &str, last: &str) -> (StatusCode, Value) {
+        self.api(
+            Method::POST,
+            &format!("/api/v1/organizations/{}/members", org["id"].as_str().unwrap()),
+            Some(json!({ "email": email, "first_name": first, "last_name": last })),
+        )
+        .await
+    }
+
+    /// A platform administrator with a password and an API key of their own.
+    pub async fn platform_admin(&self, username: &str) -> (Value, String) {
+        let bo = self
+            .services
+            .back_office(self.services.cli_principal().await.unwrap())
+            .unwrap();
+        let u = self
+            .services
+            .create_platform_user(&bo, username, &format!("{username}@example.com"), ADMIN_PASSWORD, true)
+            .await
+            .expect("platform admin");
+        let k = self.services.create_api_key(&bo, u.id, "k", None).await.unwrap();
+        (serde_json::to_value(&u).unwrap(), k.token)
+    }
+
+    /// Logs in through the API with a cookie-keeping client; returns it and the CSRF token.
+    pub async fn login(&self, login: &str, password: &str) -> (reqwest::Client, String) {
+        let c = reqwest::Client::builder().cookie_store(true).build().unwrap();
+        let r = c
+            .post(self.url("/api/v1/auth/login"))
+            .json(&json!({ "login": login, "password": password }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let v: Value = r.json().await.unwrap();
+        (c, v["csrf_token"].as_str().unwrap().to_string())
+    }
+
+    /// Runs SQL directly against the database (tampering tests).
+    pub async fn sql(&self, sql: &str) {
+        self.store.execute_raw(sql).await.expect("raw sql");
+    }
+}

@@ -1,0 +1,10 @@
+//! Integration tests: the real server on port 0 with a fresh database, on SQLite and on
+//! PostgreSQL (when `PORTICO_TEST_POSTGRES_URL` is set; required when
+//! `PORTICO_TEST_REQUIRE_POSTGRES=1`, as in CI).
+
+mod helpers;
+
+mod api_auth;
+mod api_orgs;
+mod api_users;
+mod audit;
