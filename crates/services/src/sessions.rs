@@ -91,6 +91,9 @@ impl Services {
             }
         };
         self.store.throttle_reset(&format!("acct:{key}")).await?;
+        if let Some(ip) = meta.ip {
+            self.store.throttle_forgive(&format!("ip:{ip}")).await?;
+        }
         let token = random_token(32);
         let csrf_token = random_token(32);
         let session = SessionRecord {

@@ -100,6 +100,8 @@ pub trait Store: Send + Sync {
     /// Counts one attempt against `key` and returns the attempts within the window, atomically.
     async fn throttle_hit(&self, key: &str, now: Timestamp, window_secs: i64) -> StoreResult<i64>;
     async fn throttle_reset(&self, key: &str) -> StoreResult<()>;
+    /// Takes back one counted attempt (a success does not count against an address).
+    async fn throttle_forgive(&self, key: &str) -> StoreResult<()>;
 
     // --- audit -----------------------------------------------------------------------------
     async fn append_audit(&self, ctx: &AuditCtx, draft: AuditDraft) -> StoreResult<()>;

@@ -259,4 +259,21 @@ impl SqlStore {
         .await?;
         Ok(())
     }
+
+    pub(crate) async fn throttle_forgive_q(&self, key: &str) -> R<()> {
+        let mut conn = self.conn().await?;
+        exec(
+            &mut conn,
+            self.build(
+                &Query::update()
+                    .table(T::Table)
+                    .value(T::Attempts, Expr::col(T::Attempts).sub(1))
+                    .and_where(Expr::col(T::Key).eq(key))
+                    .and_where(Expr::col(T::Attempts).gt(0))
+                    .to_owned(),
+            ),
+        )
+        .await?;
+        Ok(())
+    }
 }

@@ -124,6 +124,9 @@ impl Store for SqlStore {
     async fn throttle_reset(&self, key: &str) -> R<()> {
         self.throttle_reset_q(key).await
     }
+    async fn throttle_forgive(&self, key: &str) -> R<()> {
+        self.throttle_forgive_q(key).await
+    }
     async fn append_audit(&self, ctx: &AuditCtx, d: AuditDraft) -> R<()> {
         self.append_audit_tx(ctx, d).await
     }
