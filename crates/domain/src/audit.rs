@@ -133,7 +133,9 @@ impl ChainVerifier {
             ));
         }
         if f.compute_hash() != e.hash {
-            return Err(brk("its content does not match its hash: the entry was edited".into()));
+            return Err(brk(
+                "its content does not match its hash: the entry was edited".into(),
+            ));
         }
         match (&e.pii, &e.pii_salt, &f.pii_digest) {
             (Some(p), Some(s), Some(d)) if &pii_digest(s, p) != d => {

@@ -34,7 +34,9 @@ impl Email {
             || labels
                 .iter()
                 .any(|l| l.is_empty() || l.starts_with('-') || l.ends_with('-'))
-            || domain.chars().any(|c| !(c.is_alphanumeric() || c == '-' || c == '.'))
+            || domain
+                .chars()
+                .any(|c| !(c.is_alphanumeric() || c == '-' || c == '.'))
         {
             return Err(err("the domain after the @ is not valid"));
         }
@@ -84,7 +86,9 @@ mod tests {
 
     #[test]
     fn rejects_bad_addresses() {
-        for bad in ["", "a", "a@", "@b.c", "a@b", "a b@c.d", "a@b..c", "a@-b.c", "a@b.c d"] {
+        for bad in [
+            "", "a", "a@", "@b.c", "a@b", "a b@c.d", "a@b..c", "a@-b.c", "a@b.c d",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad:?} should be refused");
         }
     }

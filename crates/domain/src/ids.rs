@@ -24,11 +24,14 @@ macro_rules! prefixed_id {
             }
 
             pub fn parse(s: &str) -> Result<Self, ValidationError> {
-                let body = s
-                    .strip_prefix(concat!($prefix, "_"))
-                    .ok_or_else(|| ValidationError::new("id", concat!("not a valid ", $what, " id")))?;
+                let body = s.strip_prefix(concat!($prefix, "_")).ok_or_else(|| {
+                    ValidationError::new("id", concat!("not a valid ", $what, " id"))
+                })?;
                 if body.len() != 26 {
-                    return Err(ValidationError::new("id", concat!("not a valid ", $what, " id")));
+                    return Err(ValidationError::new(
+                        "id",
+                        concat!("not a valid ", $what, " id"),
+                    ));
                 }
                 ulid::Ulid::from_string(&body.to_ascii_uppercase())
                     .map(Self)
@@ -84,6 +87,9 @@ mod tests {
         assert!(UserId::parse(&s).is_err());
         assert!(OrgId::parse("org_").is_err());
         assert!(OrgId::parse("org_!!!!!!!!!!!!!!!!!!!!!!!!!!").is_err());
-        assert!(OrgId::parse(&s.to_uppercase()).is_err(), "prefix is case-sensitive");
+        assert!(
+            OrgId::parse(&s.to_uppercase()).is_err(),
+            "prefix is case-sensitive"
+        );
     }
 }

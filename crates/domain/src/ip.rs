@@ -23,7 +23,11 @@ impl IpAllowlist {
             return Ok(Self::Any);
         }
         let mut nets = Vec::new();
-        for part in raw.split([',', '\n']).map(str::trim).filter(|p| !p.is_empty()) {
+        for part in raw
+            .split([',', '\n'])
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
             if part == "*" {
                 return Err(ValidationError::new(
                     "ip_allowlist",
@@ -102,7 +106,11 @@ mod tests {
         assert!(!a.allows("192.168.1.8".parse().unwrap()));
         assert!(a.allows("2001:db8::1".parse().unwrap()));
         assert_eq!(a.to_string(), "10.0.0.0/8, 192.168.1.7, 2001:db8::/32");
-        assert!(IpAllowlist::parse("*").unwrap().allows("1.2.3.4".parse().unwrap()));
+        assert!(
+            IpAllowlist::parse("*")
+                .unwrap()
+                .allows("1.2.3.4".parse().unwrap())
+        );
         assert!(IpAllowlist::parse("").is_err());
         assert!(IpAllowlist::parse("10.0.0.1, *").is_err());
         assert!(IpAllowlist::parse("10.0.0.300").is_err());

@@ -37,7 +37,21 @@ impl Slug {
     /// A slug made from a display name ("Città di Roma" → "citta-di-roma").
     pub fn from_name(name: &str) -> Option<Self> {
         let mut out = String::new();
-        for c in name.nfkd() {
+        // Letters that Unicode does not decompose into a base letter and a mark.
+        let expanded: String = name
+            .chars()
+            .map(|c| match c {
+                'æ' | 'Æ' => "ae".to_string(),
+                'ø' | 'Ø' => "o".to_string(),
+                'œ' | 'Œ' => "oe".to_string(),
+                'ß' => "ss".to_string(),
+                'ł' | 'Ł' => "l".to_string(),
+                'đ' | 'Đ' => "d".to_string(),
+                'þ' | 'Þ' => "th".to_string(),
+                c => c.to_string(),
+            })
+            .collect();
+        for c in expanded.nfkd() {
             if c.is_ascii_alphanumeric() {
                 out.push(c.to_ascii_lowercase());
             } else if (c.is_whitespace() || c == '-' || c == '_' || c == '.')
@@ -77,7 +91,10 @@ impl OrgName {
             return Err(ValidationError::new("name", "at most 200 characters"));
         }
         if s.chars().any(|c| c.is_control()) {
-            return Err(ValidationError::new("name", "cannot contain control characters"));
+            return Err(ValidationError::new(
+                "name",
+                "cannot contain control characters",
+            ));
         }
         Ok(Self(s))
     }
@@ -203,7 +220,10 @@ impl Attributes {
 
 /// O1: a cycle is refused. `ancestors_of_new_parent` lists the new parent and its ancestors
 /// (nearest first); moving `org` under it is a cycle when `org` is among them.
-pub fn check_no_cycle<T: PartialEq>(org: &T, ancestors_of_new_parent: &[T]) -> Result<(), ValidationError> {
+pub fn check_no_cycle<T: PartialEq>(
+    org: &T,
+    ancestors_of_new_parent: &[T],
+) -> Result<(), ValidationError> {
     if ancestors_of_new_parent.iter().any(|a| a == org) {
         return Err(ValidationError::new(
             "parent",
@@ -223,7 +243,19 @@ mod tests {
         for bad in ["a", "-a", "a-", "Acme", "a_b", "a b"] {
             assert!(Slug::parse(bad).is_err(), "{bad}");
         }
-        assert_eq!(Slug::from_name("Città di Roma!").unwrap().as_str(), "citta-di-roma");
+        assert_eq!(
+            Slug::from_name("Città di Roma!").unwrap().as_str(),
+            "citta-di-roma"
+        );
+        assert_eq!(
+            Slug::from_name("Nordlys Læring").unwrap().as_str(),
+            "nordlys-laering"
+        );
+        assert_eq!(
+            Slug::from_name("Łódź Straße").unwrap().as_str(),
+            "lodz-strasse"
+        );
+        assert!(Slug::from_name("東京").is_none());
     }
 
     #[test]

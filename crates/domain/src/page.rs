@@ -59,7 +59,12 @@ pub fn encode_cursor(key: &str) -> String {
 }
 
 pub fn decode_cursor(c: &str) -> Result<String, ValidationError> {
-    let bad = || ValidationError::new("cursor", "this cursor is not valid: start from the first page");
+    let bad = || {
+        ValidationError::new(
+            "cursor",
+            "this cursor is not valid: start from the first page",
+        )
+    };
     if c.len() > 512 {
         return Err(bad());
     }

@@ -28,7 +28,12 @@ impl Default for PasswordPolicy {
 impl PasswordPolicy {
     /// Checks a new password. `context` holds the user's own words (username, email, names),
     /// which make a password guessable.
-    pub fn check(&self, password: &str, has_mfa: bool, context: &[&str]) -> Result<(), ValidationError> {
+    pub fn check(
+        &self,
+        password: &str,
+        has_mfa: bool,
+        context: &[&str],
+    ) -> Result<(), ValidationError> {
         let err = |m: String| ValidationError::new("password", m);
         let n = password.chars().count();
         let min = if has_mfa {
@@ -37,7 +42,9 @@ impl PasswordPolicy {
             self.min_length
         };
         if n < min {
-            return Err(err(format!("use at least {min} characters (this one has {n})")));
+            return Err(err(format!(
+                "use at least {min} characters (this one has {n})"
+            )));
         }
         if n > MAX_PASSWORD_CHARS {
             return Err(err(format!("use at most {MAX_PASSWORD_CHARS} characters")));
@@ -96,9 +103,15 @@ mod tests {
         assert!(!e.message.is_empty());
         let e = p.check("aaaaaaaaaaaaaaaaaaaa", false, &[]).unwrap_err();
         assert!(e.message.to_lowercase().contains("repeat"), "{}", e.message);
-        assert!(p.check("annarossiannarossi", false, &["annarossi"]).is_err());
+        assert!(
+            p.check("annarossiannarossi", false, &["annarossi"])
+                .is_err()
+        );
         assert!(p.check("iloveyou12345678", false, &[]).is_err());
-        assert!(p.check("correct horse battery staple lamp", false, &[]).is_ok());
+        assert!(
+            p.check("correct horse battery staple lamp", false, &[])
+                .is_ok()
+        );
     }
 
     #[test]

@@ -27,7 +27,10 @@ impl Username {
             ));
         }
         if s.contains('@') {
-            return Err(ValidationError::new("username", "a username cannot contain @"));
+            return Err(ValidationError::new(
+                "username",
+                "a username cannot contain @",
+            ));
         }
         Ok(Self(s))
     }
@@ -79,7 +82,10 @@ impl PersonName {
             return Err(ValidationError::new(field, "at most 100 characters"));
         }
         if s.chars().any(|c| c.is_control()) {
-            return Err(ValidationError::new(field, "cannot contain control characters"));
+            return Err(ValidationError::new(
+                field,
+                "cannot contain control characters",
+            ));
         }
         Ok(Self(s))
     }

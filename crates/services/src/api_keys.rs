@@ -1,9 +1,9 @@
 //! API keys (S5, first part): shown once, stored hashed, revocable, last-used time.
 
-use crate::auth::{random_token, sha256_hex, BackOffice};
+use crate::Services;
+use crate::auth::{BackOffice, random_token, sha256_hex};
 use crate::error::ServiceError;
 use crate::records::ApiKeyRecord;
-use crate::Services;
 use portico_domain::ids::{ApiKeyId, UserId};
 use portico_domain::{Timestamp, ValidationError};
 
@@ -29,7 +29,10 @@ pub struct CreatedKey {
 fn parse_key_name(name: &str) -> Result<String, ValidationError> {
     let n = name.trim();
     if n.is_empty() || n.chars().count() > 100 {
-        return Err(ValidationError::new("name", "a key name has 1 to 100 characters"));
+        return Err(ValidationError::new(
+            "name",
+            "a key name has 1 to 100 characters",
+        ));
     }
     Ok(n.to_string())
 }
@@ -56,7 +59,9 @@ impl Services {
             .ok_or(ServiceError::NotFound("user"))?;
         let now = self.now();
         if expires_at.is_some_and(|e| e <= now) {
-            return Err(ValidationError::new("expires_at", "the expiry must be in the future").into());
+            return Err(
+                ValidationError::new("expires_at", "the expiry must be in the future").into(),
+            );
         }
         let id = ApiKeyId::generate();
         let secret = random_token(32);
@@ -80,12 +85,19 @@ impl Services {
         Ok(CreatedKey { record, token })
     }
 
-    pub async fn list_api_keys(&self, actor: &BackOffice) -> Result<Vec<ApiKeyRecord>, ServiceError> {
+    pub async fn list_api_keys(
+        &self,
+        actor: &BackOffice,
+    ) -> Result<Vec<ApiKeyRecord>, ServiceError> {
         let scope = (!actor.is_super_admin()).then_some(actor.user().id);
         Ok(self.store.list_api_keys(scope).await?)
     }
 
-    pub async fn revoke_api_key(&self, actor: &BackOffice, id: ApiKeyId) -> Result<ApiKeyRecord, ServiceError> {
+    pub async fn revoke_api_key(
+        &self,
+        actor: &BackOffice,
+        id: ApiKeyId,
+    ) -> Result<ApiKeyRecord, ServiceError> {
         let (key, _) = self
             .store
             .get_api_key(id)

@@ -1,9 +1,9 @@
 //! Reading and verifying the audit trail (AU1–AU2). Appending happens inside each store write.
 
+use crate::Services;
 use crate::auth::BackOffice;
 use crate::error::ServiceError;
 use crate::records::{AuditFilter, AuditRow};
-use crate::Services;
 use portico_domain::audit::ChainBreak;
 use portico_domain::page::{Page, PageRequest};
 

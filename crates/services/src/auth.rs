@@ -1,9 +1,9 @@
 //! Who is calling, and what they may do. Handlers never check permissions by hand: they ask
 //! for a capability ([`BackOffice`], [`OrgScope`]) that can only be built after the check.
 
+use crate::Services;
 use crate::error::ServiceError;
 use crate::records::{ApiKeyRecord, AuditCtx, OrgRecord, SessionRecord, UserRecord};
-use crate::Services;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use portico_domain::ids::OrgId;
@@ -130,7 +130,11 @@ impl Services {
     }
 
     /// An organization the caller may act in. Not visible → not found (ids do not leak).
-    pub async fn org_scope(&self, actor: &BackOffice, org: OrgId) -> Result<OrgScope, ServiceError> {
+    pub async fn org_scope(
+        &self,
+        actor: &BackOffice,
+        org: OrgId,
+    ) -> Result<OrgScope, ServiceError> {
         let org = self
             .store
             .get_org(org)
@@ -183,7 +187,8 @@ impl Services {
         token: &str,
         meta: RequestMeta,
     ) -> Result<Principal, ServiceError> {
-        let (id, secret) = crate::api_keys::split_token(token).ok_or(ServiceError::Unauthenticated)?;
+        let (id, secret) =
+            crate::api_keys::split_token(token).ok_or(ServiceError::Unauthenticated)?;
         let (key, user) = self
             .store
             .get_api_key(id)
@@ -199,7 +204,10 @@ impl Services {
         {
             return Err(ServiceError::Unauthenticated);
         }
-        if key.last_used_at.is_none_or(|t| now.millis() - t.millis() > 60_000) {
+        if key
+            .last_used_at
+            .is_none_or(|t| now.millis() - t.millis() > 60_000)
+        {
             self.store.touch_api_key(key.id, now).await?;
         }
         Ok(Principal {
@@ -268,14 +276,16 @@ impl Services {
         let dummy = hash.is_none();
         let hash = match hash {
             Some(h) => h,
-            None => self.dummy_hash.get_or_init(|| {
-                let salt = new_salt();
-                argon
-                    .hash_password(b"portico-dummy-password", &salt)
-                    .map(|h| h.to_string())
-                    .unwrap_or_default()
-            })
-            .clone(),
+            None => self
+                .dummy_hash
+                .get_or_init(|| {
+                    let salt = new_salt();
+                    argon
+                        .hash_password(b"portico-dummy-password", &salt)
+                        .map(|h| h.to_string())
+                        .unwrap_or_default()
+                })
+                .clone(),
         };
         tokio::task::spawn_blocking(move || {
             let ok = PasswordHash::new(&hash)

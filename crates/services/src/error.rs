@@ -60,13 +60,22 @@ impl From<StoreError> for ServiceError {
 fn describe_unique(constraint: &str) -> (&'static str, String) {
     let c = constraint.to_ascii_lowercase();
     if c.contains("slug") {
-        ("slug-taken", "an organization with this slug already exists".into())
+        (
+            "slug-taken",
+            "an organization with this slug already exists".into(),
+        )
     } else if c.contains("email") {
-        ("email-taken", "a user with this email already exists".into())
+        (
+            "email-taken",
+            "a user with this email already exists".into(),
+        )
     } else if c.contains("username") {
         ("username-taken", "this username is taken".into())
     } else if c.contains("membership") {
-        ("already-member", "this person is already a member of the organization".into())
+        (
+            "already-member",
+            "this person is already a member of the organization".into(),
+        )
     } else if c.contains("super") {
         ("super-admin-exists", "a super admin already exists".into())
     } else {

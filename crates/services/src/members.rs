@@ -1,9 +1,9 @@
 //! Memberships (U2–U4): adding people by email, listing, removing.
 
+use crate::Services;
 use crate::auth::OrgScope;
 use crate::error::ServiceError;
 use crate::records::*;
-use crate::Services;
 use portico_domain::ids::UserId;
 use portico_domain::page::{Page, PageRequest};
 use portico_domain::search::{query_terms, user_document};
@@ -53,7 +53,12 @@ impl Services {
         let user = NewUser {
             id: UserId::generate(),
             username_key: username.key(),
-            search_document: user_document(username.as_str(), first.as_str(), last.as_str(), email.as_str()),
+            search_document: user_document(
+                username.as_str(),
+                first.as_str(),
+                last.as_str(),
+                email.as_str(),
+            ),
             username: username.as_str().to_string(),
             email: email.as_str().to_string(),
             email_key: email.key().to_string(),
@@ -91,7 +96,11 @@ impl Services {
             .await?)
     }
 
-    pub async fn member_removal_preview(&self, scope: &OrgScope, user: UserId) -> Result<RemovalPreview, ServiceError> {
+    pub async fn member_removal_preview(
+        &self,
+        scope: &OrgScope,
+        user: UserId,
+    ) -> Result<RemovalPreview, ServiceError> {
         Ok(self.store.removal_preview(scope.org_id(), user).await?)
     }
 
@@ -105,13 +114,19 @@ impl Services {
     ) -> Result<RemovalPreview, ServiceError> {
         let preview = self.store.removal_preview(scope.org_id(), user).await?;
         if preview.user.is_super_admin && preview.deletes_user {
-            return Err(ServiceError::Forbidden("the super admin cannot be deleted".into()));
+            return Err(ServiceError::Forbidden(
+                "the super admin cannot be deleted".into(),
+            ));
         }
         if preview.user.id == scope.actor().user().id && preview.deletes_user {
             return Err(ServiceError::Forbidden("you cannot delete yourself".into()));
         }
         if preview.deletes_user && !confirmed {
-            let others: Vec<String> = preview.other_organizations.iter().map(|o| o.name.clone()).collect();
+            let others: Vec<String> = preview
+                .other_organizations
+                .iter()
+                .map(|o| o.name.clone())
+                .collect();
             let also = if others.is_empty() {
                 String::new()
             } else {
@@ -127,7 +142,11 @@ impl Services {
         }
         Ok(self
             .store
-            .remove_member(&scope.actor().principal().audit_ctx(self), scope.org_id(), user)
+            .remove_member(
+                &scope.actor().principal().audit_ctx(self),
+                scope.org_id(),
+                user,
+            )
             .await?)
     }
 }

@@ -1,11 +1,11 @@
 //! Organizations (O1–O3).
 
+use crate::Services;
 use crate::auth::{BackOffice, OrgScope};
 use crate::error::ServiceError;
 use crate::records::*;
-use crate::Services;
 use portico_domain::ids::OrgId;
-use portico_domain::org::{parse_tags, Attributes};
+use portico_domain::org::{Attributes, parse_tags};
 use portico_domain::page::{Page, PageRequest};
 use portico_domain::{OrgName, OrgStatus, Slug, ValidationError};
 use std::collections::BTreeMap;
@@ -42,21 +42,32 @@ pub struct OrgDetail {
 }
 
 impl Services {
-    pub async fn create_org(&self, actor: &BackOffice, input: OrgInput) -> Result<OrgRecord, ServiceError> {
+    pub async fn create_org(
+        &self,
+        actor: &BackOffice,
+        input: OrgInput,
+    ) -> Result<OrgRecord, ServiceError> {
         let name = OrgName::parse(&input.name)?;
-        let slug = match input.slug.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let slug = match input
+            .slug
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             Some(s) => Slug::parse(s)?,
             None => Slug::from_name(name.as_str()).ok_or_else(|| {
-                ValidationError::new("slug", "choose a slug: the name has no letters to make one from")
+                ValidationError::new(
+                    "slug",
+                    "choose a slug: the name has no letters to make one from",
+                )
             })?,
         };
         let tags = parse_tags(input.tags.iter().map(String::as_str))?;
         let attributes = Attributes::parse(input.attributes)?;
         if let Some(parent) = input.parent_id {
-            self.store
-                .get_org(parent)
-                .await?
-                .ok_or_else(|| ValidationError::new("parent", "the parent organization does not exist"))?;
+            self.store.get_org(parent).await?.ok_or_else(|| {
+                ValidationError::new("parent", "the parent organization does not exist")
+            })?;
         }
         let new = NewOrg {
             id: OrgId::generate(),
@@ -91,7 +102,11 @@ impl Services {
     }
 
     /// Looks an organization up by id or slug.
-    pub async fn resolve_org(&self, actor: &BackOffice, key: &str) -> Result<OrgScope, ServiceError> {
+    pub async fn resolve_org(
+        &self,
+        actor: &BackOffice,
+        key: &str,
+    ) -> Result<OrgScope, ServiceError> {
         if let Ok(id) = OrgId::parse(key) {
             return self.org_scope(actor, id).await;
         }
@@ -134,12 +149,13 @@ impl Services {
         };
         if let Some(Some(parent)) = patch.parent_id {
             if parent == scope.org_id() {
-                return Err(portico_domain::org::check_no_cycle(&parent, &[parent]).unwrap_err().into());
+                return Err(portico_domain::org::check_no_cycle(&parent, &[parent])
+                    .unwrap_err()
+                    .into());
             }
-            self.store
-                .get_org(parent)
-                .await?
-                .ok_or_else(|| ValidationError::new("parent", "the parent organization does not exist"))?;
+            self.store.get_org(parent).await?.ok_or_else(|| {
+                ValidationError::new("parent", "the parent organization does not exist")
+            })?;
         }
         Ok(self
             .store
@@ -152,7 +168,10 @@ impl Services {
             .await?)
     }
 
-    pub async fn org_delete_preview(&self, scope: &OrgScope) -> Result<OrgDeletePreview, ServiceError> {
+    pub async fn org_delete_preview(
+        &self,
+        scope: &OrgScope,
+    ) -> Result<OrgDeletePreview, ServiceError> {
         Ok(self.store.org_delete_preview(scope.org_id()).await?)
     }
 

@@ -1,12 +1,12 @@
 //! Login and logout (sessions in the database; throttled per account and per address).
 
-use crate::auth::{random_token, sha256_hex, Credential, Principal, RequestMeta};
+use crate::Services;
+use crate::auth::{Credential, Principal, RequestMeta, random_token, sha256_hex};
 use crate::error::ServiceError;
 use crate::records::{AuditCtx, AuditDraft, SessionRecord, UserRecord};
-use crate::Services;
+use portico_domain::Email;
 use portico_domain::ids::SessionId;
 use portico_domain::user::UserStatus;
-use portico_domain::Email;
 use serde_json::json;
 
 /// A new session: the token goes to the cookie once; only its hash is stored.
@@ -78,7 +78,11 @@ impl Services {
             other => {
                 let mut d = AuditDraft::new("login.failed");
                 if let Some(u) = &other {
-                    let reason = if !password_ok { "password" } else { u.status.as_str() };
+                    let reason = if !password_ok {
+                        "password"
+                    } else {
+                        u.status.as_str()
+                    };
                     d = d
                         .subject(u.id)
                         .target("user", u.id)

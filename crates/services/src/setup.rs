@@ -1,9 +1,9 @@
 //! `portico init`: the one super admin (P7).
 
+use crate::Services;
 use crate::auth::RequestMeta;
 use crate::error::ServiceError;
 use crate::records::{NewUser, UserRecord};
-use crate::Services;
 use portico_domain::ids::UserId;
 use portico_domain::password::generate_password;
 use portico_domain::search::user_document;
@@ -27,7 +27,9 @@ impl Services {
         let username = Username::parse(username)?;
         let email = Email::parse(email)?;
         if !matches!(preset, "basic" | "lms" | "crm") {
-            return Err(portico_domain::ValidationError::new("preset", "choose basic, lms or crm").into());
+            return Err(
+                portico_domain::ValidationError::new("preset", "choose basic, lms or crm").into(),
+            );
         }
         if self.store.super_admin().await?.is_some() {
             return Err(ServiceError::conflict(

@@ -5,11 +5,11 @@
 use crate::error::StoreError;
 use crate::records::*;
 use async_trait::async_trait;
+use portico_domain::Timestamp;
 use portico_domain::audit::ChainBreak;
 use portico_domain::ids::{ApiKeyId, OrgId, UserId};
 use portico_domain::page::{Page, PageRequest};
 use portico_domain::user::UserStatus;
-use portico_domain::Timestamp;
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
@@ -47,7 +47,12 @@ pub trait Store: Send + Sync {
         expected_version: Option<i64>,
         patch: crate::users::UserPatch,
     ) -> StoreResult<UserRecord>;
-    async fn record_login(&self, ctx: &AuditCtx, id: UserId, session: SessionRecord) -> StoreResult<()>;
+    async fn record_login(
+        &self,
+        ctx: &AuditCtx,
+        id: UserId,
+        session: SessionRecord,
+    ) -> StoreResult<()>;
 
     // --- organizations -------------------------------------------------------------------
     async fn create_org(&self, ctx: &AuditCtx, new: NewOrg) -> StoreResult<OrgRecord>;
@@ -55,7 +60,11 @@ pub trait Store: Send + Sync {
     async fn get_org_by_slug(&self, slug: &str) -> StoreResult<Option<OrgRecord>>;
     /// The organization's ancestors, nearest first (without itself).
     async fn org_ancestors(&self, id: OrgId) -> StoreResult<Vec<OrgBrief>>;
-    async fn list_orgs(&self, filter: &OrgFilter, page: &PageRequest) -> StoreResult<Page<OrgRecord>>;
+    async fn list_orgs(
+        &self,
+        filter: &OrgFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<OrgRecord>>;
     /// Refuses a cycle (O1) and a stale `expected_version`.
     async fn update_org(
         &self,
@@ -84,10 +93,18 @@ pub trait Store: Send + Sync {
     ) -> StoreResult<Page<MemberRow>>;
     async fn removal_preview(&self, org: OrgId, user: UserId) -> StoreResult<RemovalPreview>;
     /// U4: external → the membership only; internal → the user from the whole system.
-    async fn remove_member(&self, ctx: &AuditCtx, org: OrgId, user: UserId) -> StoreResult<RemovalPreview>;
+    async fn remove_member(
+        &self,
+        ctx: &AuditCtx,
+        org: OrgId,
+        user: UserId,
+    ) -> StoreResult<RemovalPreview>;
 
     // --- sessions and keys ---------------------------------------------------------------
-    async fn get_session(&self, token_hash: &str) -> StoreResult<Option<(SessionRecord, UserRecord)>>;
+    async fn get_session(
+        &self,
+        token_hash: &str,
+    ) -> StoreResult<Option<(SessionRecord, UserRecord)>>;
     async fn touch_session(&self, token_hash: &str, at: Timestamp) -> StoreResult<()>;
     async fn delete_session(&self, ctx: &AuditCtx, token_hash: &str) -> StoreResult<()>;
     async fn create_api_key(&self, ctx: &AuditCtx, key: ApiKeyRecord) -> StoreResult<()>;
@@ -105,7 +122,11 @@ pub trait Store: Send + Sync {
 
     // --- audit -----------------------------------------------------------------------------
     async fn append_audit(&self, ctx: &AuditCtx, draft: AuditDraft) -> StoreResult<()>;
-    async fn list_audit(&self, filter: &AuditFilter, page: &PageRequest) -> StoreResult<Page<AuditRow>>;
+    async fn list_audit(
+        &self,
+        filter: &AuditFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<AuditRow>>;
     /// Walks the whole chain; `progress` is told how many entries were checked so far.
     async fn verify_audit(
         &self,

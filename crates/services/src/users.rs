@@ -1,14 +1,14 @@
 //! Users (U1, U5, U6, U11): global search, details, block/unblock, permanent deletion.
 
+use crate::Services;
 use crate::auth::BackOffice;
 use crate::error::ServiceError;
 use crate::records::*;
-use crate::Services;
+use portico_domain::PersonName;
 use portico_domain::ids::UserId;
 use portico_domain::page::{Page, PageRequest};
 use portico_domain::search::query_terms;
 use portico_domain::user::UserStatus;
-use portico_domain::PersonName;
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct UserDetail {
@@ -44,12 +44,19 @@ impl Services {
     ) -> Result<Page<UserRecord>, ServiceError> {
         let terms = q.and_then(query_terms);
         if q.is_some_and(|q| !q.trim().is_empty()) && terms.is_none() {
-            return Ok(Page { items: vec![], next: None });
+            return Ok(Page {
+                items: vec![],
+                next: None,
+            });
         }
         Ok(self.store.search_users(terms.as_deref(), &page).await?)
     }
 
-    pub async fn user_detail(&self, _actor: &BackOffice, id: UserId) -> Result<UserDetail, ServiceError> {
+    pub async fn user_detail(
+        &self,
+        _actor: &BackOffice,
+        id: UserId,
+    ) -> Result<UserDetail, ServiceError> {
         let user = self
             .store
             .get_user(id)
@@ -61,23 +68,36 @@ impl Services {
 
     /// Checks shared by every action on another user: P7 protects the super admin, and
     /// nobody blocks or deletes themselves by accident.
-    async fn target_user(&self, actor: &BackOffice, id: UserId, action: &str) -> Result<UserRecord, ServiceError> {
+    async fn target_user(
+        &self,
+        actor: &BackOffice,
+        id: UserId,
+        action: &str,
+    ) -> Result<UserRecord, ServiceError> {
         let user = self
             .store
             .get_user(id)
             .await?
             .ok_or(ServiceError::NotFound("user"))?;
         if user.is_super_admin && actor.user().id != user.id {
-            return Err(ServiceError::Forbidden(format!("nobody may {action} the super admin")));
+            return Err(ServiceError::Forbidden(format!(
+                "nobody may {action} the super admin"
+            )));
         }
         if user.id == actor.user().id && action != "edit" {
-            return Err(ServiceError::Forbidden(format!("you cannot {action} yourself")));
+            return Err(ServiceError::Forbidden(format!(
+                "you cannot {action} yourself"
+            )));
         }
         Ok(user)
     }
 
     /// U6: a blocked user cannot log in; their sessions and keys stop working at once.
-    pub async fn block_user(&self, actor: &BackOffice, id: UserId) -> Result<UserRecord, ServiceError> {
+    pub async fn block_user(
+        &self,
+        actor: &BackOffice,
+        id: UserId,
+    ) -> Result<UserRecord, ServiceError> {
         self.target_user(actor, id, "block").await?;
         Ok(self
             .store
@@ -86,7 +106,11 @@ impl Services {
     }
 
     /// Unblocking restores login only (sessions and keys stay ended).
-    pub async fn unblock_user(&self, actor: &BackOffice, id: UserId) -> Result<UserRecord, ServiceError> {
+    pub async fn unblock_user(
+        &self,
+        actor: &BackOffice,
+        id: UserId,
+    ) -> Result<UserRecord, ServiceError> {
         let user = self.target_user(actor, id, "unblock").await?;
         if user.status != UserStatus::Blocked {
             return Ok(user);
@@ -120,7 +144,9 @@ impl Services {
             ));
         }
         if user.is_super_admin && update.is_platform_admin == Some(false) {
-            return Err(ServiceError::Forbidden("the super admin cannot be demoted".into()));
+            return Err(ServiceError::Forbidden(
+                "the super admin cannot be demoted".into(),
+            ));
         }
         let patch = UserPatch {
             first_name: update
@@ -136,7 +162,10 @@ impl Services {
                 .map(|d| {
                     let d = d.trim().to_string();
                     if d.chars().count() > 1000 {
-                        Err(portico_domain::ValidationError::new("description", "at most 1000 characters"))
+                        Err(portico_domain::ValidationError::new(
+                            "description",
+                            "at most 1000 characters",
+                        ))
                     } else {
                         Ok(d)
                     }
@@ -146,7 +175,12 @@ impl Services {
         };
         Ok(self
             .store
-            .update_user(&actor.principal().audit_ctx(self), id, expected_version, patch)
+            .update_user(
+                &actor.principal().audit_ctx(self),
+                id,
+                expected_version,
+                patch,
+            )
             .await?)
     }
 }

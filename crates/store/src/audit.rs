@@ -1,19 +1,26 @@
 //! The audit chain's storage: appended inside each write transaction (which already holds
 //! the write lock, see `begin_write`), listed with filters, verified end to end.
 
-use crate::rows::{i, oi, os, s, ts, R};
+use crate::rows::{R, i, oi, os, s, ts};
 use crate::schema::{AuditEvents as A, AuditHead};
-use crate::{exec, fetch_all, fetch_opt, SqlStore};
-use portico_domain::audit::{new_salt, pii_digest, ChainBreak, ChainVerifier, ChainedFields, StoredEntry};
+use crate::{SqlStore, exec, fetch_all, fetch_opt};
+use portico_domain::audit::{
+    ChainBreak, ChainVerifier, ChainedFields, StoredEntry, new_salt, pii_digest,
+};
 use portico_domain::ids::AuditId;
 use portico_domain::page::{Page, PageRequest};
-use portico_services::records::{AuditCtx, AuditDraft, AuditFilter, AuditRow};
 use portico_services::StoreError;
+use portico_services::records::{AuditCtx, AuditDraft, AuditFilter, AuditRow};
 use sea_query::{Expr, ExprTrait, Order, Query};
 use sqlx::AnyConnection;
 
 impl SqlStore {
-    pub(crate) async fn append_in(&self, conn: &mut AnyConnection, ctx: &AuditCtx, d: AuditDraft) -> R<()> {
+    pub(crate) async fn append_in(
+        &self,
+        conn: &mut AnyConnection,
+        ctx: &AuditCtx,
+        d: AuditDraft,
+    ) -> R<()> {
         let head = fetch_opt(
             conn,
             self.build(
@@ -44,7 +51,10 @@ impl SqlStore {
             actor_user_id: ctx.actor.map(|u| u.to_string()),
             impersonator_user_id: ctx.impersonator.map(|u| u.to_string()),
             ip: ctx.ip.map(|ip| ip.to_string()),
-            user_agent: ctx.user_agent.as_ref().map(|u| u.chars().take(300).collect()),
+            user_agent: ctx
+                .user_agent
+                .as_ref()
+                .map(|u| u.chars().take(300).collect()),
             action: d.action.to_string(),
             target_kind: d.target_kind.map(str::to_string),
             target_id: d.target_id,
@@ -143,7 +153,11 @@ impl SqlStore {
         tx.commit().await.map_err(crate::db_err)
     }
 
-    pub(crate) async fn list_audit_q(&self, f: &AuditFilter, page: &PageRequest) -> R<Page<AuditRow>> {
+    pub(crate) async fn list_audit_q(
+        &self,
+        f: &AuditFilter,
+        page: &PageRequest,
+    ) -> R<Page<AuditRow>> {
         let mut q = Query::select();
         q.columns([
             A::Seq,
@@ -165,9 +179,9 @@ impl SqlStore {
         .order_by(A::Seq, Order::Desc)
         .limit(page.limit as u64 + 1);
         if let Some(after) = &page.after {
-            let seq: i64 = after
-                .parse()
-                .map_err(|_| StoreError::Rule(portico_domain::ValidationError::new("cursor", "not valid")))?;
+            let seq: i64 = after.parse().map_err(|_| {
+                StoreError::Rule(portico_domain::ValidationError::new("cursor", "not valid"))
+            })?;
             q.and_where(Expr::col(A::Seq).lt(seq));
         }
         if let Some(p) = &f.action_prefix {

@@ -143,7 +143,11 @@ impl SqlStore {
     /// updates anyway (AU2's chain needs writes in one order).
     pub(crate) async fn begin_write(&self) -> Result<Tx, StoreError> {
         match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db_err),
+            Backend::Sqlite => self
+                .pool
+                .begin_with("BEGIN IMMEDIATE")
+                .await
+                .map_err(db_err),
             Backend::Postgres => {
                 let mut tx = self.pool.begin().await.map_err(db_err)?;
                 sqlx::query("SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE")
@@ -189,7 +193,10 @@ pub(crate) async fn fetch_opt(
         .map_err(db_err)
 }
 
-pub(crate) async fn exec(conn: &mut AnyConnection, (sql, values): (String, SqlxValues)) -> Result<u64, StoreError> {
+pub(crate) async fn exec(
+    conn: &mut AnyConnection,
+    (sql, values): (String, SqlxValues),
+) -> Result<u64, StoreError> {
     sqlx::query_with(AssertSqlSafe(sql), values)
         .execute(conn)
         .await

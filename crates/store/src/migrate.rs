@@ -2,7 +2,7 @@
 //! own transaction. PostgreSQL takes an advisory lock so that several `portico serve`
 //! processes starting at once migrate once.
 
-use crate::{db_err, Backend, SqlStore};
+use crate::{Backend, SqlStore, db_err};
 use portico_services::StoreError;
 use sqlx::{Acquire, AssertSqlSafe, Row};
 
@@ -31,7 +31,9 @@ pub(crate) async fn run(store: &SqlStore) -> Result<Vec<String>, StoreError> {
     let mut applied = Vec::new();
     for m in MIGRATIONS {
         let mut tx = match store.backend {
-            Backend::Sqlite => sqlx::Connection::begin_with(&mut *conn, "BEGIN IMMEDIATE").await.map_err(db_err)?,
+            Backend::Sqlite => sqlx::Connection::begin_with(&mut *conn, "BEGIN IMMEDIATE")
+                .await
+                .map_err(db_err)?,
             Backend::Postgres => {
                 let mut tx = conn.begin().await.map_err(db_err)?;
                 sqlx::raw_sql("SELECT pg_advisory_xact_lock(7402711)")

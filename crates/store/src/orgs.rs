@@ -2,15 +2,15 @@
 
 use crate::audit::paginate;
 use crate::rows::{self, R};
-use crate::schema::{Memberships as M, Organizations as O, Users as U, ORG_COLUMNS, USER_COLUMNS};
-use crate::{db_err, exec, fetch_all, fetch_opt, SqlStore};
+use crate::schema::{Memberships as M, ORG_COLUMNS, Organizations as O, USER_COLUMNS, Users as U};
+use crate::{SqlStore, db_err, exec, fetch_all, fetch_opt};
+use portico_domain::Timestamp;
 use portico_domain::ids::{OrgId, UserId};
 use portico_domain::org::check_no_cycle;
 use portico_domain::page::{Page, PageRequest};
 use portico_domain::user::MembershipKind;
-use portico_domain::Timestamp;
-use portico_services::records::*;
 use portico_services::StoreError;
+use portico_services::records::*;
 use sea_query::{Cond, Expr, ExprTrait, Order, Query, SimpleExpr};
 use serde_json::json;
 use sqlx::AnyConnection;
@@ -24,7 +24,9 @@ pub(crate) fn org_values(o: &NewOrg, at: Timestamp) -> Vec<SimpleExpr> {
         o.parent_id.map(|p| p.to_string()).into(),
         "active".into(),
         serde_json::to_string(&o.tags).unwrap_or_default().into(),
-        serde_json::to_string(&o.attributes).unwrap_or_default().into(),
+        serde_json::to_string(&o.attributes)
+            .unwrap_or_default()
+            .into(),
         at.millis().into(),
         at.millis().into(),
         1i64.into(),
@@ -117,7 +119,10 @@ impl SqlStore {
                 })),
         )
         .await?;
-        let org = self.org_in(&mut tx, new.id).await?.ok_or(StoreError::NotFound("organization"))?;
+        let org = self
+            .org_in(&mut tx, new.id)
+            .await?
+            .ok_or(StoreError::NotFound("organization"))?;
         tx.commit().await.map_err(db_err)?;
         Ok(org)
     }
@@ -136,7 +141,11 @@ impl SqlStore {
         Ok(all)
     }
 
-    pub(crate) async fn list_orgs_q(&self, f: &OrgFilter, page: &PageRequest) -> R<Page<OrgRecord>> {
+    pub(crate) async fn list_orgs_q(
+        &self,
+        f: &OrgFilter,
+        page: &PageRequest,
+    ) -> R<Page<OrgRecord>> {
         let mut q = Query::select();
         q.columns(ORG_COLUMNS)
             .from(O::Table)
@@ -149,7 +158,11 @@ impl SqlStore {
             let hi = format!("{k}\u{10FFFF}");
             q.cond_where(
                 Cond::any()
-                    .add(Expr::col(O::NameKey).gte(k.clone()).and(Expr::col(O::NameKey).lt(hi.clone())))
+                    .add(
+                        Expr::col(O::NameKey)
+                            .gte(k.clone())
+                            .and(Expr::col(O::NameKey).lt(hi.clone())),
+                    )
                     .add(Expr::col(O::Slug).gte(k).and(Expr::col(O::Slug).lt(hi))),
             );
         }
@@ -186,7 +199,10 @@ impl SqlStore {
         p: OrgPatch,
     ) -> R<OrgRecord> {
         let mut tx = self.begin_write().await?;
-        let before = self.org_in(&mut tx, id).await?.ok_or(StoreError::NotFound("organization"))?;
+        let before = self
+            .org_in(&mut tx, id)
+            .await?
+            .ok_or(StoreError::NotFound("organization"))?;
         if expected.is_some_and(|v| v != before.version) {
             return Err(StoreError::Stale);
         }
@@ -214,7 +230,8 @@ impl SqlStore {
             }
         };
         if let Some(v) = &p.name {
-            q.value(O::Name, v.clone()).value(O::NameKey, v.to_lowercase());
+            q.value(O::Name, v.clone())
+                .value(O::NameKey, v.to_lowercase());
             change("name", json!(before.name), json!(v));
         }
         if let Some(v) = &p.slug {
@@ -251,7 +268,10 @@ impl SqlStore {
                 .changes(serde_json::Value::Object(changes)),
         )
         .await?;
-        let after = self.org_in(&mut tx, id).await?.ok_or(StoreError::NotFound("organization"))?;
+        let after = self
+            .org_in(&mut tx, id)
+            .await?
+            .ok_or(StoreError::NotFound("organization"))?;
         tx.commit().await.map_err(db_err)?;
         Ok(after)
     }
@@ -302,8 +322,15 @@ impl SqlStore {
         })
     }
 
-    async fn delete_preview_in(&self, conn: &mut AnyConnection, id: OrgId) -> R<(OrgDeletePreview, Vec<String>)> {
-        let org = self.org_in(conn, id).await?.ok_or(StoreError::NotFound("organization"))?;
+    async fn delete_preview_in(
+        &self,
+        conn: &mut AnyConnection,
+        id: OrgId,
+    ) -> R<(OrgDeletePreview, Vec<String>)> {
+        let org = self
+            .org_in(conn, id)
+            .await?
+            .ok_or(StoreError::NotFound("organization"))?;
         let subtree = fetch_all(conn, self.raw(SUBTREE_SQL, vec![id.to_string().into()])).await?;
         let briefs = subtree.iter().map(rows::org_brief).collect::<R<Vec<_>>>()?;
         let ids: Vec<String> = briefs.iter().map(|b| b.id.to_string()).collect();
@@ -411,7 +438,9 @@ impl SqlStore {
         member: NewMember,
     ) -> R<(UserRecord, AddOutcome)> {
         let mut tx = self.begin_write().await?;
-        self.org_in(&mut tx, org).await?.ok_or(StoreError::NotFound("organization"))?;
+        self.org_in(&mut tx, org)
+            .await?
+            .ok_or(StoreError::NotFound("organization"))?;
         let existing = fetch_opt(
             &mut tx,
             self.build(
@@ -424,7 +453,11 @@ impl SqlStore {
         )
         .await?;
         let (user, outcome, kind) = match existing {
-            Some(r) => (rows::user(&r)?, AddOutcome::AddedExternal, MembershipKind::External),
+            Some(r) => (
+                rows::user(&r)?,
+                AddOutcome::AddedExternal,
+                MembershipKind::External,
+            ),
             None => {
                 let mut new = member.user.clone();
                 // A suggested username may be taken: try the fallbacks in order.
@@ -437,8 +470,9 @@ impl SqlStore {
                             .to_owned(),
                     )
                 };
-                let mut candidates = std::iter::once((new.username.clone(), new.username_key.clone()))
-                    .chain(member.username_fallbacks.iter().cloned());
+                let mut candidates =
+                    std::iter::once((new.username.clone(), new.username_key.clone()))
+                        .chain(member.username_fallbacks.iter().cloned());
                 loop {
                     let Some((name, key)) = candidates.next() else {
                         return Err(StoreError::Unique("users_username_key".into()));
@@ -456,7 +490,9 @@ impl SqlStore {
                     &new.last_name,
                     &new.email,
                 );
-                let u = self.insert_user_in(&mut tx, &new, Some(org), ctx.at).await?;
+                let u = self
+                    .insert_user_in(&mut tx, &new, Some(org), ctx.at)
+                    .await?;
                 self.append_in(
                     &mut tx,
                     ctx,
@@ -464,7 +500,9 @@ impl SqlStore {
                         .target("user", u.id)
                         .org(org)
                         .subject(u.id)
-                        .changes(json!({ "status": u.status.as_str(), "home_org_id": org.to_string() }))
+                        .changes(
+                            json!({ "status": u.status.as_str(), "home_org_id": org.to_string() }),
+                        )
                         .pii(json!({
                             "username": u.username, "email": u.email,
                             "first_name": u.first_name, "last_name": u.last_name,
@@ -516,7 +554,10 @@ impl SqlStore {
             .expr_as(Expr::col((M::Table, M::Kind)), "m_kind")
             .expr_as(Expr::col((M::Table, M::CreatedAt)), "m_created_at")
             .from(M::Table)
-            .inner_join(U::Table, Expr::col((U::Table, U::Seq)).equals((M::Table, M::UserSeq)))
+            .inner_join(
+                U::Table,
+                Expr::col((U::Table, U::Seq)).equals((M::Table, M::UserSeq)),
+            )
             .and_where(Expr::col((M::Table, M::OrgId)).eq(org.to_string()))
             .order_by((M::Table, M::UserSeq), Order::Desc)
             .limit(page.limit as u64 + 1);
@@ -527,9 +568,7 @@ impl SqlStore {
         // Within one organization's members, word prefixes are matched on the search
         // document directly: the scan is bounded by the organization's index range.
         for t in terms.unwrap_or(&[]) {
-            q.and_where(
-                Expr::cust("(' ' || users.search_document)").like(format!("% {t}%")),
-            );
+            q.and_where(Expr::cust("(' ' || users.search_document)").like(format!("% {t}%")));
         }
         let mut conn = self.conn().await?;
         let rows = fetch_all(&mut conn, self.build(&q)).await?;
@@ -545,11 +584,20 @@ impl SqlStore {
         }
         let more = items.len() > page.limit as usize;
         items.truncate(page.limit as usize);
-        let next = if more { seqs.get(items.len() - 1).map(|s| s.to_string()) } else { None };
+        let next = if more {
+            seqs.get(items.len() - 1).map(|s| s.to_string())
+        } else {
+            None
+        };
         Ok(Page { items, next })
     }
 
-    async fn removal_preview_in(&self, conn: &mut AnyConnection, org: OrgId, user: UserId) -> R<RemovalPreview> {
+    async fn removal_preview_in(
+        &self,
+        conn: &mut AnyConnection,
+        org: OrgId,
+        user: UserId,
+    ) -> R<RemovalPreview> {
         let row = fetch_opt(
             conn,
             self.build(
@@ -564,7 +612,10 @@ impl SqlStore {
         .await?
         .ok_or(StoreError::NotFound("member"))?;
         let kind = rows::kind(&row, "kind")?;
-        let u = self.user_in(conn, user).await?.ok_or(StoreError::NotFound("member"))?;
+        let u = self
+            .user_in(conn, user)
+            .await?
+            .ok_or(StoreError::NotFound("member"))?;
         let others = if kind == MembershipKind::Internal {
             let rows = fetch_all(
                 conn,
@@ -572,7 +623,10 @@ impl SqlStore {
                     &Query::select()
                         .columns([(O::Table, O::Id), (O::Table, O::Name), (O::Table, O::Slug)])
                         .from(M::Table)
-                        .inner_join(O::Table, Expr::col((O::Table, O::Id)).equals((M::Table, M::OrgId)))
+                        .inner_join(
+                            O::Table,
+                            Expr::col((O::Table, O::Id)).equals((M::Table, M::OrgId)),
+                        )
                         .and_where(Expr::col((M::Table, M::UserId)).eq(user.to_string()))
                         .and_where(Expr::col((M::Table, M::OrgId)).ne(org.to_string()))
                         .order_by((O::Table, O::NameKey), Order::Asc)
@@ -597,11 +651,17 @@ impl SqlStore {
         self.removal_preview_in(&mut conn, org, user).await
     }
 
-    pub(crate) async fn remove_member_q(&self, ctx: &AuditCtx, org: OrgId, user: UserId) -> R<RemovalPreview> {
+    pub(crate) async fn remove_member_q(
+        &self,
+        ctx: &AuditCtx,
+        org: OrgId,
+        user: UserId,
+    ) -> R<RemovalPreview> {
         let mut tx = self.begin_write().await?;
         let p = self.removal_preview_in(&mut tx, org, user).await?;
         if p.deletes_user {
-            self.delete_user_in(&mut tx, &user.to_string(), ctx.at).await?;
+            self.delete_user_in(&mut tx, &user.to_string(), ctx.at)
+                .await?;
         } else {
             exec(
                 &mut tx,

@@ -4,10 +4,10 @@
 use portico_domain::ids::{ApiKeyId, OrgId, SessionId, UserId};
 use portico_domain::user::{MembershipKind, UserStatus};
 use portico_domain::{OrgStatus, Timestamp};
-use portico_services::records::*;
 use portico_services::StoreError;
-use sqlx::any::AnyRow;
+use portico_services::records::*;
 use sqlx::Row;
+use sqlx::any::AnyRow;
 
 pub(crate) type R<T> = Result<T, StoreError>;
 
@@ -79,7 +79,8 @@ pub(crate) fn org(r: &AnyRow) -> R<OrgRecord> {
         parent_id: oorg_id(r, "parent_id")?,
         status: OrgStatus::parse(&s(r, "status")?).ok_or_else(|| corrupt("status", "unknown"))?,
         tags: serde_json::from_str(&s(r, "tags")?).map_err(|e| corrupt("tags", e))?,
-        attributes: serde_json::from_str(&s(r, "attributes")?).map_err(|e| corrupt("attributes", e))?,
+        attributes: serde_json::from_str(&s(r, "attributes")?)
+            .map_err(|e| corrupt("attributes", e))?,
         created_at: ts(r, "created_at")?,
         updated_at: ts(r, "updated_at")?,
         version: i(r, "version")?,

@@ -4,14 +4,18 @@
 
 use crate::orgs::bad_cursor;
 use crate::rows::{self, R};
-use crate::schema::{user_columns_sql, Users as U, USER_COLUMNS};
-use crate::{fetch_all, Backend, SqlStore};
+use crate::schema::{USER_COLUMNS, Users as U, user_columns_sql};
+use crate::{Backend, SqlStore, fetch_all};
 use portico_domain::page::{Page, PageRequest};
 use portico_services::records::UserRecord;
 use sea_query::{Expr, ExprTrait, Order, Query, Value};
 
 impl SqlStore {
-    pub(crate) async fn search_users_q(&self, terms: Option<&[String]>, page: &PageRequest) -> R<Page<UserRecord>> {
+    pub(crate) async fn search_users_q(
+        &self,
+        terms: Option<&[String]>,
+        page: &PageRequest,
+    ) -> R<Page<UserRecord>> {
         let after: Option<i64> = page
             .after
             .as_deref()
@@ -45,7 +49,11 @@ impl SqlStore {
                     );
                     self.raw(
                         &sql,
-                        vec![Value::from(m), Value::from(after.unwrap_or(i64::MAX)), Value::from(limit)],
+                        vec![
+                            Value::from(m),
+                            Value::from(after.unwrap_or(i64::MAX)),
+                            Value::from(limit),
+                        ],
                     )
                 }
                 Backend::Postgres => {
@@ -61,7 +69,11 @@ impl SqlStore {
                     );
                     self.raw(
                         &sql,
-                        vec![Value::from(m), Value::from(after.unwrap_or(i64::MAX)), Value::from(limit)],
+                        vec![
+                            Value::from(m),
+                            Value::from(after.unwrap_or(i64::MAX)),
+                            Value::from(limit),
+                        ],
                     )
                 }
             },
@@ -76,7 +88,11 @@ impl SqlStore {
         }
         let more = items.len() > page.limit as usize;
         items.truncate(page.limit as usize);
-        let next = if more { seqs.get(items.len() - 1).map(|s| s.to_string()) } else { None };
+        let next = if more {
+            seqs.get(items.len() - 1).map(|s| s.to_string())
+        } else {
+            None
+        };
         Ok(Page { items, next })
     }
 }

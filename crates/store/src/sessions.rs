@@ -2,11 +2,11 @@
 
 use crate::rows::{self, R};
 use crate::schema::{ApiKeys as K, LoginThrottle as T, Sessions as S, USER_COLUMNS, Users as U};
-use crate::{db_err, exec, fetch_all, fetch_opt, SqlStore};
-use portico_domain::ids::{ApiKeyId, UserId};
+use crate::{SqlStore, db_err, exec, fetch_all, fetch_opt};
 use portico_domain::Timestamp;
-use portico_services::records::*;
+use portico_domain::ids::{ApiKeyId, UserId};
 use portico_services::StoreError;
+use portico_services::records::*;
 use sea_query::{Expr, ExprTrait, OnConflict, Order, Query};
 use serde_json::json;
 
@@ -34,14 +34,20 @@ const KEY_ALIASES: [(K, &str); 8] = [
 ];
 
 impl SqlStore {
-    pub(crate) async fn get_session_q(&self, token_hash: &str) -> R<Option<(SessionRecord, UserRecord)>> {
+    pub(crate) async fn get_session_q(
+        &self,
+        token_hash: &str,
+    ) -> R<Option<(SessionRecord, UserRecord)>> {
         let mut q = Query::select();
         q.columns(USER_COLUMNS.map(|c| (U::Table, c)));
         for (c, a) in SESSION_ALIASES {
             q.expr_as(Expr::col((S::Table, c)), a);
         }
         q.from(S::Table)
-            .inner_join(U::Table, Expr::col((U::Table, U::Id)).equals((S::Table, S::UserId)))
+            .inner_join(
+                U::Table,
+                Expr::col((U::Table, U::Id)).equals((S::Table, S::UserId)),
+            )
             .and_where(Expr::col((S::Table, S::TokenHash)).eq(token_hash));
         let mut conn = self.conn().await?;
         match fetch_opt(&mut conn, self.build(&q)).await? {
@@ -92,7 +98,11 @@ impl SqlStore {
             ),
         )
         .await?;
-        let action = if ctx.actor.is_some() { "logout" } else { "session.expired" };
+        let action = if ctx.actor.is_some() {
+            "logout"
+        } else {
+            "session.expired"
+        };
         self.append_in(
             &mut tx,
             ctx,
@@ -111,7 +121,14 @@ impl SqlStore {
             self.build(
                 &Query::insert()
                     .into_table(K::Table)
-                    .columns([K::Id, K::UserId, K::Name, K::SecretHash, K::CreatedAt, K::ExpiresAt])
+                    .columns([
+                        K::Id,
+                        K::UserId,
+                        K::Name,
+                        K::SecretHash,
+                        K::CreatedAt,
+                        K::ExpiresAt,
+                    ])
                     .values_panic([
                         k.id.to_string().into(),
                         k.user_id.to_string().into(),
@@ -144,10 +161,16 @@ impl SqlStore {
         q.from(K::Table).to_owned()
     }
 
-    pub(crate) async fn get_api_key_q(&self, id: ApiKeyId) -> R<Option<(ApiKeyRecord, UserRecord)>> {
+    pub(crate) async fn get_api_key_q(
+        &self,
+        id: ApiKeyId,
+    ) -> R<Option<(ApiKeyRecord, UserRecord)>> {
         let mut q = Self::key_select();
         q.columns(USER_COLUMNS.map(|c| (U::Table, c)))
-            .inner_join(U::Table, Expr::col((U::Table, U::Id)).equals((K::Table, K::UserId)))
+            .inner_join(
+                U::Table,
+                Expr::col((U::Table, U::Id)).equals((K::Table, K::UserId)),
+            )
             .and_where(Expr::col((K::Table, K::Id)).eq(id.to_string()));
         let mut conn = self.conn().await?;
         match fetch_opt(&mut conn, self.build(&q)).await? {
@@ -158,7 +181,8 @@ impl SqlStore {
 
     pub(crate) async fn list_api_keys_q(&self, user: Option<UserId>) -> R<Vec<ApiKeyRecord>> {
         let mut q = Self::key_select();
-        q.order_by((K::Table, K::CreatedAt), Order::Desc).limit(1000);
+        q.order_by((K::Table, K::CreatedAt), Order::Desc)
+            .limit(1000);
         if let Some(u) = user {
             q.and_where(Expr::col((K::Table, K::UserId)).eq(u.to_string()));
         }
@@ -217,7 +241,12 @@ impl SqlStore {
 
     /// One atomic upsert: a window older than `window_secs` restarts at 1, otherwise the count
     /// goes up by one. Parallel attempts each see their own count.
-    pub(crate) async fn throttle_hit_q(&self, key: &str, now: Timestamp, window_secs: i64) -> R<i64> {
+    pub(crate) async fn throttle_hit_q(
+        &self,
+        key: &str,
+        now: Timestamp,
+        window_secs: i64,
+    ) -> R<i64> {
         let cutoff = now.millis() - window_secs * 1000;
         let stale = Expr::col((T::Table, T::WindowStart)).lt(cutoff);
         let q = Query::insert()
@@ -228,11 +257,13 @@ impl SqlStore {
                 OnConflict::column(T::Key)
                     .value(
                         T::Attempts,
-                        Expr::case(stale.clone(), 1i64).finally(Expr::col((T::Table, T::Attempts)).add(1)),
+                        Expr::case(stale.clone(), 1i64)
+                            .finally(Expr::col((T::Table, T::Attempts)).add(1)),
                     )
                     .value(
                         T::WindowStart,
-                        Expr::case(stale, now.millis()).finally(Expr::col((T::Table, T::WindowStart))),
+                        Expr::case(stale, now.millis())
+                            .finally(Expr::col((T::Table, T::WindowStart))),
                     )
                     .to_owned(),
             )

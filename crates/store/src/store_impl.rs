@@ -3,14 +3,14 @@
 use crate::rows::R;
 use crate::{Backend, SqlStore};
 use async_trait::async_trait;
+use portico_domain::Timestamp;
 use portico_domain::audit::ChainBreak;
 use portico_domain::ids::{ApiKeyId, OrgId, UserId};
 use portico_domain::page::{Page, PageRequest};
 use portico_domain::user::UserStatus;
-use portico_domain::Timestamp;
+use portico_services::Store;
 use portico_services::records::*;
 use portico_services::users::UserPatch;
-use portico_services::Store;
 
 #[async_trait]
 impl Store for SqlStore {
@@ -22,7 +22,10 @@ impl Store for SqlStore {
     }
     async fn ping(&self) -> R<()> {
         let mut c = self.conn().await?;
-        sqlx::query("SELECT 1").execute(&mut *c).await.map_err(crate::db_err)?;
+        sqlx::query("SELECT 1")
+            .execute(&mut *c)
+            .await
+            .map_err(crate::db_err)?;
         Ok(())
     }
     async fn super_admin(&self) -> R<Option<UserRecord>> {
@@ -37,19 +40,34 @@ impl Store for SqlStore {
     async fn find_login(&self, key: &str) -> R<Option<(UserRecord, Option<String>)>> {
         self.find_login_q(key).await
     }
-    async fn search_users(&self, terms: Option<&[String]>, page: &PageRequest) -> R<Page<UserRecord>> {
+    async fn search_users(
+        &self,
+        terms: Option<&[String]>,
+        page: &PageRequest,
+    ) -> R<Page<UserRecord>> {
         self.search_users_q(terms, page).await
     }
     async fn user_memberships(&self, id: UserId) -> R<Vec<MembershipRecord>> {
         self.user_memberships_q(id).await
     }
-    async fn set_user_status(&self, ctx: &AuditCtx, id: UserId, status: UserStatus) -> R<UserRecord> {
+    async fn set_user_status(
+        &self,
+        ctx: &AuditCtx,
+        id: UserId,
+        status: UserStatus,
+    ) -> R<UserRecord> {
         self.set_user_status_q(ctx, id, status).await
     }
     async fn delete_user(&self, ctx: &AuditCtx, id: UserId) -> R<()> {
         self.delete_user_q(ctx, id).await
     }
-    async fn update_user(&self, ctx: &AuditCtx, id: UserId, v: Option<i64>, p: UserPatch) -> R<UserRecord> {
+    async fn update_user(
+        &self,
+        ctx: &AuditCtx,
+        id: UserId,
+        v: Option<i64>,
+        p: UserPatch,
+    ) -> R<UserRecord> {
         self.update_user_q(ctx, id, v, p).await
     }
     async fn record_login(&self, ctx: &AuditCtx, id: UserId, s: SessionRecord) -> R<()> {
@@ -70,7 +88,13 @@ impl Store for SqlStore {
     async fn list_orgs(&self, f: &OrgFilter, p: &PageRequest) -> R<Page<OrgRecord>> {
         self.list_orgs_q(f, p).await
     }
-    async fn update_org(&self, ctx: &AuditCtx, id: OrgId, v: Option<i64>, p: OrgPatch) -> R<OrgRecord> {
+    async fn update_org(
+        &self,
+        ctx: &AuditCtx,
+        id: OrgId,
+        v: Option<i64>,
+        p: OrgPatch,
+    ) -> R<OrgRecord> {
         self.update_org_q(ctx, id, v, p).await
     }
     async fn org_overview(&self, id: OrgId) -> R<OrgOverview> {
@@ -82,10 +106,20 @@ impl Store for SqlStore {
     async fn delete_org(&self, ctx: &AuditCtx, id: OrgId) -> R<OrgDeletePreview> {
         self.delete_org_q(ctx, id).await
     }
-    async fn add_member(&self, ctx: &AuditCtx, org: OrgId, m: NewMember) -> R<(UserRecord, AddOutcome)> {
+    async fn add_member(
+        &self,
+        ctx: &AuditCtx,
+        org: OrgId,
+        m: NewMember,
+    ) -> R<(UserRecord, AddOutcome)> {
         self.add_member_q(ctx, org, m).await
     }
-    async fn list_members(&self, org: OrgId, t: Option<&[String]>, p: &PageRequest) -> R<Page<MemberRow>> {
+    async fn list_members(
+        &self,
+        org: OrgId,
+        t: Option<&[String]>,
+        p: &PageRequest,
+    ) -> R<Page<MemberRow>> {
         self.list_members_q(org, t, p).await
     }
     async fn removal_preview(&self, org: OrgId, user: UserId) -> R<RemovalPreview> {
@@ -133,7 +167,10 @@ impl Store for SqlStore {
     async fn list_audit(&self, f: &AuditFilter, p: &PageRequest) -> R<Page<AuditRow>> {
         self.list_audit_q(f, p).await
     }
-    async fn verify_audit(&self, progress: &(dyn Fn(u64, u64) + Send + Sync)) -> R<Result<u64, ChainBreak>> {
+    async fn verify_audit(
+        &self,
+        progress: &(dyn Fn(u64, u64) + Send + Sync),
+    ) -> R<Result<u64, ChainBreak>> {
         self.verify_audit_q(progress).await
     }
     async fn counts(&self, now: Timestamp) -> R<Counts> {

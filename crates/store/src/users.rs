@@ -1,14 +1,16 @@
 //! Users, memberships' user side, and the bulk loader.
 
 use crate::rows::{self, R};
-use crate::schema::{ApiKeys, Memberships as M, Organizations as O, Sessions, Users as U, USER_COLUMNS};
-use crate::{db_err, exec, fetch_all, fetch_opt, SqlStore};
+use crate::schema::{
+    ApiKeys, Memberships as M, Organizations as O, Sessions, USER_COLUMNS, Users as U,
+};
+use crate::{SqlStore, db_err, exec, fetch_all, fetch_opt};
+use portico_domain::Timestamp;
 use portico_domain::ids::{OrgId, UserId};
 use portico_domain::user::{MembershipKind, UserStatus};
-use portico_domain::Timestamp;
+use portico_services::StoreError;
 use portico_services::records::*;
 use portico_services::users::UserPatch;
-use portico_services::StoreError;
 use sea_query::{Expr, ExprTrait, Order, Query, SimpleExpr};
 use serde_json::json;
 use sqlx::AnyConnection;
@@ -89,10 +91,16 @@ impl SqlStore {
             ),
         )
         .await?;
-        self.user_in(conn, u.id).await?.ok_or(StoreError::NotFound("user"))
+        self.user_in(conn, u.id)
+            .await?
+            .ok_or(StoreError::NotFound("user"))
     }
 
-    pub(crate) async fn user_in(&self, conn: &mut AnyConnection, id: UserId) -> R<Option<UserRecord>> {
+    pub(crate) async fn user_in(
+        &self,
+        conn: &mut AnyConnection,
+        id: UserId,
+    ) -> R<Option<UserRecord>> {
         let row = fetch_opt(
             conn,
             self.build(
@@ -151,7 +159,11 @@ impl SqlStore {
 
     pub(crate) async fn find_login_q(&self, key: &str) -> R<Option<(UserRecord, Option<String>)>> {
         let mut conn = self.conn().await?;
-        let col = if key.contains('@') { U::EmailKey } else { U::UsernameKey };
+        let col = if key.contains('@') {
+            U::EmailKey
+        } else {
+            U::UsernameKey
+        };
         let row = fetch_opt(
             &mut conn,
             self.build(
@@ -179,7 +191,10 @@ impl SqlStore {
                     .columns([(O::Table, O::Id), (O::Table, O::Name), (O::Table, O::Slug)])
                     .columns([(M::Table, M::Kind), (M::Table, M::CreatedAt)])
                     .from(M::Table)
-                    .inner_join(O::Table, Expr::col((O::Table, O::Id)).equals((M::Table, M::OrgId)))
+                    .inner_join(
+                        O::Table,
+                        Expr::col((O::Table, O::Id)).equals((M::Table, M::OrgId)),
+                    )
                     .and_where(Expr::col((M::Table, M::UserId)).eq(id.to_string()))
                     .order_by((O::Table, O::NameKey), Order::Asc)
                     .to_owned(),
@@ -197,7 +212,12 @@ impl SqlStore {
             .collect()
     }
 
-    async fn end_sessions_and_keys_in(&self, conn: &mut AnyConnection, id: &str, at: Timestamp) -> R<()> {
+    async fn end_sessions_and_keys_in(
+        &self,
+        conn: &mut AnyConnection,
+        id: &str,
+        at: Timestamp,
+    ) -> R<()> {
         exec(
             conn,
             self.build(
@@ -223,9 +243,17 @@ impl SqlStore {
         Ok(())
     }
 
-    pub(crate) async fn set_user_status_q(&self, ctx: &AuditCtx, id: UserId, status: UserStatus) -> R<UserRecord> {
+    pub(crate) async fn set_user_status_q(
+        &self,
+        ctx: &AuditCtx,
+        id: UserId,
+        status: UserStatus,
+    ) -> R<UserRecord> {
         let mut tx = self.begin_write().await?;
-        let before = self.user_in(&mut tx, id).await?.ok_or(StoreError::NotFound("user"))?;
+        let before = self
+            .user_in(&mut tx, id)
+            .await?
+            .ok_or(StoreError::NotFound("user"))?;
         exec(
             &mut tx,
             self.build(
@@ -240,9 +268,14 @@ impl SqlStore {
         )
         .await?;
         if status == UserStatus::Blocked {
-            self.end_sessions_and_keys_in(&mut tx, &id.to_string(), ctx.at).await?;
+            self.end_sessions_and_keys_in(&mut tx, &id.to_string(), ctx.at)
+                .await?;
         }
-        let action = if status == UserStatus::Blocked { "user.block" } else { "user.unblock" };
+        let action = if status == UserStatus::Blocked {
+            "user.block"
+        } else {
+            "user.unblock"
+        };
         self.append_in(
             &mut tx,
             ctx,
@@ -252,14 +285,22 @@ impl SqlStore {
                 .changes(json!({ "status": { "before": before.status.as_str(), "after": status.as_str() } })),
         )
         .await?;
-        let after = self.user_in(&mut tx, id).await?.ok_or(StoreError::NotFound("user"))?;
+        let after = self
+            .user_in(&mut tx, id)
+            .await?
+            .ok_or(StoreError::NotFound("user"))?;
         tx.commit().await.map_err(db_err)?;
         Ok(after)
     }
 
     /// Removes a user and everything that hangs off them, erasing their personal data from
     /// the audit log (U4, U5). Runs inside the caller's transaction.
-    pub(crate) async fn delete_user_in(&self, conn: &mut AnyConnection, id: &str, at: Timestamp) -> R<()> {
+    pub(crate) async fn delete_user_in(
+        &self,
+        conn: &mut AnyConnection,
+        id: &str,
+        at: Timestamp,
+    ) -> R<()> {
         self.end_sessions_and_keys_in(conn, id, at).await?;
         for stmt in [
             Query::delete()
@@ -282,14 +323,18 @@ impl SqlStore {
 
     pub(crate) async fn delete_user_q(&self, ctx: &AuditCtx, id: UserId) -> R<()> {
         let mut tx = self.begin_write().await?;
-        let user = self.user_in(&mut tx, id).await?.ok_or(StoreError::NotFound("user"))?;
+        let user = self
+            .user_in(&mut tx, id)
+            .await?
+            .ok_or(StoreError::NotFound("user"))?;
         let orgs: Vec<String> = self
             .user_memberships_in(&mut tx, id)
             .await?
             .into_iter()
             .map(|m| m.to_string())
             .collect();
-        self.delete_user_in(&mut tx, &id.to_string(), ctx.at).await?;
+        self.delete_user_in(&mut tx, &id.to_string(), ctx.at)
+            .await?;
         self.append_in(
             &mut tx,
             ctx,
@@ -302,7 +347,11 @@ impl SqlStore {
         tx.commit().await.map_err(db_err)
     }
 
-    pub(crate) async fn user_memberships_in(&self, conn: &mut AnyConnection, id: UserId) -> R<Vec<OrgId>> {
+    pub(crate) async fn user_memberships_in(
+        &self,
+        conn: &mut AnyConnection,
+        id: UserId,
+    ) -> R<Vec<OrgId>> {
         let rows = fetch_all(
             conn,
             self.build(
@@ -325,7 +374,10 @@ impl SqlStore {
         p: UserPatch,
     ) -> R<UserRecord> {
         let mut tx = self.begin_write().await?;
-        let before = self.user_in(&mut tx, id).await?.ok_or(StoreError::NotFound("user"))?;
+        let before = self
+            .user_in(&mut tx, id)
+            .await?
+            .ok_or(StoreError::NotFound("user"))?;
         if expected.is_some_and(|v| v != before.version) {
             return Err(StoreError::Stale);
         }
@@ -335,8 +387,14 @@ impl SqlStore {
             .value(U::Version, before.version + 1)
             .and_where(Expr::col(U::Id).eq(id.to_string()));
         let mut changes = serde_json::Map::new();
-        let first = p.first_name.clone().unwrap_or_else(|| before.first_name.clone());
-        let last = p.last_name.clone().unwrap_or_else(|| before.last_name.clone());
+        let first = p
+            .first_name
+            .clone()
+            .unwrap_or_else(|| before.first_name.clone());
+        let last = p
+            .last_name
+            .clone()
+            .unwrap_or_else(|| before.last_name.clone());
         if let Some(v) = &p.first_name {
             q.value(U::FirstName, v.clone());
         }
@@ -346,7 +404,12 @@ impl SqlStore {
         if p.first_name.is_some() || p.last_name.is_some() {
             q.value(
                 U::SearchDocument,
-                portico_domain::search::user_document(&before.username, &first, &last, &before.email),
+                portico_domain::search::user_document(
+                    &before.username,
+                    &first,
+                    &last,
+                    &before.email,
+                ),
             );
         }
         if let Some(v) = &p.description {
@@ -371,12 +434,20 @@ impl SqlStore {
             }));
         }
         self.append_in(&mut tx, ctx, d).await?;
-        let after = self.user_in(&mut tx, id).await?.ok_or(StoreError::NotFound("user"))?;
+        let after = self
+            .user_in(&mut tx, id)
+            .await?
+            .ok_or(StoreError::NotFound("user"))?;
         tx.commit().await.map_err(db_err)?;
         Ok(after)
     }
 
-    pub(crate) async fn record_login_q(&self, ctx: &AuditCtx, id: UserId, s: SessionRecord) -> R<()> {
+    pub(crate) async fn record_login_q(
+        &self,
+        ctx: &AuditCtx,
+        id: UserId,
+        s: SessionRecord,
+    ) -> R<()> {
         let mut tx = self.begin_write().await?;
         exec(
             &mut tx,
@@ -450,7 +521,10 @@ impl SqlStore {
             count("SELECT COUNT(*) AS n FROM organizations"),
             count("SELECT COUNT(*) AS n FROM users"),
             count("SELECT COUNT(*) AS n FROM users WHERE status = 'blocked'"),
-            format!("SELECT COUNT(*) AS n FROM sessions WHERE expires_at > {}", now.millis()),
+            format!(
+                "SELECT COUNT(*) AS n FROM sessions WHERE expires_at > {}",
+                now.millis()
+            ),
             count("SELECT seq AS n FROM audit_head WHERE id = 1"),
         ];
         let mut out = [0i64; 5];
@@ -501,8 +575,13 @@ impl SqlStore {
         }
         for chunk in batch.memberships.chunks(1000) {
             let mut q = Query::insert();
-            q.into_table(M::Table)
-                .columns([M::OrgId, M::UserId, M::UserSeq, M::Kind, M::CreatedAt]);
+            q.into_table(M::Table).columns([
+                M::OrgId,
+                M::UserId,
+                M::UserSeq,
+                M::Kind,
+                M::CreatedAt,
+            ]);
             for (org, user, kind) in chunk {
                 q.values_panic([
                     org.to_string().into(),

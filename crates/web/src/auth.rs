@@ -7,7 +7,7 @@ use crate::problem::ApiError;
 use crate::{AppState, SESSION_COOKIE};
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{header, Method};
+use axum::http::{Method, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use portico_services::auth::constant_time_eq;
@@ -20,7 +20,10 @@ pub struct Meta(pub RequestMeta);
 
 impl FromRequestParts<AppState> for Meta {
     type Rejection = std::convert::Infallible;
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         Ok(Meta(meta(parts, state)))
     }
 }
@@ -65,7 +68,10 @@ pub struct Caller(pub Principal);
 
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         if let Some(p) = parts.extensions.get::<Principal>() {
             return Ok(Caller(p.clone()));
         }
@@ -99,7 +105,10 @@ pub struct Admin(pub BackOffice);
 
 impl FromRequestParts<AppState> for Admin {
     type Rejection = ApiError;
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let Caller(p) = Caller::from_request_parts(parts, state).await?;
         Ok(Admin(state.services.back_office(p)?))
     }
@@ -123,7 +132,10 @@ pub struct ConsoleSession(pub Principal);
 
 impl FromRequestParts<AppState> for ConsoleSession {
     type Rejection = ToLogin;
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         if let Some(p) = parts.extensions.get::<Principal>() {
             return Ok(ConsoleSession(p.clone()));
         }
@@ -162,7 +174,10 @@ impl IntoResponse for ConsoleReject {
 
 impl FromRequestParts<AppState> for ConsoleAdmin {
     type Rejection = ConsoleReject;
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let ConsoleSession(p) = ConsoleSession::from_request_parts(parts, state)
             .await
             .map_err(ConsoleReject::Login)?;

@@ -1,7 +1,7 @@
 //! RFC 9457 problem details: the one mapping from service errors to HTTP. Internal detail is
 //! logged here and never sent.
 
-use axum::http::{header, StatusCode};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use portico_services::ServiceError;
 use serde::Serialize;
@@ -33,7 +33,12 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, kind: &'static str, title: &'static str, detail: impl Into<Option<String>>) -> Self {
+    pub fn new(
+        status: StatusCode,
+        kind: &'static str,
+        title: &'static str,
+        detail: impl Into<Option<String>>,
+    ) -> Self {
         Self {
             status,
             kind,
@@ -43,14 +48,21 @@ impl ApiError {
         }
     }
     pub fn bad_request(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "bad-request", "The request is malformed", Some(detail.into()))
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "bad-request",
+            "The request is malformed",
+            Some(detail.into()),
+        )
     }
     pub fn csrf() -> Self {
         Self::new(
             StatusCode::FORBIDDEN,
             "csrf",
             "Missing or wrong CSRF token",
-            Some("state-changing requests with a session cookie need the X-CSRF-Token header".into()),
+            Some(
+                "state-changing requests with a session cookie need the X-CSRF-Token header".into(),
+            ),
         )
     }
     pub fn problem(&self) -> Problem {
@@ -75,16 +87,30 @@ impl From<ServiceError> for ApiError {
                 detail: Some(v.message),
                 field: Some(v.field.to_string()),
             },
-            E::NotFound(what) => ApiError::new(StatusCode::NOT_FOUND, "not-found", "Not found", Some(format!("{what} not found"))),
-            E::Conflict { kind, message } => ApiError::new(StatusCode::CONFLICT, kind, "Conflict", Some(message)),
-            E::Unauthenticated => ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", "Authentication required", None),
+            E::NotFound(what) => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not-found",
+                "Not found",
+                Some(format!("{what} not found")),
+            ),
+            E::Conflict { kind, message } => {
+                ApiError::new(StatusCode::CONFLICT, kind, "Conflict", Some(message))
+            }
+            E::Unauthenticated => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "Authentication required",
+                None,
+            ),
             E::BadCredentials => ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "invalid-credentials",
                 "Invalid username or password",
                 None,
             ),
-            E::Forbidden(m) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", "Not allowed", Some(m)),
+            E::Forbidden(m) => {
+                ApiError::new(StatusCode::FORBIDDEN, "forbidden", "Not allowed", Some(m))
+            }
             E::PreconditionFailed => ApiError::new(
                 StatusCode::PRECONDITION_FAILED,
                 "stale-version",
@@ -93,7 +119,12 @@ impl From<ServiceError> for ApiError {
             ),
             E::Internal(m) => {
                 tracing::error!(error = %m, "internal error");
-                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error", None)
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "Internal error",
+                    None,
+                )
             }
         }
     }

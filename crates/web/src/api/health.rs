@@ -1,8 +1,8 @@
-use crate::problem::ApiError;
 use crate::AppState;
-use axum::extract::State;
+use crate::problem::ApiError;
 use axum::Json;
-use serde_json::{json, Value};
+use axum::extract::State;
+use serde_json::{Value, json};
 
 /// Liveness: the process answers.
 #[utoipa::path(get, path = "/healthz", tag = "health", responses((status = 200, description = "alive")))]
@@ -22,5 +22,7 @@ pub async fn readyz(State(st): State<AppState>) -> Result<Json<Value>, ApiError>
             None,
         )
     })?;
-    Ok(Json(json!({ "status": "ready", "database": st.services.store().backend() })))
+    Ok(Json(
+        json!({ "status": "ready", "database": st.services.store().backend() }),
+    ))
 }

@@ -1,10 +1,10 @@
 //! API keys and the audit log.
 
 use super::dto::*;
-use super::{parse_id, ApiJson};
+use super::{ApiJson, parse_id};
+use crate::AppState;
 use crate::auth::Admin;
 use crate::problem::ApiResult;
-use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -25,13 +25,24 @@ pub fn routes() -> Router<AppState> {
 /// Your API keys (all keys, for the super admin).
 #[utoipa::path(get, path = "/api/v1/api-keys", tag = "api-keys", responses((status = 200, body = Vec<ApiKey>)), security(("bearer" = []), ("session" = [])))]
 pub async fn list(State(st): State<AppState>, Admin(a): Admin) -> ApiResult<Json<Vec<ApiKey>>> {
-    Ok(Json(st.services.list_api_keys(&a).await?.into_iter().map(Into::into).collect()))
+    Ok(Json(
+        st.services
+            .list_api_keys(&a)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    ))
 }
 
 /// Creates a key. The response's `token` is shown once; only its hash is stored.
 #[utoipa::path(post, path = "/api/v1/api-keys", tag = "api-keys", request_body = CreateApiKey,
     responses((status = 201, body = CreatedApiKey)), security(("bearer" = []), ("session" = [])))]
-pub async fn create(State(st): State<AppState>, Admin(a): Admin, ApiJson(b): ApiJson<CreateApiKey>) -> ApiResult<Response> {
+pub async fn create(
+    State(st): State<AppState>,
+    Admin(a): Admin,
+    ApiJson(b): ApiJson<CreateApiKey>,
+) -> ApiResult<Response> {
     let owner = match b.user_id.as_deref() {
         Some(u) => parse_id::<UserId>(u, "user")?,
         None => a.user().id,
@@ -39,7 +50,10 @@ pub async fn create(State(st): State<AppState>, Admin(a): Admin, ApiJson(b): Api
     let expires = b
         .expires_in_days
         .map(|d| st.services.now().plus_secs(i64::from(d) * 86_400));
-    let k = st.services.create_api_key(&a, owner, &b.name, expires).await?;
+    let k = st
+        .services
+        .create_api_key(&a, owner, &b.name, expires)
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(CreatedApiKey {
@@ -53,7 +67,11 @@ pub async fn create(State(st): State<AppState>, Admin(a): Admin, ApiJson(b): Api
 /// Revokes a key at once.
 #[utoipa::path(delete, path = "/api/v1/api-keys/{key}", tag = "api-keys", params(("key" = String, Path)),
     responses((status = 200, body = ApiKey), (status = 404, body = crate::problem::Problem)), security(("bearer" = []), ("session" = [])))]
-pub async fn revoke(State(st): State<AppState>, Admin(a): Admin, Path(key): Path<String>) -> ApiResult<Json<ApiKey>> {
+pub async fn revoke(
+    State(st): State<AppState>,
+    Admin(a): Admin,
+    Path(key): Path<String>,
+) -> ApiResult<Json<ApiKey>> {
     let id: ApiKeyId = parse_id(&key, "API key")?;
     Ok(Json(st.services.revoke_api_key(&a, id).await?.into()))
 }
@@ -73,12 +91,25 @@ pub struct AuditQuery {
 /// The audit trail (AU1), newest first.
 #[utoipa::path(get, path = "/api/v1/audit-events", tag = "audit", params(AuditQuery),
     responses((status = 200, body = Page<AuditEvent>)), security(("bearer" = []), ("session" = [])))]
-pub async fn audit_events(State(st): State<AppState>, Admin(a): Admin, Query(q): Query<AuditQuery>) -> ApiResult<Json<Page<AuditEvent>>> {
-    let page = PageRequest::parse(q.limit, q.cursor.as_deref()).map_err(portico_services::ServiceError::from)?;
+pub async fn audit_events(
+    State(st): State<AppState>,
+    Admin(a): Admin,
+    Query(q): Query<AuditQuery>,
+) -> ApiResult<Json<Page<AuditEvent>>> {
+    let page = PageRequest::parse(q.limit, q.cursor.as_deref())
+        .map_err(portico_services::ServiceError::from)?;
     let filter = AuditFilter {
         action_prefix: q.action.filter(|s| !s.is_empty()),
-        org: q.organization.as_deref().map(|o| parse_id::<OrgId>(o, "organization")).transpose()?,
-        user: q.user.as_deref().map(|u| parse_id::<UserId>(u, "user")).transpose()?,
+        org: q
+            .organization
+            .as_deref()
+            .map(|o| parse_id::<OrgId>(o, "organization"))
+            .transpose()?,
+        user: q
+            .user
+            .as_deref()
+            .map(|u| parse_id::<UserId>(u, "user"))
+            .transpose()?,
     };
     let p = st.services.list_audit(&a, filter, page).await?;
     Ok(Json(Page::from_page(p)))

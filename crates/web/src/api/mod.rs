@@ -5,19 +5,19 @@ pub mod dto;
 mod health;
 mod keys;
 mod orgs;
-mod session;
+pub(crate) mod session;
 mod users;
 
-use crate::problem::{ApiError, Problem};
 use crate::AppState;
+use crate::problem::{ApiError, Problem};
 use axum::extract::{FromRequest, Request};
-use axum::http::{header, HeaderMap, HeaderValue};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use portico_domain::page::PageRequest;
-use serde::de::DeserializeOwned;
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use utoipa::OpenApi;
 
 #[derive(OpenApi)]
@@ -41,7 +41,9 @@ struct Security;
 
 impl utoipa::Modify for Security {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+        use utoipa::openapi::security::{
+            ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme,
+        };
         let c = openapi.components.get_or_insert_with(Default::default);
         c.add_security_scheme(
             "bearer",
@@ -76,8 +78,13 @@ async fn openapi_json() -> Response {
 
 async fn not_found(req: Request) -> Response {
     if req.uri().path().starts_with("/api/") {
-        ApiError::new(axum::http::StatusCode::NOT_FOUND, "not-found", "Not found", Some("no such endpoint".to_string()))
-            .into_response()
+        ApiError::new(
+            axum::http::StatusCode::NOT_FOUND,
+            "not-found",
+            "Not found",
+            Some("no such endpoint".to_string()),
+        )
+        .into_response()
     } else {
         crate::console::not_found_page(req).await
     }
@@ -104,7 +111,11 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                         "unsupported-media-type",
                         "Send the body as application/json",
                     ),
-                    _ => (axum::http::StatusCode::BAD_REQUEST, "malformed-json", "The request body is not valid JSON"),
+                    _ => (
+                        axum::http::StatusCode::BAD_REQUEST,
+                        "malformed-json",
+                        "The request body is not valid JSON",
+                    ),
                 };
                 Err(ApiError::new(status, kind, title, Some(e.body_text())))
             }
@@ -126,7 +137,8 @@ pub struct ListQuery {
 
 impl ListQuery {
     pub fn page(&self) -> Result<PageRequest, ApiError> {
-        PageRequest::parse(self.limit, self.cursor.as_deref()).map_err(|e| ApiError::from(portico_services::ServiceError::from(e)))
+        PageRequest::parse(self.limit, self.cursor.as_deref())
+            .map_err(|e| ApiError::from(portico_services::ServiceError::from(e)))
     }
 }
 
@@ -150,7 +162,9 @@ pub fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
         .and_then(|n| n.parse::<i64>().ok());
     match n {
         Some(n) => Ok(Some(n)),
-        None => Err(ApiError::from(portico_services::ServiceError::PreconditionFailed)),
+        None => Err(ApiError::from(
+            portico_services::ServiceError::PreconditionFailed,
+        )),
     }
 }
 
@@ -161,5 +175,6 @@ pub fn with_etag<T: serde::Serialize>(version: i64, body: T) -> Response {
 }
 
 pub fn parse_id<T: std::str::FromStr>(s: &str, what: &'static str) -> Result<T, ApiError> {
-    s.parse::<T>().map_err(|_| portico_services::ServiceError::NotFound(what).into())
+    s.parse::<T>()
+        .map_err(|_| portico_services::ServiceError::NotFound(what).into())
 }

@@ -1,17 +1,17 @@
 //! Organizations (O1–O3) and their members (U3, U4).
 
 use super::dto::*;
-use super::{if_match, parse_id, with_etag, ApiJson, ListQuery};
+use super::{ApiJson, ListQuery, if_match, parse_id, with_etag};
+use crate::AppState;
 use crate::auth::Admin;
 use crate::problem::{ApiError, ApiResult};
-use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use portico_domain::ids::{OrgId, UserId};
 use portico_domain::OrgStatus;
+use portico_domain::ids::{OrgId, UserId};
 use portico_services::members::AddMemberInput;
 use portico_services::orgs::{OrgInput, OrgUpdate};
 use portico_services::records::{AddOutcome, OrgFilter};
@@ -20,10 +20,22 @@ use serde::Deserialize;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/organizations", get(list).post(create))
-        .route("/api/v1/organizations/{org}", get(get_one).patch(update).delete(delete))
-        .route("/api/v1/organizations/{org}/delete-preview", get(delete_preview))
-        .route("/api/v1/organizations/{org}/members", get(list_members).post(add_member))
-        .route("/api/v1/organizations/{org}/members/{user}", get(member_removal).delete(remove_member))
+        .route(
+            "/api/v1/organizations/{org}",
+            get(get_one).patch(update).delete(delete),
+        )
+        .route(
+            "/api/v1/organizations/{org}/delete-preview",
+            get(delete_preview),
+        )
+        .route(
+            "/api/v1/organizations/{org}/members",
+            get(list_members).post(add_member),
+        )
+        .route(
+            "/api/v1/organizations/{org}/members/{user}",
+            get(member_removal).delete(remove_member),
+        )
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -40,14 +52,26 @@ pub struct OrgListQuery {
 /// Organizations, sorted by name.
 #[utoipa::path(get, path = "/api/v1/organizations", tag = "organizations", params(OrgListQuery),
     responses((status = 200, body = Page<Organization>)), security(("bearer" = []), ("session" = [])))]
-pub async fn list(State(st): State<AppState>, Admin(a): Admin, Query(q): Query<OrgListQuery>) -> ApiResult<Json<Page<Organization>>> {
-    let page = ListQuery { limit: q.limit, cursor: q.cursor.clone(), q: None }.page()?;
+pub async fn list(
+    State(st): State<AppState>,
+    Admin(a): Admin,
+    Query(q): Query<OrgListQuery>,
+) -> ApiResult<Json<Page<Organization>>> {
+    let page = ListQuery {
+        limit: q.limit,
+        cursor: q.cursor.clone(),
+        q: None,
+    }
+    .page()?;
     let parent = match q.parent.as_deref() {
         None => None,
         Some("root") => Some(None),
         Some(p) => Some(Some(parse_id::<OrgId>(p, "organization")?)),
     };
-    let p = st.services.list_orgs(&a, OrgFilter { q: q.q, parent }, page).await?;
+    let p = st
+        .services
+        .list_orgs(&a, OrgFilter { q: q.q, parent }, page)
+        .await?;
     Ok(Json(Page::from_page(p)))
 }
 
@@ -55,16 +79,19 @@ pub async fn list(State(st): State<AppState>, Admin(a): Admin, Query(q): Query<O
 #[utoipa::path(post, path = "/api/v1/organizations", tag = "organizations", request_body = CreateOrganization,
     responses((status = 201, body = Organization), (status = 409, body = crate::problem::Problem), (status = 422, body = crate::problem::Problem)),
     security(("bearer" = []), ("session" = [])))]
-pub async fn create(State(st): State<AppState>, Admin(a): Admin, ApiJson(b): ApiJson<CreateOrganization>) -> ApiResult<Response> {
+pub async fn create(
+    State(st): State<AppState>,
+    Admin(a): Admin,
+    ApiJson(b): ApiJson<CreateOrganization>,
+) -> ApiResult<Response> {
     let parent_id = b
         .parent_id
         .as_deref()
         .map(|p| {
             OrgId::parse(p).map_err(|_| {
-                ApiError::from(portico_services::ServiceError::Invalid(portico_domain::ValidationError::new(
-                    "parent_id",
-                    "not an organization id",
-                )))
+                ApiError::from(portico_services::ServiceError::Invalid(
+                    portico_domain::ValidationError::new("parent_id", "not an organization id"),
+                ))
             })
         })
         .transpose()?;
@@ -90,7 +117,11 @@ pub async fn create(State(st): State<AppState>, Admin(a): Admin, ApiJson(b): Api
 /// An organization (by id or slug) with its overview counts (O2).
 #[utoipa::path(get, path = "/api/v1/organizations/{org}", tag = "organizations", params(("org" = String, Path, description = "id or slug")),
     responses((status = 200, body = OrganizationDetail), (status = 404, body = crate::problem::Problem)), security(("bearer" = []), ("session" = [])))]
-pub async fn get_one(State(st): State<AppState>, Admin(a): Admin, Path(org): Path<String>) -> ApiResult<Response> {
+pub async fn get_one(
+    State(st): State<AppState>,
+    Admin(a): Admin,
+    Path(org): Path<String>,
+) -> ApiResult<Response> {
     let scope = st.services.resolve_org(&a, &org).await?;
     let d = st.services.org_detail(&scope).await?;
     let v = d.organization.version;
@@ -121,12 +152,18 @@ pub async fn update(
     let expected = if_match(&headers)?;
     let scope = st.services.resolve_org(&a, &org).await?;
     let invalid = |f: &'static str, m: &str| {
-        ApiError::from(portico_services::ServiceError::Invalid(portico_domain::ValidationError::new(f, m)))
+        ApiError::from(portico_services::ServiceError::Invalid(
+            portico_domain::ValidationError::new(f, m),
+        ))
     };
     let parent_id = match b.parent_id {
         None => None,
         Some(None) => Some(None),
-        Some(Some(p)) => Some(Some(OrgId::parse(&p).map_err(|_| invalid("parent_id", "not an organization id"))?)),
+        Some(Some(p)) => {
+            Some(Some(OrgId::parse(&p).map_err(|_| {
+                invalid("parent_id", "not an organization id")
+            })?))
+        }
     };
     let status = b
         .status
@@ -154,7 +191,11 @@ pub async fn update(
 /// What deleting the organization would remove (O3).
 #[utoipa::path(get, path = "/api/v1/organizations/{org}/delete-preview", tag = "organizations", params(("org" = String, Path)),
     responses((status = 200, body = DeletePreview)), security(("bearer" = []), ("session" = [])))]
-pub async fn delete_preview(State(st): State<AppState>, Admin(a): Admin, Path(org): Path<String>) -> ApiResult<Json<DeletePreview>> {
+pub async fn delete_preview(
+    State(st): State<AppState>,
+    Admin(a): Admin,
+    Path(org): Path<String>,
+) -> ApiResult<Json<DeletePreview>> {
     let scope = st.services.resolve_org(&a, &org).await?;
     Ok(Json(st.services.org_delete_preview(&scope).await?.into()))
 }
@@ -164,7 +205,11 @@ pub async fn delete_preview(State(st): State<AppState>, Admin(a): Admin, Path(or
 #[utoipa::path(delete, path = "/api/v1/organizations/{org}", tag = "organizations", params(("org" = String, Path)),
     responses((status = 200, body = DeletePreview, description = "what was removed"), (status = 403, body = crate::problem::Problem)),
     security(("bearer" = []), ("session" = [])))]
-pub async fn delete(State(st): State<AppState>, Admin(a): Admin, Path(org): Path<String>) -> ApiResult<Json<DeletePreview>> {
+pub async fn delete(
+    State(st): State<AppState>,
+    Admin(a): Admin,
+    Path(org): Path<String>,
+) -> ApiResult<Json<DeletePreview>> {
     let scope = st.services.resolve_org(&a, &org).await?;
     Ok(Json(st.services.delete_org(&scope).await?.into()))
 }
@@ -180,7 +225,10 @@ pub async fn list_members(
 ) -> ApiResult<Json<Page<Member>>> {
     let page = q.page()?;
     let scope = st.services.resolve_org(&a, &org).await?;
-    let p = st.services.list_members(&scope, q.q.as_deref(), page).await?;
+    let p = st
+        .services
+        .list_members(&scope, q.q.as_deref(), page)
+        .await?;
     Ok(Json(Page::from_page(p)))
 }
 
@@ -233,7 +281,12 @@ pub async fn member_removal(
 ) -> ApiResult<Json<MemberRemoval>> {
     let scope = st.services.resolve_org(&a, &org).await?;
     let user: UserId = parse_id(&user, "member")?;
-    Ok(Json(st.services.member_removal_preview(&scope, user).await?.into()))
+    Ok(Json(
+        st.services
+            .member_removal_preview(&scope, user)
+            .await?
+            .into(),
+    ))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -1,14 +1,14 @@
-use super::dto::{LoginRequest, SessionInfo};
 use super::ApiJson;
+use super::dto::{LoginRequest, SessionInfo};
 use crate::auth::{Caller, Meta};
 use crate::problem::ApiError;
 use crate::{AppState, SESSION_COOKIE};
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
-use axum_extra::extract::cookie::{Cookie, SameSite};
 use axum_extra::extract::CookieJar;
+use axum_extra::extract::cookie::{Cookie, SameSite};
 
 pub fn session_cookie(st: &AppState, token: String, max_age_secs: i64) -> Cookie<'static> {
     Cookie::build((SESSION_COOKIE, token))
@@ -56,7 +56,11 @@ pub async fn login(
 
 /// Ends the session on the server and clears the cookie.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204)))]
-pub async fn logout(State(st): State<AppState>, Caller(p): Caller, jar: CookieJar) -> Result<Response, ApiError> {
+pub async fn logout(
+    State(st): State<AppState>,
+    Caller(p): Caller,
+    jar: CookieJar,
+) -> Result<Response, ApiError> {
     st.services.logout(&p).await?;
     Ok((jar.add(clear_cookie(&st)), StatusCode::NO_CONTENT).into_response())
 }

@@ -1,10 +1,10 @@
 //! Global users (U1, U5, U6, U11).
 
 use super::dto::*;
-use super::{if_match, parse_id, with_etag, ApiJson, ListQuery};
+use super::{ApiJson, ListQuery, if_match, parse_id, with_etag};
+use crate::AppState;
 use crate::auth::Admin;
 use crate::problem::ApiResult;
-use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -16,7 +16,10 @@ use portico_services::users::UserUpdate;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/users", get(list))
-        .route("/api/v1/users/{user}", get(get_one).patch(update).delete(delete))
+        .route(
+            "/api/v1/users/{user}",
+            get(get_one).patch(update).delete(delete),
+        )
         .route("/api/v1/users/{user}/block", post(block))
         .route("/api/v1/users/{user}/unblock", post(unblock))
 }
@@ -25,7 +28,11 @@ pub fn routes() -> Router<AppState> {
 /// every organization. Newest first.
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", params(ListQuery),
     responses((status = 200, body = Page<User>)), security(("bearer" = []), ("session" = [])))]
-pub async fn list(State(st): State<AppState>, Admin(a): Admin, Query(q): Query<ListQuery>) -> ApiResult<Json<Page<User>>> {
+pub async fn list(
+    State(st): State<AppState>,
+    Admin(a): Admin,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Json<Page<User>>> {
     let page = q.page()?;
     let p = st.services.search_users(&a, q.q.as_deref(), page).await?;
     Ok(Json(Page::from_page(p)))
@@ -34,7 +41,11 @@ pub async fn list(State(st): State<AppState>, Admin(a): Admin, Query(q): Query<L
 /// A user with their memberships.
 #[utoipa::path(get, path = "/api/v1/users/{user}", tag = "users", params(("user" = String, Path)),
     responses((status = 200, body = UserDetail), (status = 404, body = crate::problem::Problem)), security(("bearer" = []), ("session" = [])))]
-pub async fn get_one(State(st): State<AppState>, Admin(a): Admin, Path(user): Path<String>) -> ApiResult<Response> {
+pub async fn get_one(
+    State(st): State<AppState>,
+    Admin(a): Admin,
+    Path(user): Path<String>,
+) -> ApiResult<Response> {
     let id: UserId = parse_id(&user, "user")?;
     let d = st.services.user_detail(&a, id).await?;
     let v = d.user.version;
@@ -79,7 +90,11 @@ pub async fn update(
 /// Permanently deletes a user (U5): personal data erased, the audit log keeps the id.
 #[utoipa::path(delete, path = "/api/v1/users/{user}", tag = "users", params(("user" = String, Path)),
     responses((status = 204), (status = 403, body = crate::problem::Problem)), security(("bearer" = []), ("session" = [])))]
-pub async fn delete(State(st): State<AppState>, Admin(a): Admin, Path(user): Path<String>) -> ApiResult<Response> {
+pub async fn delete(
+    State(st): State<AppState>,
+    Admin(a): Admin,
+    Path(user): Path<String>,
+) -> ApiResult<Response> {
     let id: UserId = parse_id(&user, "user")?;
     st.services.delete_user(&a, id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
@@ -88,7 +103,11 @@ pub async fn delete(State(st): State<AppState>, Admin(a): Admin, Path(user): Pat
 /// Blocks a user (U6): login refused; every session and API key stops working at once.
 #[utoipa::path(post, path = "/api/v1/users/{user}/block", tag = "users", params(("user" = String, Path)),
     responses((status = 200, body = User)), security(("bearer" = []), ("session" = [])))]
-pub async fn block(State(st): State<AppState>, Admin(a): Admin, Path(user): Path<String>) -> ApiResult<Json<User>> {
+pub async fn block(
+    State(st): State<AppState>,
+    Admin(a): Admin,
+    Path(user): Path<String>,
+) -> ApiResult<Json<User>> {
     let id: UserId = parse_id(&user, "user")?;
     Ok(Json(st.services.block_user(&a, id).await?.into()))
 }
@@ -96,7 +115,11 @@ pub async fn block(State(st): State<AppState>, Admin(a): Admin, Path(user): Path
 /// Unblocks a user: login works again (ended sessions and revoked keys stay ended).
 #[utoipa::path(post, path = "/api/v1/users/{user}/unblock", tag = "users", params(("user" = String, Path)),
     responses((status = 200, body = User)), security(("bearer" = []), ("session" = [])))]
-pub async fn unblock(State(st): State<AppState>, Admin(a): Admin, Path(user): Path<String>) -> ApiResult<Json<User>> {
+pub async fn unblock(
+    State(st): State<AppState>,
+    Admin(a): Admin,
+    Path(user): Path<String>,
+) -> ApiResult<Json<User>> {
     let id: UserId = parse_id(&user, "user")?;
     Ok(Json(st.services.unblock_user(&a, id).await?.into()))
 }

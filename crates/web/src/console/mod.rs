@@ -1,19 +1,94 @@
 //! The web console: server-rendered pages over the same services as the API.
+//!
+//! Every page is a plain HTML form or link (no JavaScript needed): state changes are POST
+//! forms carrying the session's CSRF token, answered with a redirect and a one-shot flash
+//! message. Templates (minijinja, auto-escaped) and the stylesheet are compiled into the
+//! binary. The Content-Security-Policy forbids inline styles and scripts, so nothing here uses
+//! them: charts are SVG whose sizes are attributes, never `style=""`.
+
+mod activity;
+mod assets;
+mod auth_pages;
+mod home;
+mod members;
+mod org_edit;
+mod orgs;
+mod users;
+mod view;
+
+#[cfg(test)]
+mod tests;
 
 use crate::AppState;
-use axum::response::{Html, IntoResponse, Response};
 use axum::Router;
+use axum::extract::Request;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use minijinja::{Environment, Value, context};
 use portico_services::ServiceError;
+use std::sync::LazyLock;
+
+pub use view::{Cx, is_local_path};
 
 /// The console's templates (minijinja), compiled into the binary.
 pub struct Templates {
-    pub env: minijinja::Environment<'static>,
+    pub env: Environment<'static>,
+}
+
+macro_rules! templates {
+    ($env:expr, $($name:literal),* $(,)?) => {
+        $( $env
+            .add_template($name, include_str!(concat!("../../templates/", $name)))
+            .expect(concat!("template ", $name, " compiles")); )*
+    };
 }
 
 impl Templates {
     pub fn new() -> Self {
-        Self {
-            env: minijinja::Environment::new(),
+        let mut env = Environment::new();
+        // `.html` templates are auto-escaped (minijinja's default for that extension).
+        env.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
+        env.set_trim_blocks(true);
+        env.set_lstrip_blocks(true);
+        env.add_filter("urlencode", |s: String| crate::auth::urlencode(&s));
+        env.add_filter("dt", view::format_millis);
+        env.add_filter("number", view::format_number);
+        env.add_filter("date", |v: Value| {
+            view::format_millis(v).chars().take(10).collect::<String>()
+        });
+        env.add_global("asset_v", assets::version());
+        templates!(
+            env,
+            "macros.html",
+            "layout.html",
+            "bare.html",
+            "login.html",
+            "error.html",
+            "home.html",
+            "orgs/_header.html",
+            "orgs/list.html",
+            "orgs/form.html",
+            "orgs/overview.html",
+            "orgs/members.html",
+            "orgs/remove_member.html",
+            "orgs/delete.html",
+            "users/list.html",
+            "users/detail.html",
+            "users/delete.html",
+        );
+        Self { env }
+    }
+
+    /// Renders a template as an HTML response; a template bug becomes a logged 500, never a
+    /// panic.
+    pub fn render(&self, status: StatusCode, name: &str, ctx: Value) -> Response {
+        match self.env.get_template(name).and_then(|t| t.render(ctx)) {
+            Ok(body) => (status, Html(body)).into_response(),
+            Err(e) => {
+                tracing::error!(template = name, error = %e, "console template failed");
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+            }
         }
     }
 }
@@ -26,23 +101,91 @@ impl Default for Templates {
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/assets/portico.css", get(assets::css))
+        .route("/assets/favicon.svg", get(assets::favicon))
+        .route(
+            "/login",
+            get(auth_pages::login_page).post(auth_pages::login_submit),
+        )
+        .route(
+            "/logout",
+            post(auth_pages::logout).get(auth_pages::logout_get),
+        )
+        .route("/", get(home::home))
+        .merge(orgs::routes())
+        .merge(org_edit::routes())
+        .merge(members::routes())
+        .merge(users::routes())
+}
+
+/// A standalone page (no navigation) for visitors who are not inside the back office.
+fn bare_page(
+    templates: &Templates,
+    status: StatusCode,
+    title: &str,
+    message: &str,
+    action: Value,
+) -> Response {
+    let ctx = context! {
+        layout => "bare.html",
+        status => status.as_u16(),
+        title => title,
+        message => message,
+        action => action,
+    };
+    templates.render(status, "error.html", ctx)
 }
 
 /// The page shown to a signed-in person without back-office access.
-pub fn no_access(_state: &AppState, e: &ServiceError) -> Response {
-    (axum::http::StatusCode::FORBIDDEN, Html(format!("<h1>No access</h1><p>{e}</p>"))).into_response()
+pub fn no_access(state: &AppState, e: &ServiceError) -> Response {
+    let message = match e {
+        ServiceError::Forbidden(m) => capitalize(m),
+        _ => "Your account cannot use the back office.".to_string(),
+    };
+    bare_page(
+        &state.templates,
+        StatusCode::FORBIDDEN,
+        "No access",
+        &format!(
+            "{message} Ask a platform administrator for access, or sign in with another account."
+        ),
+        context! { href => "/login?switch=1", label => "Sign in with another account" },
+    )
 }
 
 /// The page shown when a form's CSRF token is missing or wrong.
-pub fn csrf_failed(_state: &AppState) -> Response {
-    (
-        axum::http::StatusCode::FORBIDDEN,
-        Html("<h1>This form has expired</h1><p>Go back, reload the page and try again.</p>"),
+pub fn csrf_failed(state: &AppState) -> Response {
+    bare_page(
+        &state.templates,
+        StatusCode::FORBIDDEN,
+        "This form has expired",
+        "For your safety the form could not be sent. Go back, reload the page and try again.",
+        context! { href => "/", label => "Go to Home" },
     )
-        .into_response()
 }
 
+static FALLBACK_TEMPLATES: LazyLock<Templates> = LazyLock::new(Templates::new);
+
 /// The console's 404 page.
-pub async fn not_found_page(_req: axum::extract::Request) -> Response {
-    (axum::http::StatusCode::NOT_FOUND, Html("<h1>Page not found</h1>")).into_response()
+pub async fn not_found_page(_req: Request) -> Response {
+    bare_page(
+        &FALLBACK_TEMPLATES,
+        StatusCode::NOT_FOUND,
+        "Page not found",
+        "There is nothing at this address. It may have been moved or deleted.",
+        context! { href => "/", label => "Go to Home" },
+    )
+}
+
+/// "only the super admin may…" → "Only the super admin may….".
+pub(crate) fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    let mut out = match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect::<String>(),
+        None => return String::new(),
+    };
+    if !out.ends_with(['.', '!', '?']) {
+        out.push('.');
+    }
+    out
 }

@@ -6,8 +6,7 @@ use portico_services::{ManualClock, ServiceConfig, Services, Store};
 use portico_store::SqlStore;
 use portico_web::WebConfig;
 use reqwest::{Method, StatusCode};
-use serde_json::{json, Value};
-use std::net::SocketAddr;
+use serde_json::{Value, json};
 use std::sync::Arc;
 
 pub const ADMIN_PASSWORD: &str = "correct horse battery staple lamp";
@@ -19,7 +18,6 @@ pub enum Backend {
 }
 
 pub struct TestApp {
-    pub addr: SocketAddr,
     pub base: String,
     pub services: Services,
     pub store: Arc<SqlStore>,
@@ -46,7 +44,9 @@ macro_rules! both_backends {
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                let Some(app) = $crate::helpers::TestApp::spawn($crate::helpers::Backend::Postgres).await else {
+                let Some(app) =
+                    $crate::helpers::TestApp::spawn($crate::helpers::Backend::Postgres).await
+                else {
                     return;
                 };
                 ($body)(app).await;
@@ -59,20 +59,29 @@ async fn open_store(backend: Backend) -> Option<(SqlStore, Option<tempfile::Temp
     match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().expect("tempdir");
-            let store = SqlStore::open_sqlite_dir(dir.path()).await.expect("open sqlite");
+            let store = SqlStore::open_sqlite_dir(dir.path())
+                .await
+                .expect("open sqlite");
             Some((store, Some(dir)))
         }
         Backend::Postgres => {
             let Ok(admin_url) = std::env::var("PORTICO_TEST_POSTGRES_URL") else {
                 if std::env::var("PORTICO_TEST_REQUIRE_POSTGRES").as_deref() == Ok("1") {
-                    panic!("PORTICO_TEST_REQUIRE_POSTGRES=1 but PORTICO_TEST_POSTGRES_URL is not set");
+                    panic!(
+                        "PORTICO_TEST_REQUIRE_POSTGRES=1 but PORTICO_TEST_POSTGRES_URL is not set"
+                    );
                 }
                 eprintln!("skipping the PostgreSQL run: PORTICO_TEST_POSTGRES_URL is not set");
                 return None;
             };
             let name = format!("portico_t_{}", ulid::Ulid::new().to_string().to_lowercase());
-            let admin = SqlStore::connect(&admin_url, 1).await.expect("connect admin");
-            admin.execute_raw(&format!("CREATE DATABASE {name}")).await.expect("create database");
+            let admin = SqlStore::connect(&admin_url, 1)
+                .await
+                .expect("connect admin");
+            admin
+                .execute_raw(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("create database");
             admin.close().await;
             let (prefix, _) = admin_url.rsplit_once('/').expect("url with a database");
             let store = SqlStore::connect(&format!("{prefix}/{name}"), 10)
@@ -97,7 +106,11 @@ impl TestApp {
             .unwrap()
             .as_millis() as i64;
         let clock = Arc::new(ManualClock::new(Timestamp(now)));
-        let services = Services::new(store.clone() as Arc<dyn Store>, clock.clone(), ServiceConfig::default());
+        let services = Services::new(
+            store.clone() as Arc<dyn Store>,
+            clock.clone(),
+            ServiceConfig::default(),
+        );
         let init = services
             .init_super_admin("admin", "admin@example.com", Some(ADMIN_PASSWORD), "basic")
             .await
@@ -121,7 +134,6 @@ impl TestApp {
             .unwrap();
         });
         Some(TestApp {
-            addr,
             base: format!("http://{addr}"),
             services,
             store,
@@ -141,11 +153,22 @@ impl TestApp {
     }
 
     /// A request as the super admin's API key.
-    pub async fn api(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+    pub async fn api(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
         self.api_as(&self.admin_key, method, path, body).await
     }
 
-    pub async fn api_as(&self, key: &str, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+    pub async fn api_as(
+        &self,
+        key: &str,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
         let mut rb = self.http.request(method, self.url(path)).bearer_auth(key);
         if let Some(b) = body {
             rb = rb.json(&b);
@@ -153,7 +176,10 @@ impl TestApp {
         let res = rb.send().await.expect("request");
         let status = res.status();
         let text = res.text().await.unwrap_or_default();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 
     pub async fn get(&self, path: &str) -> Value {
@@ -168,16 +194,27 @@ impl TestApp {
         if let Some(p) = parent {
             body["parent_id"] = p["id"].clone();
         }
-        let (s, v) = self.api(Method::POST, "/api/v1/organizations", Some(body)).await;
+        let (s, v) = self
+            .api(Method::POST, "/api/v1/organizations", Some(body))
+            .await;
         assert_eq!(s, StatusCode::CREATED, "create org {name}: {v}");
         v
     }
 
     /// Adds a member by email; returns (status, body).
-    pub async fn add_member(&self, org: &Value, email: &str, first: &str, last: &str) -> (StatusCode, Value) {
+    pub async fn add_member(
+        &self,
+        org: &Value,
+        email: &str,
+        first: &str,
+        last: &str,
+    ) -> (StatusCode, Value) {
         self.api(
             Method::POST,
-            &format!("/api/v1/organizations/{}/members", org["id"].as_str().unwrap()),
+            &format!(
+                "/api/v1/organizations/{}/members",
+                org["id"].as_str().unwrap()
+            ),
             Some(json!({ "email": email, "first_name": first, "last_name": last })),
         )
         .await
@@ -191,16 +228,29 @@ impl TestApp {
             .unwrap();
         let u = self
             .services
-            .create_platform_user(&bo, username, &format!("{username}@example.com"), ADMIN_PASSWORD, true)
+            .create_platform_user(
+                &bo,
+                username,
+                &format!("{username}@example.com"),
+                ADMIN_PASSWORD,
+                true,
+            )
             .await
             .expect("platform admin");
-        let k = self.services.create_api_key(&bo, u.id, "k", None).await.unwrap();
+        let k = self
+            .services
+            .create_api_key(&bo, u.id, "k", None)
+            .await
+            .unwrap();
         (serde_json::to_value(&u).unwrap(), k.token)
     }
 
     /// Logs in through the API with a cookie-keeping client; returns it and the CSRF token.
     pub async fn login(&self, login: &str, password: &str) -> (reqwest::Client, String) {
-        let c = reqwest::Client::builder().cookie_store(true).build().unwrap();
+        let c = reqwest::Client::builder()
+            .cookie_store(true)
+            .build()
+            .unwrap();
         let r = c
             .post(self.url("/api/v1/auth/login"))
             .json(&json!({ "login": login, "password": password }))

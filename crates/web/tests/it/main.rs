@@ -8,3 +8,4 @@ mod api_auth;
 mod api_orgs;
 mod api_users;
 mod audit;
+mod browser;

@@ -1,0 +1,275 @@
+//! Users across every organization: global search (U11), the user page with memberships,
+//! block/unblock (U6) and permanent deletion (U5).
+
+use super::view::{
+    Cx, FormErrors, PAGE_SIZE, Pager, UserView, error_message, is_local_path, org_href,
+    page_request, redirect_flash, see_other,
+};
+use crate::AppState;
+use crate::auth::CsrfForm;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use minijinja::context;
+use portico_domain::ids::UserId;
+use portico_domain::user::MembershipKind;
+use portico_services::records::UserRecord;
+use serde::{Deserialize, Serialize};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/users", get(list))
+        .route("/users/{user}", get(detail))
+        .route("/users/{user}/block", get(back_to_user).post(block))
+        .route("/users/{user}/unblock", get(back_to_user).post(unblock))
+        .route("/users/{user}/delete", get(delete_page).post(delete))
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct ListQuery {
+    q: Option<String>,
+    cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct Row {
+    user: UserView,
+    /// Whether this console user may block/delete them (not the super admin, not oneself).
+    actionable: bool,
+}
+
+fn actionable(cx: &Cx, u: &UserRecord) -> bool {
+    !u.is_super_admin && u.id != cx.admin.user().id
+}
+
+async fn list(State(st): State<AppState>, cx: Cx, Query(lq): Query<ListQuery>) -> Response {
+    let q = lq.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
+    let page = match st
+        .services
+        .search_users(&cx.admin, q, page_request(lq.cursor.as_deref(), PAGE_SIZE))
+        .await
+    {
+        Ok(p) => p,
+        Err(e) => return cx.error(&st, e),
+    };
+    let pager = Pager::new(
+        &page,
+        "/users",
+        &[("q", q.unwrap_or(""))],
+        lq.cursor.is_none(),
+    );
+    let rows: Vec<Row> = page
+        .items
+        .iter()
+        .map(|u| Row {
+            user: UserView::from(u),
+            actionable: actionable(&cx, u),
+        })
+        .collect();
+    // Where block/unblock return to: this very list.
+    let mut back = form_urlencoded::Serializer::new(String::new());
+    if let Some(q) = q {
+        back.append_pair("q", q);
+    }
+    if let Some(c) = lq.cursor.as_deref() {
+        back.append_pair("cursor", c);
+    }
+    let back = match back.finish() {
+        qs if qs.is_empty() => "/users".to_string(),
+        qs => format!("/users?{qs}"),
+    };
+    cx.render(
+        &st,
+        "users/list.html",
+        context! { title => "Users", q => q.unwrap_or(""), rows => rows, pager => pager, back => back },
+    )
+}
+
+/// A malformed id in the address is a user that does not exist.
+fn parse_user(raw: &str) -> Option<UserId> {
+    UserId::parse(raw).ok()
+}
+
+#[derive(Debug, Serialize)]
+struct MembershipView {
+    name: String,
+    slug: String,
+    href: String,
+    kind: &'static str,
+    joined_at: i64,
+}
+
+async fn detail(State(st): State<AppState>, cx: Cx, Path(raw): Path<String>) -> Response {
+    let Some(id) = parse_user(&raw) else {
+        return cx.not_found(&st, "user");
+    };
+    let d = match st.services.user_detail(&cx.admin, id).await {
+        Ok(d) => d,
+        Err(e) => return cx.error(&st, e),
+    };
+    let memberships: Vec<MembershipView> = d
+        .memberships
+        .iter()
+        .map(|m| MembershipView {
+            name: m.org.name.clone(),
+            slug: m.org.slug.clone(),
+            href: org_href(&m.org.slug),
+            kind: m.kind.as_str(),
+            joined_at: m.created_at.millis(),
+        })
+        .collect();
+    let home = d
+        .memberships
+        .iter()
+        .find(|m| m.kind == MembershipKind::Internal)
+        .map(|m| context! { name => m.org.name.clone(), href => org_href(&m.org.slug) });
+    let is_self = d.user.id == cx.admin.user().id;
+    cx.render(
+        &st,
+        "users/detail.html",
+        context! {
+            title => d.user.display_name(),
+            user => UserView::from(&d.user),
+            memberships => memberships,
+            home => home,
+            is_self => is_self,
+            actionable => actionable(&cx, &d.user),
+        },
+    )
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct ActionForm {
+    #[serde(default)]
+    back: String,
+}
+
+async fn back_to_user(Path(raw): Path<String>) -> Response {
+    match UserId::parse(&raw) {
+        Ok(id) => see_other(&format!("/users/{id}")),
+        Err(_) => see_other("/users"),
+    }
+}
+
+async fn set_blocked(st: AppState, cx: Cx, raw: String, form: ActionForm, block: bool) -> Response {
+    let Some(id) = parse_user(&raw) else {
+        return cx.not_found(&st, "user");
+    };
+    let back = if is_local_path(&form.back) {
+        form.back.clone()
+    } else {
+        format!("/users/{id}")
+    };
+    let result = if block {
+        st.services.block_user(&cx.admin, id).await
+    } else {
+        st.services.unblock_user(&cx.admin, id).await
+    };
+    match result {
+        Ok(u) => {
+            let msg = if block {
+                format!(
+                    "{} is blocked: their sessions and API keys stopped working.",
+                    u.display_name()
+                )
+            } else {
+                format!("{} is unblocked and can sign in again.", u.display_name())
+            };
+            redirect_flash(&st, &back, "success", msg)
+        }
+        Err(e) => redirect_flash(&st, &back, "error", error_message(&e)),
+    }
+}
+
+async fn block(
+    State(st): State<AppState>,
+    cx: Cx,
+    Path(raw): Path<String>,
+    CsrfForm(form): CsrfForm<ActionForm>,
+) -> Response {
+    set_blocked(st, cx, raw, form, true).await
+}
+
+async fn unblock(
+    State(st): State<AppState>,
+    cx: Cx,
+    Path(raw): Path<String>,
+    CsrfForm(form): CsrfForm<ActionForm>,
+) -> Response {
+    set_blocked(st, cx, raw, form, false).await
+}
+
+fn render_delete(
+    st: &AppState,
+    cx: &Cx,
+    status: StatusCode,
+    user: &UserRecord,
+    orgs: usize,
+    errors: &FormErrors,
+) -> Response {
+    cx.render_status(
+        st,
+        status,
+        "users/delete.html",
+        context! {
+            title => format!("Delete {}", user.display_name()),
+            user => UserView::from(user),
+            memberships => orgs,
+            actionable => actionable(cx, user),
+            errors => errors,
+        },
+    )
+}
+
+async fn delete_page(State(st): State<AppState>, cx: Cx, Path(raw): Path<String>) -> Response {
+    let Some(id) = parse_user(&raw) else {
+        return cx.not_found(&st, "user");
+    };
+    match st.services.user_detail(&cx.admin, id).await {
+        Ok(d) => render_delete(
+            &st,
+            &cx,
+            StatusCode::OK,
+            &d.user,
+            d.memberships.len(),
+            &FormErrors::default(),
+        ),
+        Err(e) => cx.error(&st, e),
+    }
+}
+
+async fn delete(
+    State(st): State<AppState>,
+    cx: Cx,
+    Path(raw): Path<String>,
+    CsrfForm(_): CsrfForm<ActionForm>,
+) -> Response {
+    let Some(id) = parse_user(&raw) else {
+        return cx.not_found(&st, "user");
+    };
+    let d = match st.services.user_detail(&cx.admin, id).await {
+        Ok(d) => d,
+        Err(e) => return cx.error(&st, e),
+    };
+    match st.services.delete_user(&cx.admin, id).await {
+        Ok(()) => redirect_flash(
+            &st,
+            "/users",
+            "success",
+            format!(
+                "{} was permanently deleted. The audit log keeps only their id.",
+                d.user.display_name()
+            ),
+        ),
+        Err(e) => render_delete(
+            &st,
+            &cx,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &d.user,
+            d.memberships.len(),
+            &FormErrors::from_service(&e, &[]),
+        ),
+    }
+}
