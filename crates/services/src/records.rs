@@ -266,6 +266,8 @@ pub struct AuditRow {
     pub changes: serde_json::Value,
     /// `None` once erased.
     pub personal: Option<serde_json::Value>,
+    /// The entry had personal data and it was erased (U5); `false` when it never had any.
+    pub personal_erased: bool,
 }
 
 #[derive(Debug, Clone, Default)]

@@ -174,6 +174,7 @@ impl SqlStore {
             A::SubjectUserId,
             A::Changes,
             A::Pii,
+            A::PiiDigest,
         ])
         .from(A::Table)
         .order_by(A::Seq, Order::Desc)
@@ -204,6 +205,8 @@ impl SqlStore {
         let rows = fetch_all(&mut conn, self.build(&q)).await?;
         let mut items = Vec::with_capacity(rows.len());
         for r in &rows {
+            let pii = os(r, "pii")?;
+            let personal_erased = pii.is_none() && os(r, "pii_digest")?.is_some();
             items.push(AuditRow {
                 seq: i(r, "seq")?,
                 id: s(r, "id")?,
@@ -218,7 +221,8 @@ impl SqlStore {
                 org_id: os(r, "org_id")?,
                 subject_user_id: os(r, "subject_user_id")?,
                 changes: serde_json::from_str(&s(r, "changes")?).unwrap_or_default(),
-                personal: os(r, "pii")?.and_then(|p| serde_json::from_str(&p).ok()),
+                personal: pii.and_then(|p| serde_json::from_str(&p).ok()),
+                personal_erased,
             });
         }
         Ok(paginate(items, page.limit, |e| e.seq.to_string()))

@@ -8,6 +8,7 @@ pub mod api;
 pub mod auth;
 pub mod client_ip;
 pub mod console;
+pub mod csv_export;
 pub mod problem;
 
 use axum::Router;

@@ -4,9 +4,10 @@ use super::dto::*;
 use super::{ApiJson, parse_id};
 use crate::AppState;
 use crate::auth::Admin;
+use crate::csv_export;
 use crate::problem::ApiResult;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete as delete_route, get};
 use axum::{Json, Router};
@@ -89,15 +90,20 @@ pub struct AuditQuery {
 }
 
 /// The audit trail (AU1), newest first.
+///
+/// With `Accept: text/csv` the answer is a CSV download of every matching entry (up to
+/// 100,000, newest first; `limit` and `cursor` do not apply), with spreadsheet formulas
+/// neutralised; the export itself is audited as `audit.export`.
 #[utoipa::path(get, path = "/api/v1/audit-events", tag = "audit", params(AuditQuery),
-    responses((status = 200, body = Page<AuditEvent>)), security(("bearer" = []), ("session" = [])))]
+    responses((status = 200, description = "A page of entries, or with `Accept: text/csv` all of them as CSV",
+        content((Page<AuditEvent> = "application/json"), (String = "text/csv")))),
+    security(("bearer" = []), ("session" = [])))]
 pub async fn audit_events(
     State(st): State<AppState>,
     Admin(a): Admin,
+    headers: HeaderMap,
     Query(q): Query<AuditQuery>,
-) -> ApiResult<Json<Page<AuditEvent>>> {
-    let page = PageRequest::parse(q.limit, q.cursor.as_deref())
-        .map_err(portico_services::ServiceError::from)?;
+) -> ApiResult<Response> {
     let filter = AuditFilter {
         action_prefix: q.action.filter(|s| !s.is_empty()),
         org: q
@@ -111,6 +117,18 @@ pub async fn audit_events(
             .map(|u| parse_id::<UserId>(u, "user"))
             .transpose()?,
     };
+    if csv_export::wants_csv(&headers) {
+        let rows = st
+            .services
+            .export_audit(&a, filter, csv_export::MAX_EXPORT_ROWS)
+            .await?;
+        return Ok(csv_export::csv_response(
+            "audit-events.csv",
+            csv_export::audit_csv(rows),
+        ));
+    }
+    let page = PageRequest::parse(q.limit, q.cursor.as_deref())
+        .map_err(portico_services::ServiceError::from)?;
     let p = st.services.list_audit(&a, filter, page).await?;
-    Ok(Json(Page::from_page(p)))
+    Ok(Json(Page::<AuditEvent>::from_page(p)).into_response())
 }

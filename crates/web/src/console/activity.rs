@@ -87,32 +87,11 @@ pub async fn recent(st: &AppState, cx: &Cx, org: OrgId) -> Vec<ActivityView> {
             return Vec::new();
         }
     };
-    let mut people: HashMap<String, Person> = HashMap::new();
+    let mut names = Names::default();
     let mut out = Vec::with_capacity(rows.len());
     for row in &rows {
-        let mut person = async |id: &Option<String>| -> Option<Person> {
-            let id = id.as_deref()?;
-            if let Some(p) = people.get(id) {
-                return Some(p.clone());
-            }
-            let p = match UserId::parse(id) {
-                Ok(uid) => match st.services.user_detail(&cx.admin, uid).await {
-                    Ok(d) => Person {
-                        name: d.user.display_name(),
-                        href: Some(format!("/users/{uid}")),
-                    },
-                    Err(_) => Person {
-                        name: "a deleted user".into(),
-                        href: None,
-                    },
-                },
-                Err(_) => return None,
-            };
-            people.insert(id.to_string(), p.clone());
-            Some(p)
-        };
-        let actor = person(&row.actor_user_id).await;
-        let subject = person(&row.subject_user_id).await;
+        let actor = names.person(st, cx, row.actor_user_id.as_deref()).await;
+        let subject = names.person(st, cx, row.subject_user_id.as_deref()).await;
         let (what, tone) = describe(row);
         out.push(ActivityView {
             at: row.at.millis(),
@@ -123,4 +102,58 @@ pub async fn recent(st: &AppState, cx: &Cx, org: OrgId) -> Vec<ActivityView> {
         });
     }
     out
+}
+
+/// Display names of the people and organizations audit entries refer to, looked up once per
+/// id; ids of deleted ones stay readable ("a deleted user").
+#[derive(Default)]
+pub struct Names {
+    people: HashMap<String, Person>,
+    orgs: HashMap<String, Person>,
+}
+
+impl Names {
+    pub async fn person(&mut self, st: &AppState, cx: &Cx, id: Option<&str>) -> Option<Person> {
+        let id = id?;
+        if let Some(p) = self.people.get(id) {
+            return Some(p.clone());
+        }
+        let p = match UserId::parse(id) {
+            Ok(uid) => match st.services.user_detail(&cx.admin, uid).await {
+                Ok(d) => Person {
+                    name: d.user.display_name(),
+                    href: Some(format!("/users/{uid}")),
+                },
+                Err(_) => Person {
+                    name: "a deleted user".into(),
+                    href: None,
+                },
+            },
+            Err(_) => return None,
+        };
+        self.people.insert(id.to_string(), p.clone());
+        Some(p)
+    }
+
+    pub async fn org(&mut self, st: &AppState, cx: &Cx, id: Option<&str>) -> Option<Person> {
+        let id = id?;
+        if let Some(o) = self.orgs.get(id) {
+            return Some(o.clone());
+        }
+        let o = match OrgId::parse(id) {
+            Ok(oid) => match st.services.org_scope(&cx.admin, oid).await {
+                Ok(s) => Person {
+                    name: s.org().name.clone(),
+                    href: Some(super::view::org_href(&s.org().slug)),
+                },
+                Err(_) => Person {
+                    name: "a deleted organization".into(),
+                    href: None,
+                },
+            },
+            Err(_) => return None,
+        };
+        self.orgs.insert(id.to_string(), o.clone());
+        Some(o)
+    }
 }

@@ -8,6 +8,7 @@
 
 mod activity;
 mod assets;
+mod audit;
 mod auth_pages;
 mod home;
 mod members;
@@ -76,6 +77,7 @@ impl Templates {
             "users/list.html",
             "users/detail.html",
             "users/delete.html",
+            "audit/list.html",
         );
         Self { env }
     }
@@ -116,6 +118,7 @@ pub fn router() -> Router<AppState> {
         .merge(org_edit::routes())
         .merge(members::routes())
         .merge(users::routes())
+        .merge(audit::routes())
 }
 
 /// A standalone page (no navigation) for visitors who are not inside the back office.

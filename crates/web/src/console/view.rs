@@ -50,6 +50,8 @@ impl FromRequestParts<AppState> for Cx {
             "organizations"
         } else if path.starts_with("/users") {
             "users"
+        } else if path == "/audit" || path.starts_with("/audit/") {
+            "audit"
         } else {
             "home"
         };

@@ -8,4 +8,6 @@ mod api_auth;
 mod api_orgs;
 mod api_users;
 mod audit;
+mod audit_export;
 mod browser;
+mod console_forms;
