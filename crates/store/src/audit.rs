@@ -14,6 +14,28 @@ use portico_services::records::{AuditCtx, AuditDraft, AuditFilter, AuditRow};
 use sea_query::{Expr, ExprTrait, Order, Query};
 use sqlx::AnyConnection;
 
+/// Every stored column of an entry, in insert order.
+const ALL_COLUMNS: [A; 18] = [
+    A::Seq,
+    A::Id,
+    A::At,
+    A::ActorUserId,
+    A::ImpersonatorUserId,
+    A::Ip,
+    A::UserAgent,
+    A::Action,
+    A::TargetKind,
+    A::TargetId,
+    A::OrgId,
+    A::SubjectUserId,
+    A::Changes,
+    A::Pii,
+    A::PiiSalt,
+    A::PiiDigest,
+    A::PrevHash,
+    A::Hash,
+];
+
 impl SqlStore {
     pub(crate) async fn append_in(
         &self,
@@ -71,26 +93,7 @@ impl SqlStore {
             self.build(
                 &Query::insert()
                     .into_table(A::Table)
-                    .columns([
-                        A::Seq,
-                        A::Id,
-                        A::At,
-                        A::ActorUserId,
-                        A::ImpersonatorUserId,
-                        A::Ip,
-                        A::UserAgent,
-                        A::Action,
-                        A::TargetKind,
-                        A::TargetId,
-                        A::OrgId,
-                        A::SubjectUserId,
-                        A::Changes,
-                        A::Pii,
-                        A::PiiSalt,
-                        A::PiiDigest,
-                        A::PrevHash,
-                        A::Hash,
-                    ])
+                    .columns(ALL_COLUMNS)
                     .values_panic([
                         f.seq.into(),
                         f.id.into(),
@@ -253,26 +256,7 @@ impl SqlStore {
                 &mut conn,
                 self.build(
                     &Query::select()
-                        .columns([
-                            A::Seq,
-                            A::Id,
-                            A::At,
-                            A::ActorUserId,
-                            A::ImpersonatorUserId,
-                            A::Ip,
-                            A::UserAgent,
-                            A::Action,
-                            A::TargetKind,
-                            A::TargetId,
-                            A::OrgId,
-                            A::SubjectUserId,
-                            A::Changes,
-                            A::Pii,
-                            A::PiiSalt,
-                            A::PiiDigest,
-                            A::PrevHash,
-                            A::Hash,
-                        ])
+                        .columns(ALL_COLUMNS)
                         .from(A::Table)
                         .and_where(Expr::col(A::Seq).gt(after))
                         .order_by(A::Seq, Order::Asc)
