@@ -1,0 +1,144 @@
+//! What every database command starts from: the store opened and migrated, the services
+//! built, and the operator acting as the super admin. Also the CLI's one error type.
+
+use crate::config::{Config, DatabaseTarget};
+use portico_domain::ids::UserId;
+use portico_domain::{Email, Username, ValidationError};
+use portico_services::records::UserRecord;
+use portico_services::{BackOffice, ServiceError, Services, StoreError, SystemClock};
+use portico_store::SqlStore;
+use std::fmt;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+/// A command failure: printed as `error: …` on standard error, exit status 1.
+#[derive(Debug)]
+pub struct CliError(pub String);
+
+pub type CliResult<T = ExitCode> = Result<T, CliError>;
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl CliError {
+    pub fn new(m: impl Into<String>) -> Self {
+        Self(m.into())
+    }
+}
+
+impl From<ServiceError> for CliError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            // The operator at the server's console may see the detail.
+            ServiceError::Internal(m) => Self(format!("internal error: {m}")),
+            other => Self(other.to_string()),
+        }
+    }
+}
+
+impl From<StoreError> for CliError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Backend(m) => Self(format!("database: {m}")),
+            other => ServiceError::from(other).into(),
+        }
+    }
+}
+
+impl From<ValidationError> for CliError {
+    fn from(e: ValidationError) -> Self {
+        Self(e.to_string())
+    }
+}
+
+impl From<std::io::Error> for CliError {
+    fn from(e: std::io::Error) -> Self {
+        Self(e.to_string())
+    }
+}
+
+impl From<serde_json::Error> for CliError {
+    fn from(e: serde_json::Error) -> Self {
+        Self(e.to_string())
+    }
+}
+
+/// The opened database and the services over it.
+pub struct App {
+    pub store: Arc<SqlStore>,
+    pub services: Services,
+}
+
+impl App {
+    /// Opens the configured database and applies pending migrations (logged).
+    pub async fn open(config: &Config) -> CliResult<Self> {
+        let (store, _) = Self::open_with_migrations(config).await?;
+        Ok(store)
+    }
+
+    /// Like [`App::open`], also returning the names of the migrations it applied.
+    pub async fn open_with_migrations(config: &Config) -> CliResult<(Self, Vec<String>)> {
+        let store = match config.database() {
+            DatabaseTarget::SqliteDir(dir) => SqlStore::open_sqlite_dir(&dir).await,
+            DatabaseTarget::Url(url) => {
+                if url.is_postgres() {
+                    SqlStore::connect(url.expose(), config.database_max_connections).await
+                } else {
+                    // Like the data directory's database: created when missing.
+                    let u = url.expose();
+                    let u = if u.contains("mode=") {
+                        u.to_string()
+                    } else {
+                        format!("{u}{}mode=rwc", if u.contains('?') { '&' } else { '?' })
+                    };
+                    SqlStore::connect(&u, 8).await
+                }
+            }
+        }
+        .map_err(|e| CliError(format!("cannot open the database: {e}")))?;
+        let applied = store.migrate().await?;
+        for m in &applied {
+            tracing::info!(migration = %m, "applied migration");
+        }
+        let store = Arc::new(store);
+        let services = Services::new(
+            store.clone(),
+            Arc::new(SystemClock),
+            config.service_config(),
+        );
+        Ok((Self { store, services }, applied))
+    }
+
+    /// The operator acts as the super admin.
+    pub async fn back_office(&self) -> CliResult<BackOffice> {
+        let principal = self.services.cli_principal().await?;
+        Ok(self.services.back_office(principal)?)
+    }
+
+    /// Finds a user by id (`usr_…`), email or username.
+    pub async fn find_user(&self, key: &str) -> CliResult<UserRecord> {
+        let key = key.trim();
+        let found = if let Ok(id) = UserId::parse(key) {
+            self.services.store().get_user(id).await?
+        } else {
+            let lookup = if key.contains('@') {
+                Email::parse(key)?.key().to_string()
+            } else {
+                Username::parse(key)?.key()
+            };
+            self.services
+                .store()
+                .find_login(&lookup)
+                .await?
+                .map(|(u, _)| u)
+        };
+        found.ok_or_else(|| CliError(format!("no user {key:?}")))
+    }
+
+    pub async fn close(&self) {
+        self.store.close().await;
+    }
+}

@@ -1,0 +1,40 @@
+//! One module per command group. Each opens what it needs and returns the exit status.
+
+mod admin;
+mod api_key;
+mod audit;
+mod org;
+mod serve;
+mod user;
+
+use crate::app::{App, CliResult};
+use crate::args::{Command, ConfigCmdArgs};
+use crate::config::{self, Config};
+use std::process::ExitCode;
+
+pub async fn run(command: Command, config: Config) -> CliResult {
+    if let Command::Config(ConfigCmdArgs { markdown }) = command {
+        if markdown {
+            print!("{}", config::markdown_table());
+        } else {
+            print!("{}", config.describe());
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Command::Serve = command {
+        return serve::serve(&config).await;
+    }
+    let (app, applied) = App::open_with_migrations(&config).await?;
+    let result = match command {
+        Command::Migrate => Ok(admin::report_migrations(&applied)),
+        Command::Init(args) => admin::init(&app, args).await,
+        Command::ApiKey(cmd) => api_key::run(&app, cmd).await,
+        Command::Org(cmd) => org::run(&app, cmd).await,
+        Command::User(cmd) => user::run(&app, cmd).await,
+        Command::Audit(cmd) => audit::run(&app, cmd).await,
+        Command::Demo(args) => crate::demo::run(&app, args).await,
+        Command::Serve | Command::Config(_) => unreachable!("handled above"),
+    };
+    app.close().await;
+    result
+}

@@ -1,0 +1,139 @@
+//! `portico org create|list`.
+
+use crate::app::{App, CliResult};
+use crate::args::{OrgCommand, OrgListArgs};
+use crate::output;
+use portico_domain::ids::OrgId;
+use portico_domain::page::{MAX_LIMIT, PageRequest};
+use portico_services::BackOffice;
+use portico_services::orgs::OrgInput;
+use portico_services::records::{OrgFilter, OrgRecord};
+use serde_json::json;
+use std::collections::HashMap;
+use std::process::ExitCode;
+
+pub async fn run(app: &App, cmd: OrgCommand) -> CliResult {
+    let bo = app.back_office().await?;
+    match cmd {
+        OrgCommand::Create {
+            name,
+            slug,
+            parent,
+            json,
+        } => {
+            let parent_id = match parent.as_deref() {
+                Some(p) => Some(app.services.resolve_org(&bo, p).await?.org_id()),
+                None => None,
+            };
+            let org = app
+                .services
+                .create_org(
+                    &bo,
+                    OrgInput {
+                        name,
+                        slug,
+                        parent_id,
+                        ..Default::default()
+                    },
+                )
+                .await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&org)?);
+            } else {
+                println!(
+                    "Created organization {} ({}, {})",
+                    org.name, org.slug, org.id
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        OrgCommand::List(args) => list(app, &bo, args).await,
+    }
+}
+
+async fn list(app: &App, bo: &BackOffice, args: OrgListArgs) -> CliResult {
+    let services = &app.services;
+    let parent = match args.parent.as_deref() {
+        Some(p) => Some(Some(services.resolve_org(bo, p).await?.org_id())),
+        None => None,
+    };
+    let filter = OrgFilter {
+        q: args.q.clone().filter(|q| !q.trim().is_empty()),
+        parent,
+    };
+    let mut orgs: Vec<OrgRecord> = Vec::new();
+    let mut after = None;
+    while orgs.len() < args.limit {
+        let want = (args.limit - orgs.len()).min(MAX_LIMIT as usize) as u32;
+        let page = services
+            .list_orgs(bo, filter.clone(), PageRequest { limit: want, after })
+            .await?;
+        orgs.extend(page.items);
+        match page.next {
+            Some(n) => after = Some(n),
+            None => break,
+        }
+    }
+    let mut slugs: HashMap<OrgId, String> = orgs.iter().map(|o| (o.id, o.slug.clone())).collect();
+    let mut rows = Vec::with_capacity(orgs.len());
+    for o in &orgs {
+        let parent_slug = match o.parent_id {
+            None => None,
+            Some(p) => Some(match slugs.get(&p) {
+                Some(s) => s.clone(),
+                None => {
+                    let s = services.org_scope(bo, p).await?.org().slug.clone();
+                    slugs.insert(p, s.clone());
+                    s
+                }
+            }),
+        };
+        let members = if args.members {
+            let scope = services.org_scope(bo, o.id).await?;
+            Some(services.org_detail(&scope).await?.overview.members)
+        } else {
+            None
+        };
+        rows.push((o, parent_slug, members));
+    }
+    if args.json {
+        let out: Vec<_> = rows
+            .iter()
+            .map(|(o, parent_slug, members)| {
+                let mut v = json!(o);
+                v["parent_slug"] = json!(parent_slug);
+                if let Some(m) = members {
+                    v["members"] = json!(m);
+                }
+                v
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if rows.is_empty() {
+        eprintln!("no organizations");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut headers = vec!["SLUG", "NAME", "PARENT", "STATUS"];
+    if args.members {
+        headers.push("MEMBERS");
+    }
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|(o, parent_slug, members)| {
+            let mut r = vec![
+                o.slug.clone(),
+                o.name.clone(),
+                parent_slug.clone().unwrap_or_else(|| "-".into()),
+                o.status.as_str().to_string(),
+            ];
+            if let Some(m) = members {
+                r.push(m.to_string());
+            }
+            r
+        })
+        .collect();
+    print!("{}", output::table(&headers, &cells));
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,528 @@
+//! Configuration: one typed [`Config`], resolved once at start from flags, then environment,
+//! then an optional TOML file, then defaults — and validated before anything runs.
+//!
+//! [`TABLE`] describes every setting; `portico config --markdown` prints it for the README,
+//! and a test checks that the README's configuration table names every variable.
+
+use crate::secret::DatabaseUrl;
+use ipnet::IpNet;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// One row of the configuration table.
+#[derive(Debug, Clone, Copy)]
+pub struct Setting {
+    /// The key in the configuration file.
+    pub key: &'static str,
+    pub flag: &'static str,
+    pub env: &'static str,
+    pub default: &'static str,
+    pub meaning: &'static str,
+}
+
+pub const CONFIG_FILE: Setting = Setting {
+    key: "-",
+    flag: "--config FILE",
+    env: "PORTICO_CONFIG",
+    default: "none",
+    meaning: "Optional TOML file holding any of the settings below under their key; relative paths in it are relative to the file.",
+};
+pub const LISTEN: Setting = Setting {
+    key: "listen",
+    flag: "--listen ADDR",
+    env: "PORTICO_LISTEN",
+    default: "127.0.0.1:8080",
+    meaning: "Address and port the server listens on (`0.0.0.0:8080` for every interface, port 0 for any free port).",
+};
+pub const DATA_DIR: Setting = Setting {
+    key: "data_dir",
+    flag: "--data-dir DIR",
+    env: "PORTICO_DATA_DIR",
+    default: "./portico-data",
+    meaning: "Directory of the SQLite database (`portico.db`, WAL mode); created if missing.",
+};
+pub const DATABASE_URL: Setting = Setting {
+    key: "database_url",
+    flag: "--database-url URL",
+    env: "PORTICO_DATABASE_URL",
+    default: "none (SQLite in the data directory)",
+    meaning: "`postgres://user:password@host/db` uses PostgreSQL; `sqlite:PATH` another SQLite file. A secret: shown redacted.",
+};
+pub const DATABASE_MAX_CONNECTIONS: Setting = Setting {
+    key: "database_max_connections",
+    flag: "--database-max-connections N",
+    env: "PORTICO_DATABASE_MAX_CONNECTIONS",
+    default: "16",
+    meaning: "Size of the PostgreSQL connection pool of this process.",
+};
+pub const TRUSTED_PROXIES: Setting = Setting {
+    key: "trusted_proxies",
+    flag: "--trusted-proxies CIDRS",
+    env: "PORTICO_TRUSTED_PROXIES",
+    default: "none",
+    meaning: "Comma-separated CIDRs of reverse proxies whose `X-Forwarded-For` is believed for the client address.",
+};
+pub const SECURE_COOKIES: Setting = Setting {
+    key: "secure_cookies",
+    flag: "--secure-cookies[=BOOL]",
+    env: "PORTICO_SECURE_COOKIES",
+    default: "false",
+    meaning: "Mark session cookies `Secure` (set it when users reach Portico over HTTPS).",
+};
+pub const SESSION_IDLE_MINUTES: Setting = Setting {
+    key: "session_idle_minutes",
+    flag: "--session-idle-minutes N",
+    env: "PORTICO_SESSION_IDLE_MINUTES",
+    default: "30",
+    meaning: "A console session unused this long ends.",
+};
+pub const SESSION_LIFETIME_MINUTES: Setting = Setting {
+    key: "session_lifetime_minutes",
+    flag: "--session-lifetime-minutes N",
+    env: "PORTICO_SESSION_LIFETIME_MINUTES",
+    default: "720",
+    meaning: "A console session ends this long after login, used or not.",
+};
+pub const LOG: Setting = Setting {
+    key: "log",
+    flag: "--log FILTER",
+    env: "PORTICO_LOG",
+    default: "info",
+    meaning: "Log filter, e.g. `warn` or `info,portico_store=debug` (logs go to standard error).",
+};
+
+/// Every setting, in the order the README lists them.
+pub const TABLE: &[Setting] = &[
+    CONFIG_FILE,
+    LISTEN,
+    DATA_DIR,
+    DATABASE_URL,
+    DATABASE_MAX_CONNECTIONS,
+    TRUSTED_PROXIES,
+    SECURE_COOKIES,
+    SESSION_IDLE_MINUTES,
+    SESSION_LIFETIME_MINUTES,
+    LOG,
+];
+
+/// The table as Markdown, for the README.
+pub fn markdown_table() -> String {
+    let mut out = String::from("| Setting (file key) | Flag | Environment | Default | Meaning |\n");
+    out.push_str("|---|---|---|---|---|\n");
+    for s in TABLE {
+        out.push_str(&format!(
+            "| `{}` | `{}` | `{}` | {} | {} |\n",
+            s.key, s.flag, s.env, s.default, s.meaning
+        ));
+    }
+    out
+}
+
+/// The settings as flags. Global: they may follow any subcommand.
+#[derive(clap::Args, Debug, Default, Clone)]
+#[command(
+    next_help_heading = "Configuration (also from PORTICO_* variables or --config; see `portico config --markdown`)"
+)]
+pub struct ConfigArgs {
+    #[arg(long, global = true, value_name = "FILE", help = CONFIG_FILE.meaning)]
+    pub config: Option<PathBuf>,
+    #[arg(long, global = true, value_name = "ADDR", help = LISTEN.meaning)]
+    pub listen: Option<String>,
+    #[arg(long, global = true, value_name = "DIR", help = DATA_DIR.meaning)]
+    pub data_dir: Option<PathBuf>,
+    #[arg(long, global = true, value_name = "URL", help = DATABASE_URL.meaning)]
+    pub database_url: Option<String>,
+    #[arg(long, global = true, value_name = "N", help = DATABASE_MAX_CONNECTIONS.meaning)]
+    pub database_max_connections: Option<u32>,
+    #[arg(long, global = true, value_name = "CIDRS", help = TRUSTED_PROXIES.meaning)]
+    pub trusted_proxies: Option<String>,
+    #[arg(long, global = true, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true", help = SECURE_COOKIES.meaning)]
+    pub secure_cookies: Option<bool>,
+    #[arg(long, global = true, value_name = "N", help = SESSION_IDLE_MINUTES.meaning)]
+    pub session_idle_minutes: Option<i64>,
+    #[arg(long, global = true, value_name = "N", help = SESSION_LIFETIME_MINUTES.meaning)]
+    pub session_lifetime_minutes: Option<i64>,
+    #[arg(long, global = true, value_name = "FILTER", help = LOG.meaning)]
+    pub log: Option<String>,
+}
+
+/// The optional file. Unknown keys are refused, so a typo is not silently ignored.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<String>,
+    data_dir: Option<PathBuf>,
+    database_url: Option<String>,
+    database_max_connections: Option<u32>,
+    trusted_proxies: Option<ProxyList>,
+    secure_cookies: Option<bool>,
+    session_idle_minutes: Option<i64>,
+    session_lifetime_minutes: Option<i64>,
+    log: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum ProxyList {
+    List(Vec<String>),
+    Text(String),
+}
+
+impl ProxyList {
+    fn joined(&self) -> String {
+        match self {
+            Self::List(v) => v.join(","),
+            Self::Text(s) => s.clone(),
+        }
+    }
+}
+
+/// Where a resolved value came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Flag,
+    Env,
+    File,
+    Default,
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Flag => "flag",
+            Self::Env => "environment",
+            Self::File => "file",
+            Self::Default => "default",
+        })
+    }
+}
+
+/// Which database the configuration points at.
+#[derive(Debug, Clone)]
+pub enum DatabaseTarget {
+    /// `DIR/portico.db`.
+    SqliteDir(PathBuf),
+    /// An explicit `sqlite:` or `postgres://` URL.
+    Url(DatabaseUrl),
+}
+
+/// The resolved, validated configuration. `Debug` never shows the database password.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub config_file: Option<PathBuf>,
+    pub listen: String,
+    pub data_dir: PathBuf,
+    pub database_url: Option<DatabaseUrl>,
+    pub database_max_connections: u32,
+    pub trusted_proxies: Vec<IpNet>,
+    pub secure_cookies: bool,
+    pub session_idle_minutes: i64,
+    pub session_lifetime_minutes: i64,
+    pub log: String,
+    /// Where each setting (by file key) came from.
+    pub sources: BTreeMap<&'static str, Source>,
+}
+
+#[derive(Debug)]
+pub struct ConfigError(pub String);
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Reads a setting: flag, else environment (empty counts as unset), else file.
+struct Resolver<'a> {
+    env: &'a dyn Fn(&str) -> Option<String>,
+    sources: BTreeMap<&'static str, Source>,
+}
+
+impl Resolver<'_> {
+    fn pick<T>(
+        &mut self,
+        s: &Setting,
+        flag: Option<T>,
+        file: Option<T>,
+        parse: impl Fn(&str) -> Result<T, String>,
+    ) -> Result<Option<T>, ConfigError> {
+        if let Some(v) = flag {
+            self.sources.insert(s.key, Source::Flag);
+            return Ok(Some(v));
+        }
+        if let Some(raw) = (self.env)(s.env).filter(|v| !v.trim().is_empty()) {
+            let v = parse(raw.trim()).map_err(|e| ConfigError(format!("{}: {e}", s.env)))?;
+            self.sources.insert(s.key, Source::Env);
+            return Ok(Some(v));
+        }
+        if let Some(v) = file {
+            self.sources.insert(s.key, Source::File);
+            return Ok(Some(v));
+        }
+        self.sources.insert(s.key, Source::Default);
+        Ok(None)
+    }
+}
+
+fn parse_bool(s: &str) -> Result<bool, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err(format!("{s:?} is not true or false")),
+    }
+}
+
+fn parse_num<T: std::str::FromStr>(s: &str) -> Result<T, String> {
+    s.parse().map_err(|_| format!("{s:?} is not a number"))
+}
+
+pub fn parse_proxies(s: &str) -> Result<Vec<IpNet>, String> {
+    s.split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            p.parse::<IpNet>()
+                .or_else(|_| p.parse::<std::net::IpAddr>().map(IpNet::from))
+                .map_err(|_| format!("{p:?} is not an address or CIDR (e.g. 10.0.0.0/8)"))
+        })
+        .collect()
+}
+
+impl Config {
+    /// Resolves the configuration from the process's flags and environment.
+    pub fn load(args: &ConfigArgs) -> Result<Self, ConfigError> {
+        Self::resolve(args, &|k| std::env::var(k).ok())
+    }
+
+    /// Resolves with an explicit environment (tests).
+    pub fn resolve(
+        args: &ConfigArgs,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let mut r = Resolver {
+            env,
+            sources: BTreeMap::new(),
+        };
+        let config_file = r.pick(&CONFIG_FILE, args.config.clone(), None, |s| {
+            Ok(PathBuf::from(s))
+        })?;
+        r.sources.remove(CONFIG_FILE.key);
+        let file = match &config_file {
+            None => FileConfig::default(),
+            Some(path) => read_file(path)?,
+        };
+        let base = config_file
+            .as_deref()
+            .and_then(Path::parent)
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+
+        let listen = r
+            .pick(&LISTEN, args.listen.clone(), file.listen, |s| {
+                Ok(s.to_string())
+            })?
+            .unwrap_or_else(|| LISTEN.default.to_string());
+        let data_dir = r
+            .pick(
+                &DATA_DIR,
+                args.data_dir.clone(),
+                file.data_dir.map(|d| base.join(d)),
+                |s| Ok(PathBuf::from(s)),
+            )?
+            .unwrap_or_else(|| PathBuf::from(DATA_DIR.default));
+        let database_url = r.pick(
+            &DATABASE_URL,
+            args.database_url.clone(),
+            file.database_url,
+            |s| Ok(s.to_string()),
+        )?;
+        let database_max_connections = r
+            .pick(
+                &DATABASE_MAX_CONNECTIONS,
+                args.database_max_connections,
+                file.database_max_connections,
+                parse_num,
+            )?
+            .unwrap_or(16);
+        let proxies_text = r
+            .pick(
+                &TRUSTED_PROXIES,
+                args.trusted_proxies.clone(),
+                file.trusted_proxies.as_ref().map(ProxyList::joined),
+                |s| Ok(s.to_string()),
+            )?
+            .unwrap_or_default();
+        let secure_cookies = r
+            .pick(
+                &SECURE_COOKIES,
+                args.secure_cookies,
+                file.secure_cookies,
+                parse_bool,
+            )?
+            .unwrap_or(false);
+        let session_idle_minutes = r
+            .pick(
+                &SESSION_IDLE_MINUTES,
+                args.session_idle_minutes,
+                file.session_idle_minutes,
+                parse_num,
+            )?
+            .unwrap_or(30);
+        let session_lifetime_minutes = r
+            .pick(
+                &SESSION_LIFETIME_MINUTES,
+                args.session_lifetime_minutes,
+                file.session_lifetime_minutes,
+                parse_num,
+            )?
+            .unwrap_or(720);
+        let log = r
+            .pick(&LOG, args.log.clone(), file.log, |s| Ok(s.to_string()))?
+            .unwrap_or_else(|| LOG.default.to_string());
+
+        let config = Config {
+            config_file,
+            listen,
+            data_dir,
+            database_url: database_url.map(DatabaseUrl::new),
+            database_max_connections,
+            trusted_proxies: parse_proxies(&proxies_text)
+                .map_err(|e| ConfigError(format!("trusted proxies: {e}")))?,
+            secure_cookies,
+            session_idle_minutes,
+            session_lifetime_minutes,
+            log,
+            sources: r.sources,
+        };
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |m: String| Err(ConfigError(m));
+        match self.listen.rsplit_once(':') {
+            Some((host, port)) if !host.is_empty() && port.parse::<u16>().is_ok() => {}
+            _ => {
+                return bad(format!(
+                    "listen: {:?} is not HOST:PORT (e.g. 127.0.0.1:8080)",
+                    self.listen
+                ));
+            }
+        }
+        if let Some(url) = &self.database_url
+            && !url.is_postgres()
+            && !url.expose().starts_with("sqlite:")
+        {
+            return bad(format!(
+                "database URL {url} must start with postgres:// (PostgreSQL) or sqlite: (SQLite)"
+            ));
+        }
+        if self.database_max_connections == 0 {
+            return bad("database max connections must be at least 1".into());
+        }
+        if self.session_idle_minutes < 1 || self.session_lifetime_minutes < 1 {
+            return bad("session idle time and lifetime must be at least 1 minute".into());
+        }
+        if self.session_idle_minutes > self.session_lifetime_minutes {
+            return bad("the session idle time cannot be longer than the session lifetime".into());
+        }
+        if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.log) {
+            return bad(format!("log filter {:?}: {e}", self.log));
+        }
+        Ok(())
+    }
+
+    pub fn database(&self) -> DatabaseTarget {
+        match &self.database_url {
+            Some(url) => DatabaseTarget::Url(url.clone()),
+            None => DatabaseTarget::SqliteDir(self.data_dir.clone()),
+        }
+    }
+
+    pub fn service_config(&self) -> portico_services::ServiceConfig {
+        portico_services::ServiceConfig {
+            session_idle_secs: self.session_idle_minutes * 60,
+            session_lifetime_secs: self.session_lifetime_minutes * 60,
+            ..Default::default()
+        }
+    }
+
+    pub fn web_config(&self) -> portico_web::WebConfig {
+        portico_web::WebConfig {
+            trusted_proxies: self.trusted_proxies.clone(),
+            secure_cookies: self.secure_cookies,
+        }
+    }
+
+    /// `portico config`: each setting, its value (secrets redacted) and where it came from.
+    pub fn describe(&self) -> String {
+        let proxies = if self.trusted_proxies.is_empty() {
+            "none".to_string()
+        } else {
+            self.trusted_proxies
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        let database = match self.database() {
+            DatabaseTarget::SqliteDir(d) => format!("SQLite {}", d.join("portico.db").display()),
+            DatabaseTarget::Url(u) if u.is_postgres() => format!("PostgreSQL {u}"),
+            DatabaseTarget::Url(u) => format!("SQLite {u}"),
+        };
+        let rows: Vec<(&str, String)> = vec![
+            (LISTEN.key, self.listen.clone()),
+            (DATA_DIR.key, self.data_dir.display().to_string()),
+            (
+                DATABASE_URL.key,
+                self.database_url
+                    .as_ref()
+                    .map_or_else(|| "none".to_string(), ToString::to_string),
+            ),
+            (
+                DATABASE_MAX_CONNECTIONS.key,
+                self.database_max_connections.to_string(),
+            ),
+            (TRUSTED_PROXIES.key, proxies),
+            (SECURE_COOKIES.key, self.secure_cookies.to_string()),
+            (
+                SESSION_IDLE_MINUTES.key,
+                self.session_idle_minutes.to_string(),
+            ),
+            (
+                SESSION_LIFETIME_MINUTES.key,
+                self.session_lifetime_minutes.to_string(),
+            ),
+            (LOG.key, self.log.clone()),
+        ];
+        let mut out = String::new();
+        if let Some(f) = &self.config_file {
+            out.push_str(&format!("# configuration file: {}\n", f.display()));
+        }
+        for (key, value) in rows {
+            let source = self.sources.get(key).copied().unwrap_or(Source::Default);
+            out.push_str(&format!("{key:<26} {value:<40} ({source})\n"));
+        }
+        out.push_str(&format!("{:<26} {database}\n", "# database in use"));
+        out
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        ConfigError(format!(
+            "cannot read the configuration file {}: {e}",
+            path.display()
+        ))
+    })?;
+    toml::from_str(&text)
+        .map_err(|e| ConfigError(format!("configuration file {}: {e}", path.display())))
+}
+
+#[cfg(test)]
+#[path = "config_tests.rs"]
+mod tests;

@@ -1,0 +1,9 @@
+//! The `portico` binary, run for real against a fresh data directory per test.
+
+mod admin;
+mod audit;
+mod demo;
+mod helpers;
+mod orgs_users;
+mod postgres;
+mod serve;

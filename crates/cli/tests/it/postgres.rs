@@ -1,0 +1,101 @@
+//! The same commands on PostgreSQL (`PORTICO_TEST_POSTGRES_URL`, a server the test may create
+//! databases on; required when `PORTICO_TEST_REQUIRE_POSTGRES=1`, as in CI).
+
+use crate::helpers::{PASSWORD, Portico};
+
+/// A fresh database on the test server, as a URL; `None` (skip) without a server.
+fn fresh_database() -> Option<String> {
+    let Ok(admin_url) = std::env::var("PORTICO_TEST_POSTGRES_URL") else {
+        assert_ne!(
+            std::env::var("PORTICO_TEST_REQUIRE_POSTGRES").as_deref(),
+            Ok("1"),
+            "PORTICO_TEST_REQUIRE_POSTGRES=1 but PORTICO_TEST_POSTGRES_URL is not set"
+        );
+        eprintln!("skipped: PORTICO_TEST_POSTGRES_URL is not set");
+        return None;
+    };
+    let suffix: u64 = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0);
+    let name = format!("portico_cli_{}_{suffix}", std::process::id());
+    let create = format!("CREATE DATABASE {name}");
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(async {
+            let pool = sqlx::PgPool::connect(&admin_url)
+                .await
+                .expect("connect to PostgreSQL");
+            sqlx::raw_sql(sqlx::AssertSqlSafe(create))
+                .execute(&pool)
+                .await
+                .expect("create database");
+            pool.close().await;
+        });
+    let (prefix, _) = admin_url.rsplit_once('/').expect("a URL with a database");
+    Some(format!("{prefix}/{name}"))
+}
+
+#[test]
+fn the_commands_work_on_postgresql() {
+    let Some(url) = fresh_database() else {
+        return;
+    };
+    let p = Portico::new();
+    let run = |args: &[&str], stdin: &str| {
+        let mut all = vec!["--database-url", url.as_str()];
+        all.extend_from_slice(args);
+        p.run_with_stdin(&all, stdin)
+    };
+    let migrated = run(&["migrate"], "").ok();
+    assert!(migrated.stdout.contains("applied"), "{}", migrated.stdout);
+    run(
+        &[
+            "init",
+            "--username",
+            "admin",
+            "--email",
+            "admin@example.com",
+            "--password-stdin",
+        ],
+        &format!("{PASSWORD}\n"),
+    )
+    .ok();
+    assert_ne!(
+        run(&["init", "--username", "x", "--email", "x@example.com"], "").code,
+        0
+    );
+    let key = run(
+        &["api-key", "create", "--username", "admin", "--name", "ci"],
+        "",
+    )
+    .ok();
+    assert!(key.stdout.starts_with("ptk_"), "{}", key.stdout);
+    run(&["org", "create", "--name", "Acme", "--slug", "acme"], "").ok();
+    run(
+        &["demo", "--organizations", "20", "--users", "300", "--force"],
+        "",
+    )
+    .ok();
+    let listed = run(&["user", "list", "--limit", "1", "--json"], "")
+        .ok()
+        .stdout;
+    let users: serde_json::Value = serde_json::from_str(&listed).expect("json");
+    let username = users[0]["username"].as_str().expect("a user");
+    let found = run(&["user", "list", "--q", username], "").ok().stdout;
+    assert!(found.contains(username), "{found}");
+    let orgs = run(&["org", "list", "--q", "acme"], "").ok().stdout;
+    assert!(orgs.contains("acme"), "{orgs}");
+    let verified = run(&["audit", "verify"], "").ok();
+    assert!(
+        verified.stdout.contains("audit log intact"),
+        "{}",
+        verified.stdout
+    );
+    assert!(
+        !p.data_dir().join("portico.db").exists(),
+        "no SQLite file when on PostgreSQL"
+    );
+}
