@@ -257,6 +257,7 @@ impl Services {
     pub async fn hash_password(&self, password: &str) -> Result<String, ServiceError> {
         let argon = self.argon2();
         let pw = password.to_owned();
+        let _slot = self.hash_slots.acquire().await;
         tokio::task::spawn_blocking(move || {
             let salt = new_salt();
             argon
@@ -287,6 +288,7 @@ impl Services {
                 })
                 .clone(),
         };
+        let _slot = self.hash_slots.acquire().await;
         tokio::task::spawn_blocking(move || {
             let ok = PasswordHash::new(&hash)
                 .map(|parsed| argon.verify_password(pw.as_bytes(), &parsed).is_ok())

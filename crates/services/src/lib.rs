@@ -34,6 +34,9 @@ pub struct Services {
     pub(crate) config: Arc<ServiceConfig>,
     /// A hash to verify against when the user is unknown, made on first use.
     pub(crate) dummy_hash: Arc<std::sync::OnceLock<String>>,
+    /// Password hashes run at most one per core: more at once only thrash the caches (each
+    /// argon2id hash touches 19 MiB) and queue requests behind one another anyway.
+    pub(crate) hash_slots: Arc<tokio::sync::Semaphore>,
 }
 
 impl Services {
@@ -43,6 +46,9 @@ impl Services {
             clock,
             config: Arc::new(config),
             dummy_hash: Arc::default(),
+            hash_slots: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            )),
         }
     }
 

@@ -293,3 +293,12 @@ pub struct BulkBatch {
     pub users: Vec<(NewUser, Option<OrgId>)>,
     pub memberships: Vec<(OrgId, UserId, MembershipKind)>,
 }
+
+/// The throttle counters a successful login settles.
+#[derive(Debug, Clone)]
+pub struct LoginThrottleKeys {
+    /// Reset to zero.
+    pub account: String,
+    /// Decremented by one.
+    pub address: Option<String>,
+}

@@ -3,7 +3,7 @@
 use crate::Services;
 use crate::auth::{Credential, Principal, RequestMeta, random_token, sha256_hex};
 use crate::error::ServiceError;
-use crate::records::{AuditCtx, AuditDraft, SessionRecord, UserRecord};
+use crate::records::{AuditCtx, AuditDraft, LoginThrottleKeys, SessionRecord, UserRecord};
 use portico_domain::Email;
 use portico_domain::ids::SessionId;
 use portico_domain::user::UserStatus;
@@ -42,18 +42,16 @@ impl Services {
         let key = login_key(login);
         let cfg = &self.config;
         // Count the attempt before checking it, so parallel attempts cannot slip past the limit.
-        let account_attempts = self
+        let account_key = format!("acct:{key}");
+        let address_key = meta.ip.map(|ip| format!("ip:{ip}"));
+        let mut keys = vec![account_key.clone()];
+        keys.extend(address_key.clone());
+        let counts = self
             .store
-            .throttle_hit(&format!("acct:{key}"), now, cfg.login_window_secs)
+            .throttle_hit(&keys, now, cfg.login_window_secs)
             .await?;
-        let ip_attempts = match meta.ip {
-            Some(ip) => {
-                self.store
-                    .throttle_hit(&format!("ip:{ip}"), now, cfg.login_window_secs)
-                    .await?
-            }
-            None => 0,
-        };
+        let account_attempts = counts.first().copied().unwrap_or(0);
+        let ip_attempts = counts.get(1).copied().unwrap_or(0);
         let ctx = self.system_ctx(&meta);
         let found = self.store.find_login(&key).await?;
         if account_attempts > cfg.login_max_failures_per_account
@@ -94,10 +92,6 @@ impl Services {
                 return Err(ServiceError::BadCredentials);
             }
         };
-        self.store.throttle_reset(&format!("acct:{key}")).await?;
-        if let Some(ip) = meta.ip {
-            self.store.throttle_forgive(&format!("ip:{ip}")).await?;
-        }
         let token = random_token(32);
         let csrf_token = random_token(32);
         let session = SessionRecord {
@@ -115,7 +109,13 @@ impl Services {
             actor: Some(user.id),
             ..ctx
         };
-        self.store.record_login(&ctx, user.id, session).await?;
+        let settle = LoginThrottleKeys {
+            account: account_key,
+            address: address_key,
+        };
+        self.store
+            .record_login(&ctx, user.id, session, settle)
+            .await?;
         Ok(NewSession {
             token,
             csrf_token,

@@ -47,11 +47,14 @@ pub trait Store: Send + Sync {
         expected_version: Option<i64>,
         patch: crate::users::UserPatch,
     ) -> StoreResult<UserRecord>;
+    /// Stores the new session and, in the same transaction, clears the account's throttle and
+    /// takes back the address's counted attempt (a success does not count against it).
     async fn record_login(
         &self,
         ctx: &AuditCtx,
         id: UserId,
         session: SessionRecord,
+        throttle: LoginThrottleKeys,
     ) -> StoreResult<()>;
 
     // --- organizations -------------------------------------------------------------------
@@ -114,11 +117,14 @@ pub trait Store: Send + Sync {
     async fn touch_api_key(&self, id: ApiKeyId, at: Timestamp) -> StoreResult<()>;
 
     // --- login throttling ----------------------------------------------------------------
-    /// Counts one attempt against `key` and returns the attempts within the window, atomically.
-    async fn throttle_hit(&self, key: &str, now: Timestamp, window_secs: i64) -> StoreResult<i64>;
-    async fn throttle_reset(&self, key: &str) -> StoreResult<()>;
-    /// Takes back one counted attempt (a success does not count against an address).
-    async fn throttle_forgive(&self, key: &str) -> StoreResult<()>;
+    /// Counts one attempt against each key and returns the attempts within the window for
+    /// each, in the order given, atomically (one statement).
+    async fn throttle_hit(
+        &self,
+        keys: &[String],
+        now: Timestamp,
+        window_secs: i64,
+    ) -> StoreResult<Vec<i64>>;
 
     // --- audit -----------------------------------------------------------------------------
     async fn append_audit(&self, ctx: &AuditCtx, draft: AuditDraft) -> StoreResult<()>;

@@ -33,9 +33,35 @@ pub enum Backend {
 pub struct SqlStore {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite allows one writer at a time; writers of this process queue here instead of
+    /// sleeping in SQLite's busy handler. (Other processes still meet `BEGIN IMMEDIATE`.)
+    write_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
-pub(crate) type Tx = Transaction<'static, Any>;
+/// A write transaction, holding this process's SQLite write turn while it lives.
+pub(crate) struct Tx {
+    tx: Transaction<'static, Any>,
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl Tx {
+    pub(crate) async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+}
+
+impl std::ops::Deref for Tx {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.tx
+    }
+}
 
 impl SqlStore {
     /// Opens `sqlite://…` or `postgres://…`.
@@ -73,7 +99,11 @@ impl SqlStore {
                 .await
                 .map_err(db_err)?;
         }
-        Ok(Self { pool, backend })
+        Ok(Self {
+            pool,
+            backend,
+            write_lock: Default::default(),
+        })
     }
 
     /// The zero-configuration database: `DIR/portico.db`, created if missing, WAL mode.
@@ -143,19 +173,33 @@ impl SqlStore {
     /// updates anyway (AU2's chain needs writes in one order).
     pub(crate) async fn begin_write(&self) -> Result<Tx, StoreError> {
         match self.backend {
-            Backend::Sqlite => self
-                .pool
-                .begin_with("BEGIN IMMEDIATE")
-                .await
-                .map_err(db_err),
+            Backend::Sqlite => {
+                let turn = self.write_turn().await;
+                let tx = self
+                    .pool
+                    .begin_with("BEGIN IMMEDIATE")
+                    .await
+                    .map_err(db_err)?;
+                Ok(Tx { tx, _turn: turn })
+            }
             Backend::Postgres => {
                 let mut tx = self.pool.begin().await.map_err(db_err)?;
                 sqlx::query("SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE")
                     .fetch_one(&mut *tx)
                     .await
                     .map_err(db_err)?;
-                Ok(tx)
+                Ok(Tx { tx, _turn: None })
             }
+        }
+    }
+}
+
+impl SqlStore {
+    /// This process's turn to write (SQLite only; PostgreSQL has row locks).
+    pub(crate) async fn write_turn(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+        match self.backend {
+            Backend::Sqlite => Some(self.write_lock.clone().lock_owned().await),
+            Backend::Postgres => None,
         }
     }
 }

@@ -239,72 +239,83 @@ impl SqlStore {
         Ok(())
     }
 
-    /// One atomic upsert: a window older than `window_secs` restarts at 1, otherwise the count
-    /// goes up by one. Parallel attempts each see their own count.
+    /// One atomic upsert for all keys: a window older than `window_secs` restarts at 1,
+    /// otherwise the count goes up by one. Parallel attempts each see their own count.
     pub(crate) async fn throttle_hit_q(
         &self,
-        key: &str,
+        keys: &[String],
         now: Timestamp,
         window_secs: i64,
-    ) -> R<i64> {
+    ) -> R<Vec<i64>> {
         let cutoff = now.millis() - window_secs * 1000;
         let stale = Expr::col((T::Table, T::WindowStart)).lt(cutoff);
-        let q = Query::insert()
-            .into_table(T::Table)
-            .columns([T::Key, T::WindowStart, T::Attempts])
-            .values_panic([key.into(), now.millis().into(), 1i64.into()])
-            .on_conflict(
-                OnConflict::column(T::Key)
-                    .value(
-                        T::Attempts,
-                        Expr::case(stale.clone(), 1i64)
-                            .finally(Expr::col((T::Table, T::Attempts)).add(1)),
-                    )
-                    .value(
-                        T::WindowStart,
-                        Expr::case(stale, now.millis())
-                            .finally(Expr::col((T::Table, T::WindowStart))),
-                    )
-                    .to_owned(),
-            )
-            .returning_col(T::Attempts)
-            .to_owned();
+        let mut q = Query::insert();
+        q.into_table(T::Table)
+            .columns([T::Key, T::WindowStart, T::Attempts]);
+        for k in keys {
+            q.values_panic([k.as_str().into(), now.millis().into(), 1i64.into()]);
+        }
+        q.on_conflict(
+            OnConflict::column(T::Key)
+                .value(
+                    T::Attempts,
+                    Expr::case(stale.clone(), 1i64)
+                        .finally(Expr::col((T::Table, T::Attempts)).add(1)),
+                )
+                .value(
+                    T::WindowStart,
+                    Expr::case(stale, now.millis()).finally(Expr::col((T::Table, T::WindowStart))),
+                )
+                .to_owned(),
+        )
+        .returning(Query::returning().columns([T::Key, T::Attempts]));
+        let _turn = self.write_turn().await;
         let mut conn = self.conn().await?;
-        let r = fetch_opt(&mut conn, self.build(&q))
-            .await?
-            .ok_or_else(|| StoreError::Backend("throttle upsert returned nothing".into()))?;
-        rows::i(&r, "attempts")
+        let rows = fetch_all(&mut conn, self.build(&q)).await?;
+        let mut counts = std::collections::HashMap::new();
+        for r in &rows {
+            counts.insert(rows::s(r, "key")?, rows::i(r, "attempts")?);
+        }
+        keys.iter()
+            .map(|k| {
+                counts
+                    .get(k)
+                    .copied()
+                    .ok_or_else(|| StoreError::Backend("throttle upsert returned no row".into()))
+            })
+            .collect()
     }
 
-    pub(crate) async fn throttle_reset_q(&self, key: &str) -> R<()> {
-        let mut conn = self.conn().await?;
+    /// After a successful login: the account starts afresh, the address gets its attempt back.
+    pub(crate) async fn throttle_settle_in(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        keys: &LoginThrottleKeys,
+    ) -> R<()> {
         exec(
-            &mut conn,
+            conn,
             self.build(
                 &Query::delete()
                     .from_table(T::Table)
-                    .and_where(Expr::col(T::Key).eq(key))
+                    .and_where(Expr::col(T::Key).eq(keys.account.as_str()))
                     .to_owned(),
             ),
         )
         .await?;
-        Ok(())
-    }
-
-    pub(crate) async fn throttle_forgive_q(&self, key: &str) -> R<()> {
-        let mut conn = self.conn().await?;
-        exec(
-            &mut conn,
-            self.build(
-                &Query::update()
-                    .table(T::Table)
-                    .value(T::Attempts, Expr::col(T::Attempts).sub(1))
-                    .and_where(Expr::col(T::Key).eq(key))
-                    .and_where(Expr::col(T::Attempts).gt(0))
-                    .to_owned(),
-            ),
-        )
-        .await?;
+        if let Some(address) = &keys.address {
+            exec(
+                conn,
+                self.build(
+                    &Query::update()
+                        .table(T::Table)
+                        .value(T::Attempts, Expr::col(T::Attempts).sub(1))
+                        .and_where(Expr::col(T::Key).eq(address.as_str()))
+                        .and_where(Expr::col(T::Attempts).gt(0))
+                        .to_owned(),
+                ),
+            )
+            .await?;
+        }
         Ok(())
     }
 }

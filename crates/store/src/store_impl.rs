@@ -70,8 +70,14 @@ impl Store for SqlStore {
     ) -> R<UserRecord> {
         self.update_user_q(ctx, id, v, p).await
     }
-    async fn record_login(&self, ctx: &AuditCtx, id: UserId, s: SessionRecord) -> R<()> {
-        self.record_login_q(ctx, id, s).await
+    async fn record_login(
+        &self,
+        ctx: &AuditCtx,
+        id: UserId,
+        s: SessionRecord,
+        t: LoginThrottleKeys,
+    ) -> R<()> {
+        self.record_login_q(ctx, id, s, t).await
     }
     async fn create_org(&self, ctx: &AuditCtx, new: NewOrg) -> R<OrgRecord> {
         self.create_org_q(ctx, new).await
@@ -152,14 +158,8 @@ impl Store for SqlStore {
     async fn touch_api_key(&self, id: ApiKeyId, at: Timestamp) -> R<()> {
         self.touch_api_key_q(id, at).await
     }
-    async fn throttle_hit(&self, key: &str, now: Timestamp, w: i64) -> R<i64> {
-        self.throttle_hit_q(key, now, w).await
-    }
-    async fn throttle_reset(&self, key: &str) -> R<()> {
-        self.throttle_reset_q(key).await
-    }
-    async fn throttle_forgive(&self, key: &str) -> R<()> {
-        self.throttle_forgive_q(key).await
+    async fn throttle_hit(&self, keys: &[String], now: Timestamp, w: i64) -> R<Vec<i64>> {
+        self.throttle_hit_q(keys, now, w).await
     }
     async fn append_audit(&self, ctx: &AuditCtx, d: AuditDraft) -> R<()> {
         self.append_audit_tx(ctx, d).await

@@ -7,7 +7,7 @@ use crate::schema::{
 use crate::{SqlStore, db_err, exec, fetch_all, fetch_opt};
 use portico_domain::Timestamp;
 use portico_domain::ids::{OrgId, UserId};
-use portico_domain::user::{MembershipKind, UserStatus};
+use portico_domain::user::UserStatus;
 use portico_services::StoreError;
 use portico_services::records::*;
 use portico_services::users::UserPatch;
@@ -447,8 +447,10 @@ impl SqlStore {
         ctx: &AuditCtx,
         id: UserId,
         s: SessionRecord,
+        throttle: LoginThrottleKeys,
     ) -> R<()> {
         let mut tx = self.begin_write().await?;
+        self.throttle_settle_in(&mut tx, &throttle).await?;
         exec(
             &mut tx,
             self.build(
@@ -574,6 +576,24 @@ impl SqlStore {
             exec(&mut tx, self.build(&q)).await?;
         }
         for chunk in batch.memberships.chunks(1000) {
+            // One lookup per chunk for the users' sequence numbers (a sub-select per row
+            // costs quadratically on SQLite).
+            let ids: Vec<String> = chunk.iter().map(|(_, u, _)| u.to_string()).collect();
+            let rows = fetch_all(
+                &mut tx,
+                self.build(
+                    &Query::select()
+                        .columns([U::Id, U::Seq])
+                        .from(U::Table)
+                        .and_where(Expr::col(U::Id).is_in(ids))
+                        .to_owned(),
+                ),
+            )
+            .await?;
+            let mut seqs = std::collections::HashMap::with_capacity(rows.len());
+            for r in &rows {
+                seqs.insert(rows::s(r, "id")?, rows::i(r, "seq")?);
+            }
             let mut q = Query::insert();
             q.into_table(M::Table).columns([
                 M::OrgId,
@@ -583,17 +603,18 @@ impl SqlStore {
                 M::CreatedAt,
             ]);
             for (org, user, kind) in chunk {
+                let user = user.to_string();
+                let seq = *seqs.get(&user).ok_or(StoreError::NotFound("user"))?;
                 q.values_panic([
                     org.to_string().into(),
-                    user.to_string().into(),
-                    crate::users::seq_of(*user),
+                    user.into(),
+                    seq.into(),
                     kind.as_str().into(),
                     at.millis().into(),
                 ]);
             }
             exec(&mut tx, self.build(&q)).await?;
         }
-        let _ = MembershipKind::Internal;
         self.append_in(
             &mut tx,
             &AuditCtx {

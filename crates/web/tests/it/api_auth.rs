@@ -366,3 +366,43 @@ both_backends!(
         assert_eq!(s, StatusCode::OK);
     }
 );
+
+both_backends!(
+    throttling_per_address_holds_across_many_accounts,
+    |app: crate::helpers::TestApp| async move {
+        // 100 parallel guesses, each at a different (unknown) account, from one address.
+        let attempts = (0..100).map(|i| {
+        let http = app.http.clone();
+        let url = app.url("/api/v1/auth/login");
+        async move {
+            http.post(url)
+                .json(&json!({ "login": format!("guess{i}"), "password": "not the password at all" }))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    });
+        let statuses = futures::future::join_all(attempts).await;
+        assert!(statuses.iter().all(|s| *s == StatusCode::UNAUTHORIZED));
+        // The address is now refused, even with a right password for a real account.
+        let r = app
+            .http
+            .post(app.url("/api/v1/auth/login"))
+            .json(&json!({ "login": "admin", "password": ADMIN_PASSWORD }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        let (_, audit) = app
+            .api(
+                Method::GET,
+                "/api/v1/audit-events?action=login.throttled",
+                None,
+            )
+            .await;
+        assert_eq!(audit["items"].as_array().unwrap().len(), 1);
+        app.clock.advance_secs(16 * 60);
+        let _ = app.login("admin", ADMIN_PASSWORD).await;
+    }
+);
