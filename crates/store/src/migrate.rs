@@ -13,12 +13,20 @@ struct Migration {
     postgres: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "foundation",
-    sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
-    postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "foundation",
+        sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
+        postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "users_status_index",
+        sqlite: include_str!("../migrations/sqlite/0002_users_status_index.sql"),
+        postgres: include_str!("../migrations/postgres/0002_users_status_index.sql"),
+    },
+];
 
 pub(crate) async fn run(store: &SqlStore) -> Result<Vec<String>, StoreError> {
     let mut conn = store.conn().await?;
