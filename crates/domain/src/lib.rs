@@ -3,6 +3,7 @@
 //! Architecture invariant: nothing here touches the network, the disk, the clock or a
 //! database. Values are parsed once at the edge ("parse, don't validate") and trusted after.
 
+pub mod access;
 pub mod audit;
 pub mod email;
 pub mod error;
