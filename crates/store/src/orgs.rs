@@ -46,19 +46,29 @@ const ANCESTORS_SQL: &str = "WITH RECURSIVE anc(id, parent_id, depth) AS (\
     ORDER BY anc.depth";
 
 impl SqlStore {
-    pub(crate) async fn org_in(&self, conn: &mut AnyConnection, id: OrgId) -> R<Option<OrgRecord>> {
+    /// The one organization matching `cond`, if any.
+    pub(crate) async fn org_where(
+        &self,
+        conn: &mut AnyConnection,
+        cond: SimpleExpr,
+    ) -> R<Option<OrgRecord>> {
         let row = fetch_opt(
             conn,
             self.build(
                 &Query::select()
                     .columns(ORG_COLUMNS)
                     .from(O::Table)
-                    .and_where(Expr::col(O::Id).eq(id.to_string()))
+                    .and_where(cond)
                     .to_owned(),
             ),
         )
         .await?;
         row.as_ref().map(rows::org).transpose()
+    }
+
+    pub(crate) async fn org_in(&self, conn: &mut AnyConnection, id: OrgId) -> R<Option<OrgRecord>> {
+        self.org_where(conn, Expr::col(O::Id).eq(id.to_string()))
+            .await
     }
 
     pub(crate) async fn get_org_q(&self, id: OrgId) -> R<Option<OrgRecord>> {
@@ -68,18 +78,7 @@ impl SqlStore {
 
     pub(crate) async fn get_org_by_slug_q(&self, slug: &str) -> R<Option<OrgRecord>> {
         let mut conn = self.conn().await?;
-        let row = fetch_opt(
-            &mut conn,
-            self.build(
-                &Query::select()
-                    .columns(ORG_COLUMNS)
-                    .from(O::Table)
-                    .and_where(Expr::col(O::Slug).eq(slug))
-                    .to_owned(),
-            ),
-        )
-        .await?;
-        row.as_ref().map(rows::org).transpose()
+        self.org_where(&mut conn, Expr::col(O::Slug).eq(slug)).await
     }
 
     pub(crate) async fn create_org_q(&self, ctx: &AuditCtx, new: NewOrg) -> R<OrgRecord> {
@@ -441,23 +440,14 @@ impl SqlStore {
         self.org_in(&mut tx, org)
             .await?
             .ok_or(StoreError::NotFound("organization"))?;
-        let existing = fetch_opt(
-            &mut tx,
-            self.build(
-                &Query::select()
-                    .columns(USER_COLUMNS)
-                    .from(U::Table)
-                    .and_where(Expr::col(U::EmailKey).eq(member.user.email_key.clone()))
-                    .to_owned(),
-            ),
-        )
-        .await?;
+        let existing = self
+            .user_where(
+                &mut tx,
+                Expr::col(U::EmailKey).eq(member.user.email_key.clone()),
+            )
+            .await?;
         let (user, outcome, kind) = match existing {
-            Some(r) => (
-                rows::user(&r)?,
-                AddOutcome::AddedExternal,
-                MembershipKind::External,
-            ),
+            Some(u) => (u, AddOutcome::AddedExternal, MembershipKind::External),
             None => {
                 let mut new = member.user.clone();
                 // A suggested username may be taken: try the fallbacks in order.

@@ -96,10 +96,11 @@ impl SqlStore {
             .ok_or(StoreError::NotFound("user"))
     }
 
-    pub(crate) async fn user_in(
+    /// The one user matching `cond`, if any.
+    pub(crate) async fn user_where(
         &self,
         conn: &mut AnyConnection,
-        id: UserId,
+        cond: SimpleExpr,
     ) -> R<Option<UserRecord>> {
         let row = fetch_opt(
             conn,
@@ -107,12 +108,21 @@ impl SqlStore {
                 &Query::select()
                     .columns(USER_COLUMNS)
                     .from(U::Table)
-                    .and_where(Expr::col(U::Id).eq(id.to_string()))
+                    .and_where(cond)
                     .to_owned(),
             ),
         )
         .await?;
         row.as_ref().map(rows::user).transpose()
+    }
+
+    pub(crate) async fn user_in(
+        &self,
+        conn: &mut AnyConnection,
+        id: UserId,
+    ) -> R<Option<UserRecord>> {
+        self.user_where(conn, Expr::col(U::Id).eq(id.to_string()))
+            .await
     }
 
     pub(crate) async fn create_user_q(&self, ctx: &AuditCtx, new: NewUser) -> R<UserRecord> {
@@ -143,18 +153,8 @@ impl SqlStore {
 
     pub(crate) async fn super_admin_q(&self) -> R<Option<UserRecord>> {
         let mut conn = self.conn().await?;
-        let row = fetch_opt(
-            &mut conn,
-            self.build(
-                &Query::select()
-                    .columns(USER_COLUMNS)
-                    .from(U::Table)
-                    .and_where(Expr::col(U::IsSuperAdmin).eq(true))
-                    .to_owned(),
-            ),
-        )
-        .await?;
-        row.as_ref().map(rows::user).transpose()
+        self.user_where(&mut conn, Expr::col(U::IsSuperAdmin).eq(true))
+            .await
     }
 
     pub(crate) async fn find_login_q(&self, key: &str) -> R<Option<(UserRecord, Option<String>)>> {
