@@ -140,6 +140,16 @@ impl Services {
             .get_org(org)
             .await?
             .ok_or(ServiceError::NotFound("organization"))?;
+        self.scope_for(actor, org)
+    }
+
+    /// The one place an [`OrgScope`] is made: every lookup path ends here, so the
+    /// visibility rule (the access-control engine's, once it lands) cannot be skipped.
+    pub(crate) fn scope_for(
+        &self,
+        actor: &BackOffice,
+        org: OrgRecord,
+    ) -> Result<OrgScope, ServiceError> {
         Ok(OrgScope {
             actor: actor.clone(),
             org,

@@ -115,7 +115,7 @@ impl Services {
             .get_org_by_slug(key)
             .await?
             .ok_or(ServiceError::NotFound("organization"))?;
-        self.org_scope(actor, org.id).await
+        self.scope_for(actor, org)
     }
 
     pub async fn update_org(

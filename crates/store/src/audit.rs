@@ -1,7 +1,7 @@
 //! The audit chain's storage: appended inside each write transaction (which already holds
 //! the write lock, see `begin_write`), listed with filters, verified end to end.
 
-use crate::rows::{R, i, oi, os, s, ts};
+use crate::rows::{R, i, os, s, ts};
 use crate::schema::{AuditEvents as A, AuditHead};
 use crate::{SqlStore, exec, fetch_all, fetch_opt};
 use portico_domain::audit::{
@@ -298,7 +298,6 @@ impl SqlStore {
             }
             progress(v.checked, Ord::max(head_seq, 0) as u64);
         }
-        let _ = oi;
         Ok(v.finish(head_seq, &head_hash))
     }
 }

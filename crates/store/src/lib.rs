@@ -195,6 +195,25 @@ impl SqlStore {
 }
 
 impl SqlStore {
+    /// `DELETE FROM table WHERE cond`, rendered for the backend.
+    pub(crate) async fn delete_where<T: sea_query::IntoIden>(
+        &self,
+        conn: &mut AnyConnection,
+        table: T,
+        cond: sea_query::SimpleExpr,
+    ) -> Result<u64, StoreError> {
+        exec(
+            conn,
+            self.build(
+                &sea_query::Query::delete()
+                    .from_table(table)
+                    .and_where(cond)
+                    .to_owned(),
+            ),
+        )
+        .await
+    }
+
     /// This process's turn to write (SQLite only; PostgreSQL has row locks).
     pub(crate) async fn write_turn(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
         match self.backend {

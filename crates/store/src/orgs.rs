@@ -387,28 +387,12 @@ impl SqlStore {
         .await?;
         for r in &internal {
             let uid = rows::s(r, "id")?;
-            self.delete_user_in(&mut tx, &uid, ctx.at).await?;
+            self.delete_user_in(&mut tx, &uid).await?;
         }
-        exec(
-            &mut tx,
-            self.build(
-                &Query::delete()
-                    .from_table(M::Table)
-                    .and_where(Expr::col(M::OrgId).is_in(ids.clone()))
-                    .to_owned(),
-            ),
-        )
-        .await?;
-        exec(
-            &mut tx,
-            self.build(
-                &Query::delete()
-                    .from_table(O::Table)
-                    .and_where(Expr::col(O::Id).is_in(ids.clone()))
-                    .to_owned(),
-            ),
-        )
-        .await?;
+        self.delete_where(&mut tx, M::Table, Expr::col(M::OrgId).is_in(ids.clone()))
+            .await?;
+        self.delete_where(&mut tx, O::Table, Expr::col(O::Id).is_in(ids.clone()))
+            .await?;
         self.append_in(
             &mut tx,
             ctx,
@@ -650,18 +634,14 @@ impl SqlStore {
         let mut tx = self.begin_write().await?;
         let p = self.removal_preview_in(&mut tx, org, user).await?;
         if p.deletes_user {
-            self.delete_user_in(&mut tx, &user.to_string(), ctx.at)
-                .await?;
+            self.delete_user_in(&mut tx, &user.to_string()).await?;
         } else {
-            exec(
+            self.delete_where(
                 &mut tx,
-                self.build(
-                    &Query::delete()
-                        .from_table(M::Table)
-                        .and_where(Expr::col(M::OrgId).eq(org.to_string()))
-                        .and_where(Expr::col(M::UserId).eq(user.to_string()))
-                        .to_owned(),
-                ),
+                M::Table,
+                Expr::col(M::OrgId)
+                    .eq(org.to_string())
+                    .and(Expr::col(M::UserId).eq(user.to_string())),
             )
             .await?;
         }

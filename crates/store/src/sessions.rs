@@ -88,16 +88,8 @@ impl SqlStore {
         let Some(row) = row else {
             return Ok(());
         };
-        exec(
-            &mut tx,
-            self.build(
-                &Query::delete()
-                    .from_table(S::Table)
-                    .and_where(Expr::col(S::TokenHash).eq(token_hash))
-                    .to_owned(),
-            ),
-        )
-        .await?;
+        self.delete_where(&mut tx, S::Table, Expr::col(S::TokenHash).eq(token_hash))
+            .await?;
         let action = if ctx.actor.is_some() {
             "logout"
         } else {
@@ -292,16 +284,8 @@ impl SqlStore {
         conn: &mut sqlx::AnyConnection,
         keys: &LoginThrottleKeys,
     ) -> R<()> {
-        exec(
-            conn,
-            self.build(
-                &Query::delete()
-                    .from_table(T::Table)
-                    .and_where(Expr::col(T::Key).eq(keys.account.as_str()))
-                    .to_owned(),
-            ),
-        )
-        .await?;
+        self.delete_where(conn, T::Table, Expr::col(T::Key).eq(keys.account.as_str()))
+            .await?;
         if let Some(address) = &keys.address {
             exec(
                 conn,

@@ -218,16 +218,8 @@ impl SqlStore {
         id: &str,
         at: Timestamp,
     ) -> R<()> {
-        exec(
-            conn,
-            self.build(
-                &Query::delete()
-                    .from_table(Sessions::Table)
-                    .and_where(Expr::col(Sessions::UserId).eq(id))
-                    .to_owned(),
-            ),
-        )
-        .await?;
+        self.delete_where(conn, Sessions::Table, Expr::col(Sessions::UserId).eq(id))
+            .await?;
         exec(
             conn,
             self.build(
@@ -295,29 +287,15 @@ impl SqlStore {
 
     /// Removes a user and everything that hangs off them, erasing their personal data from
     /// the audit log (U4, U5). Runs inside the caller's transaction.
-    pub(crate) async fn delete_user_in(
-        &self,
-        conn: &mut AnyConnection,
-        id: &str,
-        at: Timestamp,
-    ) -> R<()> {
-        self.end_sessions_and_keys_in(conn, id, at).await?;
-        for stmt in [
-            Query::delete()
-                .from_table(ApiKeys::Table)
-                .and_where(Expr::col(ApiKeys::UserId).eq(id))
-                .to_owned(),
-            Query::delete()
-                .from_table(M::Table)
-                .and_where(Expr::col(M::UserId).eq(id))
-                .to_owned(),
-            Query::delete()
-                .from_table(U::Table)
-                .and_where(Expr::col(U::Id).eq(id))
-                .to_owned(),
-        ] {
-            exec(conn, self.build(&stmt)).await?;
-        }
+    pub(crate) async fn delete_user_in(&self, conn: &mut AnyConnection, id: &str) -> R<()> {
+        self.delete_where(conn, Sessions::Table, Expr::col(Sessions::UserId).eq(id))
+            .await?;
+        self.delete_where(conn, ApiKeys::Table, Expr::col(ApiKeys::UserId).eq(id))
+            .await?;
+        self.delete_where(conn, M::Table, Expr::col(M::UserId).eq(id))
+            .await?;
+        self.delete_where(conn, U::Table, Expr::col(U::Id).eq(id))
+            .await?;
         self.erase_pii_in(conn, id).await
     }
 
@@ -333,8 +311,7 @@ impl SqlStore {
             .into_iter()
             .map(|m| m.to_string())
             .collect();
-        self.delete_user_in(&mut tx, &id.to_string(), ctx.at)
-            .await?;
+        self.delete_user_in(&mut tx, &id.to_string()).await?;
         self.append_in(
             &mut tx,
             ctx,
@@ -503,14 +480,10 @@ impl SqlStore {
         )
         .await?;
         // Expired sessions are swept by logins, so the table does not grow without bound.
-        exec(
+        self.delete_where(
             &mut tx,
-            self.build(
-                &Query::delete()
-                    .from_table(Sessions::Table)
-                    .and_where(Expr::col(Sessions::ExpiresAt).lt(ctx.at.millis()))
-                    .to_owned(),
-            ),
+            Sessions::Table,
+            Expr::col(Sessions::ExpiresAt).lt(ctx.at.millis()),
         )
         .await?;
         tx.commit().await.map_err(db_err)
@@ -518,20 +491,22 @@ impl SqlStore {
 
     pub(crate) async fn counts_q(&self, now: Timestamp) -> R<Counts> {
         let mut conn = self.conn().await?;
-        let count = |sql: &str| sql.to_string();
-        let q = [
-            count("SELECT COUNT(*) AS n FROM organizations"),
-            count("SELECT COUNT(*) AS n FROM users"),
-            count("SELECT COUNT(*) AS n FROM users WHERE status = 'blocked'"),
-            format!(
-                "SELECT COUNT(*) AS n FROM sessions WHERE expires_at > {}",
-                now.millis()
+        let q: [(&str, Vec<sea_query::Value>); 5] = [
+            ("SELECT COUNT(*) AS n FROM organizations", vec![]),
+            ("SELECT COUNT(*) AS n FROM users", vec![]),
+            (
+                "SELECT COUNT(*) AS n FROM users WHERE status = 'blocked'",
+                vec![],
             ),
-            count("SELECT seq AS n FROM audit_head WHERE id = 1"),
+            (
+                "SELECT COUNT(*) AS n FROM sessions WHERE expires_at > ?",
+                vec![now.millis().into()],
+            ),
+            ("SELECT seq AS n FROM audit_head WHERE id = 1", vec![]),
         ];
         let mut out = [0i64; 5];
-        for (k, sql) in q.iter().enumerate() {
-            let r = fetch_opt(&mut conn, self.raw(sql, vec![])).await?;
+        for (k, (sql, values)) in q.into_iter().enumerate() {
+            let r = fetch_opt(&mut conn, self.raw(sql, values)).await?;
             out[k] = r.map(|r| rows::i(&r, "n")).transpose()?.unwrap_or(0);
         }
         Ok(Counts {

@@ -406,3 +406,27 @@ both_backends!(
         let _ = app.login("admin", ADMIN_PASSWORD).await;
     }
 );
+
+both_backends!(
+    api_keys_stop_working_when_they_expire,
+    |app: crate::helpers::TestApp| async move {
+        let (s, k) = app
+            .api(
+                Method::POST,
+                "/api/v1/api-keys",
+                Some(json!({ "name": "short", "expires_in_days": 1 })),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{k}");
+        let token = k["token"].as_str().unwrap().to_string();
+        let (s, _) = app
+            .api_as(&token, Method::GET, "/api/v1/auth/me", None)
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        app.clock.advance_secs(86_400 + 1);
+        let (s, _) = app
+            .api_as(&token, Method::GET, "/api/v1/auth/me", None)
+            .await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+    }
+);

@@ -375,3 +375,33 @@ both_backends!(
         assert_eq!(p["type"], "urn:portico:problem:not-found");
     }
 );
+
+both_backends!(
+    usernames_are_unique_case_insensitively,
+    |app: crate::helpers::TestApp| async move {
+        let a = app.org("Alpha", None).await;
+        let path = format!("/api/v1/organizations/{}/members", id(&a));
+        let (s, v) = app
+            .api(
+                Method::POST,
+                &path,
+                Some(json!({ "email": "one@example.com", "username": "Kenji.Sato" })),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let (s, p) = app
+            .api(
+                Method::POST,
+                &path,
+                Some(json!({ "email": "two@example.com", "username": "kenji.SATO" })),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CONFLICT, "{p}");
+        assert_eq!(p["type"], "urn:portico:problem:username-taken");
+        let users = app.get("/api/v1/users?q=two").await;
+        assert!(
+            users["items"].as_array().unwrap().is_empty(),
+            "nothing was created"
+        );
+    }
+);
