@@ -109,13 +109,19 @@ impl App {
             Arc::new(SystemClock),
             config.service_config(),
         );
+        // Installations made before roles existed get the `basic` preset (once).
+        if services.ensure_access_bootstrapped().await? {
+            tracing::info!(
+                "access control set up: the super admin and platform administrators hold basic.admin"
+            );
+        }
         Ok((Self { store, services }, applied))
     }
 
     /// The operator acts as the super admin.
     pub async fn back_office(&self) -> CliResult<BackOffice> {
         let principal = self.services.cli_principal().await?;
-        Ok(self.services.back_office(principal)?)
+        Ok(self.services.back_office(principal).await?)
     }
 
     /// Finds a user by id (`usr_…`), email or username.

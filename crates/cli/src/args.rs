@@ -40,6 +40,12 @@ pub enum Command {
     /// The audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Roles and role assignments (P2, P3).
+    #[command(subcommand)]
+    Role(RoleCommand),
+    /// Access control questions (P10).
+    #[command(subcommand)]
+    Authz(AuthzCommand),
     /// Fill the database with a realistic demo platform.
     Demo(DemoArgs),
 }
@@ -157,6 +163,53 @@ pub enum UserCommand {
         /// Do not ask for confirmation (required when standard input is not a terminal).
         #[arg(long, short = 'y')]
         yes: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RoleCommand {
+    /// List roles (with how many users hold each).
+    List {
+        /// platform, organization or project.
+        #[arg(long)]
+        level: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Import a preset's roles (those not present yet).
+    Import {
+        #[arg(value_enum)]
+        preset: Preset,
+    },
+    /// Assign a role to a user at the platform or in an organization.
+    Assign {
+        /// Username, email or id.
+        user: String,
+        /// The role's key (`basic.admin`, `lms.organization_administrator`, …) or id.
+        role: String,
+        /// The organization (slug or id); the platform when absent.
+        #[arg(long, value_name = "SLUG_OR_ID")]
+        org: Option<String>,
+        /// Days until the assignment expires.
+        #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=36500))]
+        expires_days: Option<u32>,
+        /// The user's IP allowlist, set first when they have none (`*` = no restriction).
+        #[arg(long)]
+        ip_allowlist: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuthzCommand {
+    /// Allowed or denied, and why.
+    Explain {
+        /// Username, email or id.
+        user: String,
+        /// A permission key such as `users.block`.
+        permission: String,
+        /// The organization (slug or id); the platform when absent.
+        #[arg(long, value_name = "SLUG_OR_ID")]
+        org: Option<String>,
     },
 }
 

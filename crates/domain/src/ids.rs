@@ -72,6 +72,9 @@ prefixed_id!(UserId, "usr", "user");
 prefixed_id!(ApiKeyId, "key", "API key");
 prefixed_id!(SessionId, "ses", "session");
 prefixed_id!(AuditId, "aud", "audit event");
+prefixed_id!(RoleId, "rol", "role");
+prefixed_id!(AssignmentId, "ras", "role assignment");
+prefixed_id!(OverrideId, "pov", "permission override");
 
 #[cfg(test)]
 mod tests {

@@ -18,7 +18,7 @@ pub mod user;
 
 pub use email::Email;
 pub use error::ValidationError;
-pub use ids::{ApiKeyId, OrgId, SessionId, UserId};
+pub use ids::{ApiKeyId, AssignmentId, OrgId, OverrideId, RoleId, SessionId, UserId};
 pub use ip::IpAllowlist;
 pub use org::{OrgName, OrgStatus, Slug, Tag};
 pub use time::Timestamp;

@@ -1,10 +1,13 @@
 //! API keys (S5, first part): shown once, stored hashed, revocable, last-used time.
 
 use crate::Services;
+use crate::access::guard::check_gain;
 use crate::auth::{BackOffice, random_token, sha256_hex};
 use crate::error::ServiceError;
-use crate::records::ApiKeyRecord;
-use portico_domain::ids::{ApiKeyId, UserId};
+use crate::records::{ApiKeyRecord, ScopeRef};
+use portico_domain::IpAllowlist;
+use portico_domain::access::PermissionSet;
+use portico_domain::ids::{ApiKeyId, OrgId, UserId};
 use portico_domain::{Timestamp, ValidationError};
 
 pub const TOKEN_PREFIX: &str = "ptk_";
@@ -37,28 +40,97 @@ fn parse_key_name(name: &str) -> Result<String, ValidationError> {
     Ok(n.to_string())
 }
 
+/// S5: what a key may do, at most its creator's permissions.
+#[derive(Debug, Clone, Default)]
+pub struct KeyInput {
+    pub name: String,
+    pub expires_at: Option<Timestamp>,
+    /// `None`: everything the owner holds (now and later).
+    pub permissions: Option<Vec<String>>,
+    /// Limit the key to this organization and its sub-organizations.
+    pub org_id: Option<OrgId>,
+    pub ip_allowlist: Option<String>,
+    /// Another owner than the caller: only the operator on the server's command line (who acts
+    /// as the super admin) makes keys for others; the key is then within the owner's
+    /// permissions.
+    pub owner: Option<UserId>,
+}
+
 impl Services {
-    /// Creates a key for `owner` (the caller, or anyone when the caller is the super admin).
+    /// Keys act as their owner, within the key's limits; a caller creates keys for
+    /// themselves. The key's permissions must be inside the caller's at the key's scope (P6),
+    /// and nobody creates keys while impersonating (P9).
     pub async fn create_api_key(
         &self,
         actor: &BackOffice,
-        owner: UserId,
-        name: &str,
-        expires_at: Option<Timestamp>,
+        input: KeyInput,
     ) -> Result<CreatedKey, ServiceError> {
-        let name = parse_key_name(name)?;
-        if owner != actor.user().id && !actor.is_super_admin() {
-            return Err(ServiceError::Forbidden(
-                "you can create API keys for yourself only".into(),
-            ));
-        }
-        let owner_rec = self
-            .store
-            .get_user(owner)
-            .await?
-            .ok_or(ServiceError::NotFound("user"))?;
+        actor.forbid_while_impersonating("creating an API key")?;
+        let name = parse_key_name(&input.name)?;
+        let scope = match input.org_id {
+            Some(o) if !actor.sees_org(o) => return Err(ServiceError::NotFound("organization")),
+            Some(o) => ScopeRef::Org(o),
+            None => ScopeRef::Platform,
+        };
+        let owner = match input.owner {
+            Some(o) if o != actor.user().id => {
+                if !matches!(actor.principal().credential, crate::auth::Credential::Cli) {
+                    return Err(ServiceError::Forbidden(
+                        "you can create API keys for yourself only".into(),
+                    ));
+                }
+                self.store
+                    .get_user(o)
+                    .await?
+                    .ok_or(ServiceError::NotFound("user"))?
+                    .id
+            }
+            _ => {
+                actor.require("api_keys.manage", scope)?;
+                actor.user().id
+            }
+        };
+        let access = actor.access();
+        let permissions = match &input.permissions {
+            None => None,
+            Some(keys) => {
+                let mut set = PermissionSet::EMPTY;
+                for k in keys.iter().map(|k| k.trim()).filter(|k| !k.is_empty()) {
+                    set.insert(access.catalog.index_of(k).map_err(|_| {
+                        ValidationError::new("permissions", format!("unknown permission {k:?}"))
+                    })?);
+                }
+                if owner == actor.user().id {
+                    check_gain(actor, scope, &set)?;
+                } else {
+                    let theirs = access.effective(owner, scope, actor.now());
+                    let missing = set.difference(&theirs);
+                    if !missing.is_empty() {
+                        return Err(ServiceError::Forbidden(format!(
+                            "the key's owner does not hold {}",
+                            access.catalog.keys(&missing).join(", ")
+                        )));
+                    }
+                }
+                Some(
+                    access
+                        .catalog
+                        .keys(&set)
+                        .into_iter()
+                        .map(str::to_string)
+                        .collect::<Vec<_>>(),
+                )
+            }
+        };
+        let ip_allowlist = input
+            .ip_allowlist
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| IpAllowlist::parse(s).map(|l| l.to_string()))
+            .transpose()?;
         let now = self.now();
-        if expires_at.is_some_and(|e| e <= now) {
+        if input.expires_at.is_some_and(|e| e <= now) {
             return Err(
                 ValidationError::new("expires_at", "the expiry must be in the future").into(),
             );
@@ -71,13 +143,16 @@ impl Services {
         );
         let record = ApiKeyRecord {
             id,
-            user_id: owner_rec.id,
+            user_id: owner,
             name,
             secret_hash: sha256_hex(&secret),
             created_at: now,
-            expires_at,
+            expires_at: input.expires_at,
             last_used_at: None,
             revoked_at: None,
+            permissions,
+            org_id: input.org_id,
+            ip_allowlist,
         };
         self.store
             .create_api_key(&actor.principal().audit_ctx(self), record.clone())
@@ -85,26 +160,40 @@ impl Services {
         Ok(CreatedKey { record, token })
     }
 
+    /// One's own keys; everyone's with `api_keys.manage` on the platform.
     pub async fn list_api_keys(
         &self,
         actor: &BackOffice,
     ) -> Result<Vec<ApiKeyRecord>, ServiceError> {
-        let scope = (!actor.is_super_admin()).then_some(actor.user().id);
+        let all = actor.can("api_keys.manage", ScopeRef::Platform)
+            && actor.can("administrators.view", ScopeRef::Platform);
+        let scope = (!all).then_some(actor.user().id);
         Ok(self.store.list_api_keys(scope).await?)
     }
 
+    /// One's own key, or (with `api_keys.manage` on the platform and P6 over its owner)
+    /// anyone's. Others' keys outside that are "not found".
     pub async fn revoke_api_key(
         &self,
         actor: &BackOffice,
         id: ApiKeyId,
     ) -> Result<ApiKeyRecord, ServiceError> {
-        let (key, _) = self
+        actor.forbid_while_impersonating("revoking an API key")?;
+        let (key, owner) = self
             .store
             .get_api_key(id)
             .await?
             .ok_or(ServiceError::NotFound("API key"))?;
-        if key.user_id != actor.user().id && !actor.is_super_admin() {
-            return Err(ServiceError::NotFound("API key"));
+        if key.user_id != actor.user().id {
+            if !actor.can("api_keys.manage", ScopeRef::Platform) {
+                return Err(ServiceError::NotFound("API key"));
+            }
+            self.visible_user(actor, owner.id)
+                .await
+                .map_err(|_| ServiceError::NotFound("API key"))?;
+            if !actor.is_super_admin() {
+                self.check_dominates(actor, owner.id, "revoke the keys of")?;
+            }
         }
         Ok(self
             .store

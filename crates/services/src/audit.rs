@@ -3,19 +3,31 @@
 use crate::Services;
 use crate::auth::BackOffice;
 use crate::error::ServiceError;
-use crate::records::{AuditDraft, AuditFilter, AuditRow};
+use crate::records::{AuditDraft, AuditFilter, AuditRow, Reach};
 use portico_domain::audit::ChainBreak;
 use portico_domain::page::{MAX_LIMIT, Page, PageRequest};
 use serde_json::json;
 
+/// AU2: platform auditors see every entry; organization administrators the entries of the
+/// organizations where they hold the permission.
+fn audit_reach(actor: &BackOffice, perm: &str) -> Result<Reach, ServiceError> {
+    match actor.reach(perm) {
+        Reach::Orgs(v) if v.is_empty() => Err(ServiceError::Forbidden(format!(
+            "you need the permission {perm}"
+        ))),
+        r => Ok(r),
+    }
+}
+
 impl Services {
     pub async fn list_audit(
         &self,
-        _actor: &BackOffice,
+        actor: &BackOffice,
         filter: AuditFilter,
         page: PageRequest,
     ) -> Result<Page<AuditRow>, ServiceError> {
-        Ok(self.store.list_audit(&filter, &page).await?)
+        let reach = audit_reach(actor, "audit.view")?;
+        Ok(self.store.list_audit(&filter, &page, &reach).await?)
     }
 
     /// Every entry matching `filter`, newest first, up to `max_rows`, read a page at a time.
@@ -27,6 +39,7 @@ impl Services {
         filter: AuditFilter,
         max_rows: usize,
     ) -> Result<Vec<AuditRow>, ServiceError> {
+        let reach = audit_reach(actor, "audit.export")?;
         let mut rows = Vec::new();
         let mut page = PageRequest::first(MAX_LIMIT);
         let mut truncated = false;
@@ -38,13 +51,13 @@ impl Services {
                 page.limit = 1;
                 truncated = !self
                     .store
-                    .list_audit(&filter, &page)
+                    .list_audit(&filter, &page, &reach)
                     .await?
                     .items
                     .is_empty();
                 break;
             }
-            let p = self.store.list_audit(&filter, &page).await?;
+            let p = self.store.list_audit(&filter, &page, &reach).await?;
             rows.extend(p.items);
             match p.next {
                 Some(after) => page.after = Some(after),

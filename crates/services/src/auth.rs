@@ -1,15 +1,21 @@
 //! Who is calling, and what they may do. Handlers never check permissions by hand: they ask
-//! for a capability ([`BackOffice`], [`OrgScope`]) that can only be built after the check.
+//! for a capability ([`BackOffice`], [`OrgScope`]) that can only be built after the check, and
+//! ask it for the permission the act needs.
 
 use crate::Services;
+use crate::access::AccessSnapshot;
 use crate::error::ServiceError;
-use crate::records::{ApiKeyRecord, AuditCtx, OrgRecord, SessionRecord, UserRecord};
+use crate::records::{
+    ApiKeyRecord, AuditCtx, OrgRecord, Reach, ScopeRef, SessionRecord, UserRecord,
+};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
+use portico_domain::access::{PermIx, PermissionSet};
 use portico_domain::ids::OrgId;
 use portico_domain::user::UserStatus;
 use sha2::{Digest, Sha256};
 use std::net::IpAddr;
+use std::sync::Arc;
 
 /// Where a request came from: the client address (already resolved through trusted proxies)
 /// and the user agent.
@@ -42,6 +48,8 @@ pub struct Principal {
     pub user: UserRecord,
     pub credential: Credential,
     pub meta: RequestMeta,
+    /// P9: the administrator acting as `user` during an impersonation.
+    pub impersonator: Option<UserRecord>,
 }
 
 impl Principal {
@@ -49,7 +57,7 @@ impl Principal {
         AuditCtx {
             at: services.now(),
             actor: Some(self.user.id),
-            impersonator: None,
+            impersonator: self.impersonator.as_ref().map(|u| u.id),
             ip: self.meta.ip,
             user_agent: self.meta.user_agent.clone(),
         }
@@ -62,13 +70,22 @@ impl Principal {
     }
 }
 
-/// Proof that the caller may use the back office. Only [`Services::back_office`] builds one.
-///
-/// Until the access-control engine lands, the rule is: the super admin and users flagged as
-/// platform administrators. The engine will fill this same type with effective permissions.
+/// An API key's limits (S5): a subset of its owner's permissions, an organization subtree.
+#[derive(Debug, Clone)]
+struct KeyLimit {
+    permissions: Option<PermissionSet>,
+    org: Option<OrgId>,
+}
+
+/// Proof that the caller is a back-office user, carrying what they may do: the access snapshot
+/// of this request. Only [`Services::back_office`] builds one. Every use case asks it
+/// ([`BackOffice::require`], [`BackOffice::reach`]) before acting.
 #[derive(Debug, Clone)]
 pub struct BackOffice {
     principal: Principal,
+    access: Arc<AccessSnapshot>,
+    now: i64,
+    limit: Option<KeyLimit>,
 }
 
 impl BackOffice {
@@ -78,8 +95,119 @@ impl BackOffice {
     pub fn user(&self) -> &UserRecord {
         &self.principal.user
     }
+    /// The super admin in person (never true during an impersonation).
     pub fn is_super_admin(&self) -> bool {
-        self.principal.user.is_super_admin
+        self.principal.user.is_super_admin && self.principal.impersonator.is_none()
+    }
+    pub fn impersonator(&self) -> Option<&UserRecord> {
+        self.principal.impersonator.as_ref()
+    }
+    pub fn access(&self) -> &AccessSnapshot {
+        &self.access
+    }
+    pub fn now(&self) -> i64 {
+        self.now
+    }
+
+    /// Everything the caller holds at `scope` (P4, P5), narrowed by an API key's limits.
+    pub fn effective(&self, scope: ScopeRef) -> PermissionSet {
+        let set = self.access.effective(self.user().id, scope, self.now);
+        self.limited(set, scope)
+    }
+
+    /// As [`Self::effective`], with the relationship roles that apply to a related user (P8).
+    pub fn effective_related(
+        &self,
+        scope: ScopeRef,
+        relation: Option<portico_domain::access::Relation>,
+    ) -> PermissionSet {
+        let set = self
+            .access
+            .effective_related(self.user().id, scope, relation, self.now);
+        self.limited(set, scope)
+    }
+
+    fn limited(&self, mut set: PermissionSet, scope: ScopeRef) -> PermissionSet {
+        if let Some(limit) = &self.limit {
+            if let Some(p) = &limit.permissions {
+                set = set.intersection(p);
+            }
+            if let Some(root) = limit.org {
+                let inside = matches!(scope, ScopeRef::Org(o) if self.access.is_within(o, root));
+                if !inside {
+                    return PermissionSet::EMPTY;
+                }
+            }
+        }
+        set
+    }
+
+    fn ix(&self, perm: &str) -> PermIx {
+        self.access
+            .catalog
+            .index_of(perm)
+            .unwrap_or_else(|_| panic!("permission {perm} is not in the catalogue"))
+    }
+
+    pub fn can(&self, perm: &str, scope: ScopeRef) -> bool {
+        self.effective(scope).contains(self.ix(perm))
+    }
+
+    /// The permission check: `Forbidden` naming the permission and the scope.
+    pub fn require(&self, perm: &str, scope: ScopeRef) -> Result<(), ServiceError> {
+        if self.can(perm, scope) {
+            Ok(())
+        } else {
+            let at = match scope {
+                ScopeRef::Platform => "on the platform".to_string(),
+                ScopeRef::Org(_) => "in this organization".to_string(),
+            };
+            Err(ServiceError::Forbidden(format!(
+                "you need the permission {perm} {at}"
+            )))
+        }
+    }
+
+    /// The organizations where the caller holds `perm` (lists, search, reports, exports).
+    pub fn reach(&self, perm: &str) -> Reach {
+        let ix = self.ix(perm);
+        if let Some(limit) = &self.limit
+            && limit.permissions.as_ref().is_some_and(|p| !p.contains(ix))
+        {
+            return Reach::Orgs(Vec::new());
+        }
+        let reach = self.access.reach(self.user().id, ix, self.now);
+        match self.limit.as_ref().and_then(|l| l.org) {
+            None => reach,
+            Some(root) => {
+                let within = |o: &OrgId| self.access.is_within(*o, root);
+                match reach {
+                    Reach::All => Reach::Orgs(
+                        (0..self.access.org_count() as u32)
+                            .filter_map(|k| self.access.org_id(portico_domain::access::OrgKey(k)))
+                            .filter(within)
+                            .collect(),
+                    ),
+                    Reach::Orgs(v) => Reach::Orgs(v.into_iter().filter(within).collect()),
+                }
+            }
+        }
+    }
+
+    /// Is the organization within the caller's reach at all (any permission there)?
+    pub fn sees_org(&self, org: OrgId) -> bool {
+        !self.effective(ScopeRef::Org(org)).is_empty()
+    }
+
+    /// Credential changes (API keys, passwords, second factors) are never made while
+    /// impersonating (P9).
+    pub fn forbid_while_impersonating(&self, what: &str) -> Result<(), ServiceError> {
+        match self.impersonator() {
+            Some(_) => Err(ServiceError::Forbidden(format!(
+                "{what} is not possible while impersonating"
+            ))),
+            None => Ok(()),
+        }
     }
 }
 
@@ -101,6 +229,16 @@ impl OrgScope {
     pub fn actor(&self) -> &BackOffice {
         &self.actor
     }
+    pub fn scope(&self) -> ScopeRef {
+        ScopeRef::Org(self.org.id)
+    }
+    /// The caller's permission check inside this organization.
+    pub fn require(&self, perm: &str) -> Result<(), ServiceError> {
+        self.actor.require(perm, self.scope())
+    }
+    pub fn can(&self, perm: &str) -> bool {
+        self.actor.can(perm, self.scope())
+    }
 }
 
 pub fn sha256_hex(s: &str) -> String {
@@ -115,18 +253,39 @@ pub fn random_token(bytes: usize) -> String {
 }
 
 impl Services {
-    /// The capability check of the back office.
-    pub fn back_office(&self, principal: Principal) -> Result<BackOffice, ServiceError> {
+    /// The capability check of the back office: an active user who holds something (an
+    /// active role assignment or a grant), or the super admin.
+    pub async fn back_office(&self, principal: Principal) -> Result<BackOffice, ServiceError> {
         let u = &principal.user;
         if u.status != UserStatus::Active {
             return Err(ServiceError::Unauthenticated);
         }
-        if !(u.is_super_admin || u.is_platform_admin) {
+        let access = self.access().await?;
+        let now = self.now().millis();
+        if !access.is_back_office(u.id, now) {
             return Err(ServiceError::Forbidden(
                 "your account has no access to the back office".into(),
             ));
         }
-        Ok(BackOffice { principal })
+        let limit = match &principal.credential {
+            Credential::ApiKey(k) if k.permissions.is_some() || k.org_id.is_some() => {
+                Some(KeyLimit {
+                    permissions: k.permissions.as_ref().map(|p| {
+                        p.iter()
+                            .filter_map(|k| access.catalog.index_of(k).ok())
+                            .collect()
+                    }),
+                    org: k.org_id,
+                })
+            }
+            _ => None,
+        };
+        Ok(BackOffice {
+            principal,
+            access,
+            now,
+            limit,
+        })
     }
 
     /// An organization the caller may act in. Not visible → not found (ids do not leak).
@@ -135,6 +294,9 @@ impl Services {
         actor: &BackOffice,
         org: OrgId,
     ) -> Result<OrgScope, ServiceError> {
+        if !actor.sees_org(org) {
+            return Err(ServiceError::NotFound("organization"));
+        }
         let org = self
             .store
             .get_org(org)
@@ -144,12 +306,15 @@ impl Services {
     }
 
     /// The one place an [`OrgScope`] is made: every lookup path ends here, so the
-    /// visibility rule (the access-control engine's, once it lands) cannot be skipped.
+    /// visibility rule cannot be skipped. Outside the caller's reach is "not found".
     pub(crate) fn scope_for(
         &self,
         actor: &BackOffice,
         org: OrgRecord,
     ) -> Result<OrgScope, ServiceError> {
+        if !actor.sees_org(org.id) {
+            return Err(ServiceError::NotFound("organization"));
+        }
         Ok(OrgScope {
             actor: actor.clone(),
             org,
@@ -177,9 +342,12 @@ impl Services {
                 .await?;
             return Err(ServiceError::Unauthenticated);
         }
-        if user.status != UserStatus::Active {
+        if user.status != UserStatus::Active || session.impersonator_id.is_some() {
+            // An impersonation session is only valid next to its administrator's own session
+            // (see `authenticate_impersonation`).
             return Err(ServiceError::Unauthenticated);
         }
+        check_address(&user, None, &meta)?;
         // Writing on every request would serialise readers; a minute's precision is enough.
         if now.millis() - session.last_seen_at.millis() > 60_000 {
             self.store.touch_session(&hash, now).await?;
@@ -188,6 +356,40 @@ impl Services {
             user,
             credential: Credential::Session(session),
             meta,
+            impersonator: None,
+        })
+    }
+
+    /// P9: the impersonation session `token` started by `admin` (already authenticated by
+    /// their own session). Expired, ended or someone else's → unauthenticated, and the caller
+    /// falls back to the administrator's own session.
+    pub async fn authenticate_impersonation(
+        &self,
+        admin: &Principal,
+        token: &str,
+    ) -> Result<Principal, ServiceError> {
+        let hash = sha256_hex(token);
+        let (session, user) = self
+            .store
+            .get_session(&hash)
+            .await?
+            .ok_or(ServiceError::Unauthenticated)?;
+        if session.impersonator_id != Some(admin.user.id)
+            || !matches!(admin.credential, Credential::Session(_))
+        {
+            return Err(ServiceError::Unauthenticated);
+        }
+        if self.now() >= session.expires_at || user.status != UserStatus::Active {
+            self.store
+                .end_impersonation(&admin.audit_ctx(self), &hash)
+                .await?;
+            return Err(ServiceError::Unauthenticated);
+        }
+        Ok(Principal {
+            user,
+            credential: Credential::Session(session),
+            meta: admin.meta.clone(),
+            impersonator: Some(admin.user.clone()),
         })
     }
 
@@ -214,6 +416,7 @@ impl Services {
         {
             return Err(ServiceError::Unauthenticated);
         }
+        check_address(&user, key.ip_allowlist.as_deref(), &meta)?;
         if key
             .last_used_at
             .is_none_or(|t| now.millis() - t.millis() > 60_000)
@@ -224,6 +427,7 @@ impl Services {
             user,
             credential: Credential::ApiKey(key),
             meta,
+            impersonator: None,
         })
     }
 
@@ -239,6 +443,7 @@ impl Services {
             user,
             credential: Credential::Cli,
             meta: RequestMeta::cli(),
+            impersonator: None,
         })
     }
 
@@ -308,6 +513,29 @@ impl Services {
         .await
         .unwrap_or(false)
     }
+}
+
+/// U9: the user's IP allowlist (and an API key's own), checked on every authenticated
+/// request. The command line (no address) is not restricted. A list that no longer parses
+/// lets nothing through.
+pub(crate) fn check_address(
+    user: &UserRecord,
+    key_allowlist: Option<&str>,
+    meta: &RequestMeta,
+) -> Result<(), ServiceError> {
+    let Some(ip) = meta.ip else {
+        return Ok(());
+    };
+    for list in [user.ip_allowlist.as_deref(), key_allowlist]
+        .into_iter()
+        .flatten()
+    {
+        let ok = portico_domain::IpAllowlist::parse(list).is_ok_and(|l| l.allows(ip));
+        if !ok {
+            return Err(ServiceError::AddressNotAllowed);
+        }
+    }
+    Ok(())
 }
 
 fn new_salt() -> SaltString {

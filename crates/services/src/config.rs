@@ -16,6 +16,8 @@ pub struct ServiceConfig {
     /// Argon2id cost: memory in KiB, iterations, lanes.
     pub argon2_memory_kib: u32,
     pub argon2_iterations: u32,
+    /// P9: the longest an impersonation may last.
+    pub impersonation_max_minutes: i64,
 }
 
 impl Default for ServiceConfig {
@@ -30,6 +32,7 @@ impl Default for ServiceConfig {
             // OWASP's argon2id baseline: 19 MiB, 2 iterations, 1 lane.
             argon2_memory_kib: 19 * 1024,
             argon2_iterations: 2,
+            impersonation_max_minutes: 30,
         }
     }
 }

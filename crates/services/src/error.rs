@@ -12,6 +12,9 @@ pub enum StoreError {
     /// An optimistic-concurrency check failed (If-Match).
     #[error("stale version")]
     Stale,
+    /// The write conflicts with the current state (a role still assigned, …).
+    #[error("{message}")]
+    Conflict { kind: &'static str, message: String },
     /// A rule checked inside the transaction refused the write.
     #[error(transparent)]
     Rule(#[from] ValidationError),
@@ -36,6 +39,9 @@ pub enum ServiceError {
     BadCredentials,
     #[error("{0}")]
     Forbidden(String),
+    /// U9: the request comes from an address outside the user's (or key's) IP allowlist.
+    #[error("access from this address is not allowed for this account")]
+    AddressNotAllowed,
     #[error("the resource was changed by someone else; reload and try again")]
     PreconditionFailed,
     #[error("internal error")]
@@ -51,6 +57,7 @@ impl From<StoreError> for ServiceError {
             }
             StoreError::NotFound(what) => ServiceError::NotFound(what),
             StoreError::Stale => ServiceError::PreconditionFailed,
+            StoreError::Conflict { kind, message } => ServiceError::Conflict { kind, message },
             StoreError::Rule(v) => ServiceError::Invalid(v),
             StoreError::Backend(m) => ServiceError::Internal(m),
         }
@@ -75,6 +82,26 @@ fn describe_unique(constraint: &str) -> (&'static str, String) {
         (
             "already-member",
             "this person is already a member of the organization".into(),
+        )
+    } else if c.contains("role_assignments") {
+        (
+            "already-assigned",
+            "the user already holds this role at this scope".into(),
+        )
+    } else if c.contains("permission_overrides") {
+        (
+            "override-exists",
+            "the user already has this grant or denial at this scope".into(),
+        )
+    } else if c.contains("roles_key") || c.contains("roles_name") {
+        (
+            "role-name-taken",
+            "a role with this name already exists at this level".into(),
+        )
+    } else if c.contains("relationships") {
+        (
+            "relationship-exists",
+            "this relationship already exists".into(),
         )
     } else if c.contains("super") {
         ("super-admin-exists", "a super admin already exists".into())

@@ -4,6 +4,7 @@
 //! Architecture invariant: the web console, the REST API and the CLI call these functions and
 //! nothing below them, so the three interfaces share one set of rules.
 
+pub mod access;
 pub mod api_keys;
 pub mod audit;
 pub mod auth;
@@ -37,6 +38,8 @@ pub struct Services {
     /// Password hashes run at most one per core: more at once only thrash the caches (each
     /// argon2id hash touches 19 MiB) and queue requests behind one another anyway.
     pub(crate) hash_slots: Arc<tokio::sync::Semaphore>,
+    /// The access-control engine, rebuilt when the database's access version moves.
+    pub(crate) access: Arc<access::AccessCache>,
 }
 
 impl Services {
@@ -46,6 +49,9 @@ impl Services {
             clock,
             config: Arc::new(config),
             dummy_hash: Arc::default(),
+            access: Arc::new(access::AccessCache::new(
+                portico_domain::access::Catalog::portico(),
+            )),
             hash_slots: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             )),

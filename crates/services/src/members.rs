@@ -27,6 +27,7 @@ impl Services {
         scope: &OrgScope,
         input: AddMemberInput,
     ) -> Result<(UserRecord, AddOutcome), ServiceError> {
+        scope.require("members.add")?;
         let email = Email::parse(&input.email)?;
         let first = PersonName::parse("first_name", &input.first_name)?;
         let last = PersonName::parse("last_name", &input.last_name)?;
@@ -69,6 +70,7 @@ impl Services {
             password_hash: None,
             is_super_admin: false,
             is_platform_admin: false,
+            ip_allowlist: None,
         };
         Ok(self
             .store
@@ -89,6 +91,7 @@ impl Services {
         q: Option<&str>,
         page: PageRequest,
     ) -> Result<Page<MemberRow>, ServiceError> {
+        scope.require("members.view")?;
         let terms = q.and_then(query_terms);
         Ok(self
             .store
@@ -101,6 +104,8 @@ impl Services {
         scope: &OrgScope,
         user: UserId,
     ) -> Result<RemovalPreview, ServiceError> {
+        scope.require("members.remove")?;
+        self.visible_user(scope.actor(), user).await?;
         Ok(self.store.removal_preview(scope.org_id(), user).await?)
     }
 
@@ -112,7 +117,32 @@ impl Services {
         user: UserId,
         confirmed: bool,
     ) -> Result<RemovalPreview, ServiceError> {
+        scope.require("members.remove")?;
+        self.visible_user(scope.actor(), user).await?;
         let preview = self.store.removal_preview(scope.org_id(), user).await?;
+        if preview.deletes_user && preview.user.id != scope.actor().user().id {
+            // U4: removing an internal member deletes the person: an act on them (P6, P7).
+            self.check_act_on(
+                scope.actor(),
+                &preview.user,
+                portico_domain::access::UserAction::Delete,
+            )
+            .await?;
+        } else if !preview.deletes_user && !scope.actor().is_super_admin() {
+            // Removing an external membership takes this organization's roles' reach away
+            // from them here: the caller must hold what they hold here.
+            let a = scope.actor();
+            let missing = a
+                .access()
+                .effective(user, scope.scope(), a.now())
+                .difference(&a.effective(scope.scope()));
+            if !missing.is_empty() && user != a.user().id {
+                return Err(ServiceError::Forbidden(format!(
+                    "you cannot remove someone who holds permissions you lack here ({})",
+                    a.access().catalog.keys(&missing).join(", ")
+                )));
+            }
+        }
         if preview.user.is_super_admin && preview.deletes_user {
             return Err(ServiceError::Forbidden(
                 "the super admin cannot be deleted".into(),

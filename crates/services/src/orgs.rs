@@ -64,10 +64,21 @@ impl Services {
         };
         let tags = parse_tags(input.tags.iter().map(String::as_str))?;
         let attributes = Attributes::parse(input.attributes)?;
-        if let Some(parent) = input.parent_id {
-            self.store.get_org(parent).await?.ok_or_else(|| {
-                ValidationError::new("parent", "the parent organization does not exist")
-            })?;
+        match input.parent_id {
+            Some(parent) => {
+                if !actor.sees_org(parent) {
+                    return Err(ValidationError::new(
+                        "parent",
+                        "the parent organization does not exist",
+                    )
+                    .into());
+                }
+                actor.require("organizations.create", ScopeRef::Org(parent))?;
+                self.store.get_org(parent).await?.ok_or_else(|| {
+                    ValidationError::new("parent", "the parent organization does not exist")
+                })?;
+            }
+            None => actor.require("organizations.create", ScopeRef::Platform)?,
         }
         let new = NewOrg {
             id: OrgId::generate(),
@@ -83,22 +94,77 @@ impl Services {
             .await?)
     }
 
+    /// Organizations where the caller holds `organizations.view` (P5 filters included).
     pub async fn list_orgs(
         &self,
-        _actor: &BackOffice,
+        actor: &BackOffice,
         filter: OrgFilter,
         page: PageRequest,
     ) -> Result<Page<OrgRecord>, ServiceError> {
-        Ok(self.store.list_orgs(&filter, &page).await?)
+        let reach = actor.reach("organizations.view");
+        Ok(self.store.list_orgs(&filter, &page, &reach).await?)
     }
 
     pub async fn org_detail(&self, scope: &OrgScope) -> Result<OrgDetail, ServiceError> {
+        scope.require("organizations.view")?;
         let id = scope.org_id();
         Ok(OrgDetail {
             organization: scope.org().clone(),
             ancestors: self.store.org_ancestors(id).await?,
             overview: self.store.org_overview(id).await?,
         })
+    }
+
+    /// O1 + P6 for moving an organization: `organizations.create` where it goes, and nobody
+    /// who holds something at the new place may gain, over this subtree, permissions the
+    /// caller lacks here (people with roles above the new parent reach the moved subtree).
+    async fn check_move(
+        &self,
+        scope: &OrgScope,
+        new_parent: Option<OrgId>,
+    ) -> Result<(), ServiceError> {
+        let actor = scope.actor();
+        let access = actor.access();
+        let dest = match new_parent {
+            Some(p) => {
+                if p == scope.org_id() || access.is_within(p, scope.org_id()) {
+                    return Err(portico_domain::org::check_no_cycle(&p, &[p])
+                        .unwrap_err()
+                        .into());
+                }
+                if !actor.sees_org(p) {
+                    return Err(ValidationError::new(
+                        "parent",
+                        "the parent organization does not exist",
+                    )
+                    .into());
+                }
+                ScopeRef::Org(p)
+            }
+            None => ScopeRef::Platform,
+        };
+        actor.require("organizations.create", dest)?;
+        let here = scope.scope();
+        let mine = actor.effective(here);
+        let now = actor.now();
+        for u in access.users_with_access() {
+            let gain = access
+                .effective(u, dest, now)
+                .difference(&access.effective(u, here, now))
+                .intersection(
+                    &access
+                        .catalog
+                        .valid_at(portico_domain::access::Level::Organization),
+                );
+            let missing = gain.difference(&mine);
+            if !missing.is_empty() && !actor.is_super_admin() {
+                return Err(ServiceError::Forbidden(format!(
+                    "moving it there would give others permissions over it that you lack here ({})",
+                    access.catalog.keys(&missing).join(", ")
+                )));
+            }
+        }
+        Ok(())
     }
 
     /// Looks an organization up by id or slug.
@@ -147,15 +213,11 @@ impl Services {
                 .map(|a| Attributes::parse(a).map(|a| a.as_map().clone()))
                 .transpose()?,
         };
-        if let Some(Some(parent)) = patch.parent_id {
-            if parent == scope.org_id() {
-                return Err(portico_domain::org::check_no_cycle(&parent, &[parent])
-                    .unwrap_err()
-                    .into());
-            }
-            self.store.get_org(parent).await?.ok_or_else(|| {
-                ValidationError::new("parent", "the parent organization does not exist")
-            })?;
+        scope.require("organizations.edit")?;
+        if let Some(new_parent) = patch.parent_id
+            && new_parent != scope.org().parent_id
+        {
+            self.check_move(scope, new_parent).await?;
         }
         Ok(self
             .store
@@ -172,15 +234,40 @@ impl Services {
         &self,
         scope: &OrgScope,
     ) -> Result<OrgDeletePreview, ServiceError> {
+        scope.require("organizations.delete")?;
         Ok(self.store.org_delete_preview(scope.org_id()).await?)
     }
 
-    /// O3: only the super admin deletes a top-level organization.
+    /// O3: only the super admin deletes a top-level organization. The deletion removes the
+    /// internal users of the whole subtree (U4), so it is also an act on each of them (P6):
+    /// refused if one holds more than the caller, or is the caller.
     pub async fn delete_org(&self, scope: &OrgScope) -> Result<OrgDeletePreview, ServiceError> {
+        scope.require("organizations.delete")?;
         if scope.org().parent_id.is_none() && !scope.actor().is_super_admin() {
             return Err(ServiceError::Forbidden(
                 "only the super admin may delete a top-level organization".into(),
             ));
+        }
+        let actor = scope.actor();
+        let access = actor.access();
+        if actor
+            .user()
+            .home_org_id
+            .is_some_and(|h| access.is_within(h, scope.org_id()))
+        {
+            return Err(ServiceError::Forbidden(
+                "this would delete your own account: you are an internal member here".into(),
+            ));
+        }
+        let holders: Vec<_> = access.users_with_access().collect();
+        for id in holders {
+            if let Some(u) = self.store.get_user(id).await?
+                && u.home_org_id
+                    .is_some_and(|h| access.is_within(h, scope.org_id()))
+            {
+                self.check_act_on(actor, &u, portico_domain::access::UserAction::Delete)
+                    .await?;
+            }
         }
         Ok(self
             .store

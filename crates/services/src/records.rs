@@ -8,6 +8,8 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
+pub use crate::access::records::*;
+
 #[derive(Debug, Clone, Serialize)]
 pub struct OrgRecord {
     pub id: OrgId,
@@ -120,6 +122,8 @@ pub struct NewUser {
     pub password_hash: Option<String>,
     pub is_super_admin: bool,
     pub is_platform_admin: bool,
+    /// U9: set for back-office users (`*` = no restriction).
+    pub ip_allowlist: Option<String>,
     pub search_document: String,
 }
 
@@ -175,6 +179,9 @@ pub struct SessionRecord {
     pub expires_at: Timestamp,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+    /// P9: set on an impersonation session: the administrator acting as `user_id`.
+    pub impersonator_id: Option<UserId>,
+    pub impersonation_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -188,6 +195,12 @@ pub struct ApiKeyRecord {
     pub expires_at: Option<Timestamp>,
     pub last_used_at: Option<Timestamp>,
     pub revoked_at: Option<Timestamp>,
+    /// S5: the key's permissions (a subset of its owner's); `None` = all of the owner's.
+    pub permissions: Option<Vec<String>>,
+    /// S5: the organization (and its sub-organizations) the key is limited to.
+    pub org_id: Option<OrgId>,
+    /// U9: addresses the key may be used from (`None` = the owner's allowlist only).
+    pub ip_allowlist: Option<String>,
 }
 
 /// Who did it, from where: carried into every audit entry (AU1).

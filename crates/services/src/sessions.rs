@@ -92,6 +92,15 @@ impl Services {
                 return Err(ServiceError::BadCredentials);
             }
         };
+        // U9: the right password from the wrong address is refused (and said so: the password
+        // was right, so nothing leaks that the attempt did not already prove).
+        if let Err(e) = crate::auth::check_address(&user, None, &meta) {
+            let d = AuditDraft::new("login.address_refused")
+                .subject(user.id)
+                .target("user", user.id);
+            self.store.append_audit(&ctx, d).await?;
+            return Err(e);
+        }
         let token = random_token(32);
         let csrf_token = random_token(32);
         let session = SessionRecord {
@@ -104,6 +113,8 @@ impl Services {
             expires_at: now.plus_secs(cfg.session_lifetime_secs),
             ip: meta.ip.map(|i| i.to_string()),
             user_agent: meta.user_agent.clone(),
+            impersonator_id: None,
+            impersonation_reason: None,
         };
         let ctx = AuditCtx {
             actor: Some(user.id),

@@ -26,11 +26,7 @@ impl Services {
     ) -> Result<InitOutcome, ServiceError> {
         let username = Username::parse(username)?;
         let email = Email::parse(email)?;
-        if !matches!(preset, "basic" | "lms" | "crm") {
-            return Err(
-                portico_domain::ValidationError::new("preset", "choose basic, lms or crm").into(),
-            );
-        }
+        let (roles, admin_role) = self.preset_records(preset)?;
         if self.store.super_admin().await?.is_some() {
             return Err(ServiceError::conflict(
                 "super-admin-exists",
@@ -64,9 +60,13 @@ impl Services {
             password_hash: Some(hash),
             is_super_admin: true,
             is_platform_admin: true,
+            ip_allowlist: Some("*".into()),
         };
         let ctx = self.system_ctx(&RequestMeta::cli());
         let user = self.store.create_user(&ctx, new).await?;
+        // The preset's roles; the super admin holds its top platform role, so that after a
+        // transfer (P7) they stay an administrator.
+        self.store.bootstrap_access(&ctx, roles, admin_role).await?;
         Ok(InitOutcome {
             user,
             generated_password: generated,
@@ -74,19 +74,27 @@ impl Services {
     }
 
     /// Creates an active back-office user with a password (CLI `user create`, tests, demo).
+    /// Platform staff without a home organization (the dev server, tests, the CLI): an
+    /// active user with a password, an allowlist of `*`, and optionally a platform role.
     pub async fn create_platform_user(
         &self,
         actor: &crate::auth::BackOffice,
         username: &str,
         email: &str,
         password: &str,
-        platform_admin: bool,
+        role_key: Option<&str>,
     ) -> Result<UserRecord, ServiceError> {
-        if platform_admin && !actor.is_super_admin() {
-            return Err(ServiceError::Forbidden(
-                "only the super admin may create platform administrators".into(),
-            ));
-        }
+        actor.require("users.edit", crate::records::ScopeRef::Platform)?;
+        let role = match role_key {
+            Some(k) => Some(
+                actor
+                    .access()
+                    .role_by_key(k)
+                    .map(|r| r.id)
+                    .ok_or(ServiceError::NotFound("role"))?,
+            ),
+            None => None,
+        };
         let username = Username::parse(username)?;
         let email = Email::parse(email)?;
         self.config
@@ -106,11 +114,25 @@ impl Services {
             status: UserStatus::Active,
             password_hash: Some(hash),
             is_super_admin: false,
-            is_platform_admin: platform_admin,
+            is_platform_admin: false,
+            ip_allowlist: Some("*".into()),
         };
-        Ok(self
+        let user = self
             .store
             .create_user(&actor.principal().audit_ctx(self), new)
-            .await?)
+            .await?;
+        if let Some(role) = role {
+            self.assign_role(
+                actor,
+                user.id,
+                crate::access::grants::AssignInput {
+                    role_id: role,
+                    scope: crate::records::ScopeRef::Platform,
+                    expires_at: None,
+                },
+            )
+            .await?;
+        }
+        Ok(user)
     }
 }

@@ -6,8 +6,9 @@ use crate::error::StoreError;
 use crate::records::*;
 use async_trait::async_trait;
 use portico_domain::Timestamp;
+use portico_domain::access::DataFilter;
 use portico_domain::audit::ChainBreak;
-use portico_domain::ids::{ApiKeyId, OrgId, UserId};
+use portico_domain::ids::{ApiKeyId, AssignmentId, OrgId, OverrideId, RoleId, UserId};
 use portico_domain::page::{Page, PageRequest};
 use portico_domain::user::UserStatus;
 
@@ -25,10 +26,12 @@ pub trait Store: Send + Sync {
     async fn get_user(&self, id: UserId) -> StoreResult<Option<UserRecord>>;
     /// By username or email comparison key; with the password hash.
     async fn find_login(&self, key: &str) -> StoreResult<Option<(UserRecord, Option<String>)>>;
+    /// Users within `reach` (P5), by search terms or all, in keyset pages.
     async fn search_users(
         &self,
         terms: Option<&[String]>,
         page: &PageRequest,
+        reach: &UserReach,
     ) -> StoreResult<Page<UserRecord>>;
     async fn user_memberships(&self, id: UserId) -> StoreResult<Vec<MembershipRecord>>;
     /// Blocking also ends every session and revokes every API key of the user (U6).
@@ -63,10 +66,12 @@ pub trait Store: Send + Sync {
     async fn get_org_by_slug(&self, slug: &str) -> StoreResult<Option<OrgRecord>>;
     /// The organization's ancestors, nearest first (without itself).
     async fn org_ancestors(&self, id: OrgId) -> StoreResult<Vec<OrgBrief>>;
+    /// Organizations within `reach` (P5).
     async fn list_orgs(
         &self,
         filter: &OrgFilter,
         page: &PageRequest,
+        reach: &Reach,
     ) -> StoreResult<Page<OrgRecord>>;
     /// Refuses a cycle (O1) and a stale `expected_version`.
     async fn update_org(
@@ -128,16 +133,113 @@ pub trait Store: Send + Sync {
 
     // --- audit -----------------------------------------------------------------------------
     async fn append_audit(&self, ctx: &AuditCtx, draft: AuditDraft) -> StoreResult<()>;
+    /// Entries within `reach`: `Orgs` shows only entries of those organizations (AU2).
     async fn list_audit(
         &self,
         filter: &AuditFilter,
         page: &PageRequest,
+        reach: &Reach,
     ) -> StoreResult<Page<AuditRow>>;
     /// Walks the whole chain; `progress` is told how many entries were checked so far.
     async fn verify_audit(
         &self,
         progress: &(dyn Fn(u64, u64) + Send + Sync),
     ) -> StoreResult<Result<u64, ChainBreak>>;
+
+    // --- access control (P1–P10) -------------------------------------------------------------
+    /// The counter that every access-changing transaction increments (roles, assignments,
+    /// overrides, filters, the organization tree, deleted users). One cheap read per request
+    /// tells each server process whether its cached engine is current.
+    async fn access_version(&self) -> StoreResult<i64>;
+    /// Everything the engine is built from, read in one transaction, with the version read
+    /// first (so the data is at least as new as the version).
+    async fn load_access(&self) -> StoreResult<AccessData>;
+    /// Fresh installs and upgrades: only when no role exists yet, inserts `roles` and assigns
+    /// `admin_role` at the platform to the super admin and every user flagged platform admin
+    /// (setting an empty IP allowlist to `*`). Returns whether it did anything.
+    async fn bootstrap_access(
+        &self,
+        ctx: &AuditCtx,
+        roles: Vec<RoleRecord>,
+        admin_role: RoleId,
+    ) -> StoreResult<bool>;
+    /// Inserts the roles whose key is not taken yet; returns how many were added.
+    async fn import_roles(&self, ctx: &AuditCtx, roles: Vec<RoleRecord>) -> StoreResult<usize>;
+    async fn create_role(&self, ctx: &AuditCtx, role: RoleRecord) -> StoreResult<RoleRecord>;
+    /// Refuses a stale `expected_version` (Stale) and a preset (Conflict `preset-read-only`).
+    async fn update_role(
+        &self,
+        ctx: &AuditCtx,
+        id: RoleId,
+        expected_version: Option<i64>,
+        patch: RolePatch,
+    ) -> StoreResult<RoleRecord>;
+    /// Refuses a preset and a role that is still assigned (Conflict `role-in-use`).
+    async fn delete_role(&self, ctx: &AuditCtx, id: RoleId) -> StoreResult<RoleRecord>;
+    /// A platform-scope assignment also sets the user's `is_platform_admin` flag.
+    async fn add_assignment(
+        &self,
+        ctx: &AuditCtx,
+        a: AssignmentRecord,
+    ) -> StoreResult<AssignmentRecord>;
+    /// NotFound unless the assignment belongs to `user`. Recomputes `is_platform_admin`.
+    async fn remove_assignment(
+        &self,
+        ctx: &AuditCtx,
+        user: UserId,
+        id: AssignmentId,
+    ) -> StoreResult<AssignmentRecord>;
+    async fn add_override(&self, ctx: &AuditCtx, o: OverrideRecord) -> StoreResult<OverrideRecord>;
+    /// NotFound unless the override belongs to `user`.
+    async fn remove_override(
+        &self,
+        ctx: &AuditCtx,
+        user: UserId,
+        id: OverrideId,
+    ) -> StoreResult<OverrideRecord>;
+    /// Replaces the user's data filters.
+    async fn set_filters(
+        &self,
+        ctx: &AuditCtx,
+        user: UserId,
+        filters: Vec<DataFilter>,
+    ) -> StoreResult<()>;
+    async fn add_relationship(&self, ctx: &AuditCtx, r: RelationshipRecord) -> StoreResult<()>;
+    /// NotFound when there is no such relationship.
+    async fn remove_relationship(&self, ctx: &AuditCtx, r: RelationshipRecord) -> StoreResult<()>;
+    async fn list_relationships(&self, org: OrgId) -> StoreResult<Vec<RelationshipRecord>>;
+    /// Every relationship in which `from` is the manager, parent or mentor of `to`.
+    async fn relations_between(
+        &self,
+        from: UserId,
+        to: UserId,
+    ) -> StoreResult<Vec<RelationshipRecord>>;
+    /// P7: moves the super-admin flag from `from` to `to` in one transaction.
+    async fn transfer_super_admin(
+        &self,
+        ctx: &AuditCtx,
+        from: UserId,
+        to: UserId,
+    ) -> StoreResult<()>;
+    /// U7: creates `new` with the source's memberships (same kinds: the source's home stays
+    /// the copy's home), role assignments, overrides and, when asked, data filters.
+    async fn copy_user(
+        &self,
+        ctx: &AuditCtx,
+        source: UserId,
+        new: NewUser,
+        copy_filters: bool,
+    ) -> StoreResult<UserRecord>;
+    /// P9: stores an impersonation session (a session with `impersonator_id` set) and its
+    /// audit entry.
+    async fn start_impersonation(
+        &self,
+        ctx: &AuditCtx,
+        session: SessionRecord,
+        reason: &str,
+    ) -> StoreResult<()>;
+    /// Ends an impersonation session (deletes it) with its audit entry.
+    async fn end_impersonation(&self, ctx: &AuditCtx, token_hash: &str) -> StoreResult<()>;
 
     // --- overview and bulk -----------------------------------------------------------------
     async fn counts(&self, now: Timestamp) -> StoreResult<Counts>;

@@ -5,6 +5,7 @@ use crate::auth::BackOffice;
 use crate::error::ServiceError;
 use crate::records::*;
 use portico_domain::PersonName;
+use portico_domain::access::UserAction;
 use portico_domain::ids::UserId;
 use portico_domain::page::{Page, PageRequest};
 use portico_domain::search::query_terms;
@@ -22,8 +23,6 @@ pub struct UserUpdate {
     pub first_name: Option<String>,
     pub last_name: Option<String>,
     pub description: Option<String>,
-    /// Only the super admin may flag platform administrators.
-    pub is_platform_admin: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -31,14 +30,16 @@ pub struct UserPatch {
     pub first_name: Option<String>,
     pub last_name: Option<String>,
     pub description: Option<String>,
-    pub is_platform_admin: Option<bool>,
+    /// U9: `Some(None)` clears the allowlist.
+    pub ip_allowlist: Option<Option<String>>,
 }
 
 impl Services {
-    /// U11: one box finds users by name, email or username (word prefixes).
+    /// U11: one box finds users by name, email or username (word prefixes), among the users
+    /// the caller may see (P5).
     pub async fn search_users(
         &self,
-        _actor: &BackOffice,
+        actor: &BackOffice,
         q: Option<&str>,
         page: PageRequest,
     ) -> Result<Page<UserRecord>, ServiceError> {
@@ -49,45 +50,59 @@ impl Services {
                 next: None,
             });
         }
-        Ok(self.store.search_users(terms.as_deref(), &page).await?)
+        let reach = UserReach {
+            orgs: actor.reach("users.view"),
+            hide_administrators: !actor.can("administrators.view", ScopeRef::Platform),
+        };
+        if reach.orgs == Reach::Orgs(Vec::new()) {
+            return Ok(Page {
+                items: vec![],
+                next: None,
+            });
+        }
+        Ok(self
+            .store
+            .search_users(terms.as_deref(), &page, &reach)
+            .await?)
     }
 
     pub async fn user_detail(
         &self,
-        _actor: &BackOffice,
+        actor: &BackOffice,
         id: UserId,
     ) -> Result<UserDetail, ServiceError> {
-        let user = self
+        let mut user = self.visible_user(actor, id).await?;
+        if user.is_super_admin && !actor.is_super_admin() {
+            // P7: nobody else sees the super admin's login details.
+            user.last_login_at = None;
+        }
+        let memberships = self
             .store
-            .get_user(id)
+            .user_memberships(id)
             .await?
-            .ok_or(ServiceError::NotFound("user"))?;
-        let memberships = self.store.user_memberships(id).await?;
+            .into_iter()
+            .filter(|m| actor.sees_org(m.org.id))
+            .collect();
         Ok(UserDetail { user, memberships })
     }
 
-    /// Checks shared by every action on another user: P7 protects the super admin, and
-    /// nobody blocks or deletes themselves by accident.
+    /// The person, checked for the act: visible (else not found), not oneself for
+    /// destructive acts, and P6/P7 through [`Services::check_act_on`].
     async fn target_user(
         &self,
         actor: &BackOffice,
         id: UserId,
-        action: &str,
+        action: UserAction,
     ) -> Result<UserRecord, ServiceError> {
-        let user = self
-            .store
-            .get_user(id)
-            .await?
-            .ok_or(ServiceError::NotFound("user"))?;
-        if user.is_super_admin && actor.user().id != user.id {
+        let user = self.visible_user(actor, id).await?;
+        if user.id == actor.user().id && action != UserAction::Edit {
             return Err(ServiceError::Forbidden(format!(
-                "nobody may {action} the super admin"
+                "you cannot {} yourself",
+                crate::access::guard::action_verb(action)
             )));
         }
-        if user.id == actor.user().id && action != "edit" {
-            return Err(ServiceError::Forbidden(format!(
-                "you cannot {action} yourself"
-            )));
+        if user.id != actor.user().id {
+            self.check_act_on(actor, &user, action).await?;
         }
         Ok(user)
     }
@@ -98,7 +113,7 @@ impl Services {
         actor: &BackOffice,
         id: UserId,
     ) -> Result<UserRecord, ServiceError> {
-        self.target_user(actor, id, "block").await?;
+        self.target_user(actor, id, UserAction::Block).await?;
         Ok(self
             .store
             .set_user_status(&actor.principal().audit_ctx(self), id, UserStatus::Blocked)
@@ -111,7 +126,7 @@ impl Services {
         actor: &BackOffice,
         id: UserId,
     ) -> Result<UserRecord, ServiceError> {
-        let user = self.target_user(actor, id, "unblock").await?;
+        let user = self.target_user(actor, id, UserAction::Block).await?;
         if user.status != UserStatus::Blocked {
             return Ok(user);
         }
@@ -123,7 +138,7 @@ impl Services {
 
     /// U5: permanent deletion; personal data erased, the audit log keeps the id.
     pub async fn delete_user(&self, actor: &BackOffice, id: UserId) -> Result<(), ServiceError> {
-        self.target_user(actor, id, "delete").await?;
+        self.target_user(actor, id, UserAction::Delete).await?;
         Ok(self
             .store
             .delete_user(&actor.principal().audit_ctx(self), id)
@@ -137,16 +152,9 @@ impl Services {
         expected_version: Option<i64>,
         update: UserUpdate,
     ) -> Result<UserRecord, ServiceError> {
-        let user = self.target_user(actor, id, "edit").await?;
-        if update.is_platform_admin.is_some() && !actor.is_super_admin() {
-            return Err(ServiceError::Forbidden(
-                "only the super admin may change who is a platform administrator".into(),
-            ));
-        }
-        if user.is_super_admin && update.is_platform_admin == Some(false) {
-            return Err(ServiceError::Forbidden(
-                "the super admin cannot be demoted".into(),
-            ));
+        self.target_user(actor, id, UserAction::Edit).await?;
+        if id == actor.user().id && !actor.is_super_admin() {
+            actor.require("users.edit", crate::access::guard::act_scope(actor.user()))?;
         }
         let patch = UserPatch {
             first_name: update
@@ -171,7 +179,7 @@ impl Services {
                     }
                 })
                 .transpose()?,
-            is_platform_admin: update.is_platform_admin,
+            ip_allowlist: None,
         };
         Ok(self
             .store

@@ -10,7 +10,7 @@ use portico_domain::audit::{
 use portico_domain::ids::AuditId;
 use portico_domain::page::{Page, PageRequest};
 use portico_services::StoreError;
-use portico_services::records::{AuditCtx, AuditDraft, AuditFilter, AuditRow};
+use portico_services::records::{AuditCtx, AuditDraft, AuditFilter, AuditRow, Reach};
 use sea_query::{Expr, ExprTrait, Order, Query};
 use sqlx::AnyConnection;
 
@@ -160,8 +160,21 @@ impl SqlStore {
         &self,
         f: &AuditFilter,
         page: &PageRequest,
+        reach: &Reach,
     ) -> R<Page<AuditRow>> {
         let mut q = Query::select();
+        match reach {
+            Reach::All => {}
+            Reach::Orgs(ids) if ids.is_empty() => {
+                return Ok(Page {
+                    items: vec![],
+                    next: None,
+                });
+            }
+            Reach::Orgs(ids) => {
+                q.and_where(Expr::col(A::OrgId).is_in(ids.iter().map(|o| o.to_string())));
+            }
+        }
         q.columns([
             A::Seq,
             A::Id,

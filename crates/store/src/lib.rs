@@ -1,12 +1,18 @@
 //! Portico's storage: one implementation of [`portico_services::Store`] for SQLite and
 //! PostgreSQL. Statements are built with sea-query and rendered for the connected backend, so
 //! the SQL is written once; the few places that must differ (full-text search, how a write
-//! transaction takes its lock) are marked and kept in `search.rs` and [`SqlStore::begin_write`].
+//! transaction takes its lock, the snapshot `load_access` reads in) are marked and kept in
+//! `search.rs`, [`SqlStore::begin_write`] and `access.rs`.
 //!
 //! Architecture invariant: only this crate knows SQL. Every trait method is one transaction,
 //! and every change appends its audit entry inside that transaction.
 
+mod access;
+mod access_users;
 mod audit;
+mod bulk;
+mod grants;
+mod memberships;
 mod migrate;
 mod orgs;
 mod rows;
@@ -223,14 +229,51 @@ impl SqlStore {
     }
 }
 
+/// SQLite reports the columns of a violated unique index, not its name: the indexes by their
+/// columns, so that `StoreError::Unique` names the constraint the same way on both backends.
+const SQLITE_UNIQUE: &[(&str, &str)] = &[
+    ("organizations.slug", "organizations_slug_key"),
+    ("users.username_key", "users_username_key"),
+    ("users.email_key", "users_email_key"),
+    ("users.is_super_admin", "users_one_super_admin"),
+    (
+        "memberships.org_id, memberships.user_id",
+        "memberships_pkey",
+    ),
+    ("roles.key", "roles_key_key"),
+    ("roles.level, roles.name_key", "roles_name_key"),
+    (
+        "role_assignments.user_id, role_assignments.role_id, role_assignments.scope",
+        "role_assignments_unique",
+    ),
+    (
+        "permission_overrides.user_id, permission_overrides.permission, \
+         permission_overrides.scope, permission_overrides.effect",
+        "permission_overrides_unique",
+    ),
+    (
+        "relationships.org_id, relationships.relation, relationships.from_user_id, \
+         relationships.to_user_id",
+        "relationships_pkey",
+    ),
+];
+
 pub(crate) fn db_err(e: sqlx::Error) -> StoreError {
     if let sqlx::Error::Database(d) = &e
         && d.is_unique_violation()
     {
-        let what = d
-            .constraint()
-            .map(str::to_owned)
-            .unwrap_or_else(|| d.message().to_owned());
+        let what = match d.constraint() {
+            Some(c) => c.to_owned(),
+            None => {
+                let m = d.message();
+                let columns = m.strip_prefix("UNIQUE constraint failed: ").unwrap_or(m);
+                SQLITE_UNIQUE
+                    .iter()
+                    .find(|(cols, _)| *cols == columns)
+                    .map(|(_, name)| (*name).to_owned())
+                    .unwrap_or_else(|| m.to_owned())
+            }
+        };
         return StoreError::Unique(what);
     }
     StoreError::Backend(e.to_string())

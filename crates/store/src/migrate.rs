@@ -26,6 +26,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_users_status_index.sql"),
         postgres: include_str!("../migrations/postgres/0002_users_status_index.sql"),
     },
+    Migration {
+        version: 3,
+        name: "access_control",
+        sqlite: include_str!("../migrations/sqlite/0003_access_control.sql"),
+        postgres: include_str!("../migrations/postgres/0003_access_control.sql"),
+    },
 ];
 
 pub(crate) async fn run(store: &SqlStore) -> Result<Vec<String>, StoreError> {

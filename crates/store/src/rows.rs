@@ -1,7 +1,8 @@
 //! Reading rows into records. Database values are trusted: they were written from parsed
 //! domain values, so a value that does not parse is reported as a storage error.
 
-use portico_domain::ids::{ApiKeyId, OrgId, SessionId, UserId};
+use portico_domain::access::Level;
+use portico_domain::ids::{ApiKeyId, AssignmentId, OrgId, OverrideId, RoleId, SessionId, UserId};
 use portico_domain::user::{MembershipKind, UserStatus};
 use portico_domain::{OrgStatus, Timestamp};
 use portico_services::StoreError;
@@ -50,6 +51,74 @@ pub(crate) fn oorg_id(r: &AnyRow, c: &str) -> R<Option<OrgId>> {
 }
 pub(crate) fn user_id(r: &AnyRow, c: &str) -> R<UserId> {
     UserId::parse(&s(r, c)?).map_err(|e| corrupt(c, e))
+}
+
+pub(crate) fn ouser_id(r: &AnyRow, c: &str) -> R<Option<UserId>> {
+    os(r, c)?
+        .map(|v| UserId::parse(&v).map_err(|e| corrupt(c, e)))
+        .transpose()
+}
+
+/// Permission keys are stored space-separated.
+pub(crate) fn join_keys(keys: &[String]) -> String {
+    keys.join(" ")
+}
+pub(crate) fn split_keys(s: &str) -> Vec<String> {
+    s.split_whitespace().map(str::to_owned).collect()
+}
+
+pub(crate) fn scope(r: &AnyRow, c: &str) -> R<ScopeRef> {
+    ScopeRef::parse(&s(r, c)?).map_err(|e| corrupt(c, e))
+}
+
+pub(crate) fn role(r: &AnyRow) -> R<RoleRecord> {
+    Ok(RoleRecord {
+        id: RoleId::parse(&s(r, "id")?).map_err(|e| corrupt("id", e))?,
+        key: s(r, "key")?,
+        name: s(r, "name")?,
+        level: Level::parse(&s(r, "level")?).ok_or_else(|| corrupt("level", "unknown"))?,
+        description: s(r, "description")?,
+        permissions: split_keys(&s(r, "permissions")?),
+        reach: s(r, "reach")?,
+        preset: b(r, "preset")?,
+        created_at: ts(r, "created_at")?,
+        updated_at: ts(r, "updated_at")?,
+        version: i(r, "version")?,
+    })
+}
+
+pub(crate) fn assignment(r: &AnyRow) -> R<AssignmentRecord> {
+    Ok(AssignmentRecord {
+        id: AssignmentId::parse(&s(r, "id")?).map_err(|e| corrupt("id", e))?,
+        user_id: user_id(r, "user_id")?,
+        role_id: RoleId::parse(&s(r, "role_id")?).map_err(|e| corrupt("role_id", e))?,
+        scope: scope(r, "scope")?,
+        expires_at: ots(r, "expires_at")?,
+        created_at: ts(r, "created_at")?,
+        created_by: ouser_id(r, "created_by")?,
+    })
+}
+
+pub(crate) fn override_(r: &AnyRow) -> R<OverrideRecord> {
+    Ok(OverrideRecord {
+        id: OverrideId::parse(&s(r, "id")?).map_err(|e| corrupt("id", e))?,
+        user_id: user_id(r, "user_id")?,
+        effect: OverrideEffect::parse(&s(r, "effect")?)
+            .ok_or_else(|| corrupt("effect", "unknown"))?,
+        permission: s(r, "permission")?,
+        scope: scope(r, "scope")?,
+        created_at: ts(r, "created_at")?,
+    })
+}
+
+pub(crate) fn relationship(r: &AnyRow) -> R<RelationshipRecord> {
+    Ok(RelationshipRecord {
+        org_id: org_id(r, "org_id")?,
+        relation: s(r, "relation")?,
+        from_user_id: user_id(r, "from_user_id")?,
+        to_user_id: user_id(r, "to_user_id")?,
+        created_at: ts(r, "created_at")?,
+    })
 }
 
 pub(crate) fn user(r: &AnyRow) -> R<UserRecord> {
@@ -110,6 +179,8 @@ pub(crate) fn session(r: &AnyRow) -> R<SessionRecord> {
         expires_at: ts(r, "s_expires_at")?,
         ip: os(r, "s_ip")?,
         user_agent: os(r, "s_user_agent")?,
+        impersonator_id: ouser_id(r, "s_impersonator_id")?,
+        impersonation_reason: os(r, "s_impersonation_reason")?,
     })
 }
 
@@ -124,5 +195,8 @@ pub(crate) fn api_key(r: &AnyRow, p: &str) -> R<ApiKeyRecord> {
         expires_at: ots(r, &c("expires_at"))?,
         last_used_at: ots(r, &c("last_used_at"))?,
         revoked_at: ots(r, &c("revoked_at"))?,
+        permissions: os(r, &c("permissions"))?.as_deref().map(split_keys),
+        org_id: oorg_id(r, &c("org_id"))?,
+        ip_allowlist: os(r, &c("ip_allowlist"))?,
     })
 }

@@ -65,6 +65,8 @@ pub enum Sessions {
     ExpiresAt,
     Ip,
     UserAgent,
+    ImpersonatorId,
+    ImpersonationReason,
 }
 
 #[derive(Iden, Clone, Copy)]
@@ -78,6 +80,9 @@ pub enum ApiKeys {
     ExpiresAt,
     LastUsedAt,
     RevokedAt,
+    Permissions,
+    OrgId,
+    IpAllowlist,
 }
 
 #[derive(Iden, Clone, Copy)]
@@ -118,6 +123,117 @@ pub enum AuditHead {
     Seq,
     Hash,
 }
+
+#[derive(Iden, Clone, Copy)]
+pub enum Roles {
+    Table,
+    Id,
+    Key,
+    Name,
+    NameKey,
+    Level,
+    Description,
+    Permissions,
+    Reach,
+    Preset,
+    CreatedAt,
+    UpdatedAt,
+    Version,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum RoleAssignments {
+    Table,
+    Id,
+    UserId,
+    RoleId,
+    Scope,
+    OrgId,
+    ExpiresAt,
+    CreatedAt,
+    CreatedBy,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum PermissionOverrides {
+    Table,
+    Id,
+    UserId,
+    Effect,
+    Permission,
+    Scope,
+    OrgId,
+    CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum DataFilters {
+    Table,
+    UserId,
+    Position,
+    Filter,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Relationships {
+    Table,
+    OrgId,
+    Relation,
+    FromUserId,
+    ToUserId,
+    CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum AccessState {
+    Table,
+    Id,
+    Version,
+}
+
+pub const ROLE_COLUMNS: [Roles; 12] = [
+    Roles::Id,
+    Roles::Key,
+    Roles::Name,
+    Roles::NameKey,
+    Roles::Level,
+    Roles::Description,
+    Roles::Permissions,
+    Roles::Reach,
+    Roles::Preset,
+    Roles::CreatedAt,
+    Roles::UpdatedAt,
+    Roles::Version,
+];
+
+pub const ASSIGNMENT_COLUMNS: [RoleAssignments; 8] = [
+    RoleAssignments::Id,
+    RoleAssignments::UserId,
+    RoleAssignments::RoleId,
+    RoleAssignments::Scope,
+    RoleAssignments::OrgId,
+    RoleAssignments::ExpiresAt,
+    RoleAssignments::CreatedAt,
+    RoleAssignments::CreatedBy,
+];
+
+pub const OVERRIDE_COLUMNS: [PermissionOverrides; 7] = [
+    PermissionOverrides::Id,
+    PermissionOverrides::UserId,
+    PermissionOverrides::Effect,
+    PermissionOverrides::Permission,
+    PermissionOverrides::Scope,
+    PermissionOverrides::OrgId,
+    PermissionOverrides::CreatedAt,
+];
+
+pub const RELATIONSHIP_COLUMNS: [Relationships; 5] = [
+    Relationships::OrgId,
+    Relationships::Relation,
+    Relationships::FromUserId,
+    Relationships::ToUserId,
+    Relationships::CreatedAt,
+];
 
 /// The user columns every user query selects, in the order [`crate::rows::user`] reads them.
 pub const USER_COLUMNS: [Users; 17] = [

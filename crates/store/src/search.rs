@@ -4,18 +4,25 @@
 
 use crate::orgs::bad_cursor;
 use crate::rows::{self, R};
-use crate::schema::{USER_COLUMNS, Users as U, user_columns_sql};
+use crate::schema::user_columns_sql;
 use crate::{Backend, SqlStore, fetch_all};
 use portico_domain::page::{Page, PageRequest};
-use portico_services::records::UserRecord;
-use sea_query::{Expr, ExprTrait, Order, Query, Value};
+use portico_services::records::{Reach, UserReach, UserRecord};
+use sea_query::Value;
 
 impl SqlStore {
     pub(crate) async fn search_users_q(
         &self,
         terms: Option<&[String]>,
         page: &PageRequest,
+        reach: &UserReach,
     ) -> R<Page<UserRecord>> {
+        let Some((within, within_values)) = reach_sql(reach, "u") else {
+            return Ok(Page {
+                items: vec![],
+                next: None,
+            });
+        };
         let after: Option<i64> = page
             .after
             .as_deref()
@@ -24,15 +31,14 @@ impl SqlStore {
         let limit = page.limit as i64 + 1;
         let q = match terms {
             None => {
-                let mut q = Query::select();
-                q.columns(USER_COLUMNS)
-                    .from(U::Table)
-                    .order_by(U::Seq, Order::Desc)
-                    .limit(limit as u64);
-                if let Some(a) = after {
-                    q.and_where(Expr::col(U::Seq).lt(a));
-                }
-                self.build(&q)
+                let sql = format!(
+                    "SELECT {} FROM users u WHERE u.seq < ?{within} ORDER BY u.seq DESC LIMIT ?",
+                    user_columns_sql("u")
+                );
+                let mut values = vec![Value::from(after.unwrap_or(i64::MAX))];
+                values.extend(within_values);
+                values.push(Value::from(limit));
+                self.raw(&sql, values)
             }
             // Terms are letters and digits only (the domain's tokenizer), so quoting them is safe.
             Some(terms) => match self.backend {
@@ -44,17 +50,14 @@ impl SqlStore {
                         .join(" AND ");
                     let sql = format!(
                         "SELECT {} FROM users_fts f JOIN users u ON u.seq = f.rowid \
-                         WHERE users_fts MATCH ? AND f.rowid < ? ORDER BY f.rowid DESC LIMIT ?",
+                         WHERE users_fts MATCH ?{within} AND f.rowid < ? ORDER BY f.rowid DESC LIMIT ?",
                         user_columns_sql("u")
                     );
-                    self.raw(
-                        &sql,
-                        vec![
-                            Value::from(m),
-                            Value::from(after.unwrap_or(i64::MAX)),
-                            Value::from(limit),
-                        ],
-                    )
+                    let mut values = vec![Value::from(m)];
+                    values.extend(within_values);
+                    values.push(Value::from(after.unwrap_or(i64::MAX)));
+                    values.push(Value::from(limit));
+                    self.raw(&sql, values)
                 }
                 Backend::Postgres => {
                     let m = terms
@@ -64,17 +67,14 @@ impl SqlStore {
                         .join(" & ");
                     let sql = format!(
                         "SELECT {} FROM users u WHERE to_tsvector('simple', u.search_document) \
-                         @@ to_tsquery('simple', ?) AND u.seq < ? ORDER BY u.seq DESC LIMIT ?",
+                         @@ to_tsquery('simple', ?){within} AND u.seq < ? ORDER BY u.seq DESC LIMIT ?",
                         user_columns_sql("u")
                     );
-                    self.raw(
-                        &sql,
-                        vec![
-                            Value::from(m),
-                            Value::from(after.unwrap_or(i64::MAX)),
-                            Value::from(limit),
-                        ],
-                    )
+                    let mut values = vec![Value::from(m)];
+                    values.extend(within_values);
+                    values.push(Value::from(after.unwrap_or(i64::MAX)));
+                    values.push(Value::from(limit));
+                    self.raw(&sql, values)
                 }
             },
         };
@@ -95,4 +95,30 @@ impl SqlStore {
         };
         Ok(Page { items, next })
     }
+}
+
+/// The conditions of a user reach (P5) on the users aliased `alias`, as `AND …` SQL with `?`
+/// placeholders and their values; `None` when the reach is no organization at all.
+fn reach_sql(reach: &UserReach, alias: &str) -> Option<(String, Vec<Value>)> {
+    let mut sql = String::new();
+    let mut values = Vec::new();
+    match &reach.orgs {
+        Reach::All => {}
+        Reach::Orgs(ids) if ids.is_empty() => return None,
+        Reach::Orgs(ids) => {
+            let marks = vec!["?"; ids.len()].join(",");
+            sql.push_str(&format!(
+                " AND EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = {alias}.id \
+                 AND m.org_id IN ({marks}))"
+            ));
+            values.extend(ids.iter().map(|o| Value::from(o.to_string())));
+        }
+    }
+    if reach.hide_administrators {
+        // Flags are INTEGER 0/1 on SQLite and BOOLEAN on PostgreSQL: NOT reads both.
+        sql.push_str(&format!(
+            " AND NOT {alias}.is_platform_admin AND NOT {alias}.is_super_admin"
+        ));
+    }
+    Some((sql, values))
 }

@@ -10,7 +10,7 @@ use portico_services::records::*;
 use sea_query::{Expr, ExprTrait, OnConflict, Order, Query};
 use serde_json::json;
 
-const SESSION_ALIASES: [(S, &str); 9] = [
+const SESSION_ALIASES: [(S, &str); 11] = [
     (S::Id, "s_id"),
     (S::TokenHash, "s_token_hash"),
     (S::UserId, "s_user_id"),
@@ -20,9 +20,11 @@ const SESSION_ALIASES: [(S, &str); 9] = [
     (S::ExpiresAt, "s_expires_at"),
     (S::Ip, "s_ip"),
     (S::UserAgent, "s_user_agent"),
+    (S::ImpersonatorId, "s_impersonator_id"),
+    (S::ImpersonationReason, "s_impersonation_reason"),
 ];
 
-const KEY_ALIASES: [(K, &str); 8] = [
+const KEY_ALIASES: [(K, &str); 11] = [
     (K::Id, "k_id"),
     (K::UserId, "k_user_id"),
     (K::Name, "k_name"),
@@ -31,9 +33,44 @@ const KEY_ALIASES: [(K, &str); 8] = [
     (K::ExpiresAt, "k_expires_at"),
     (K::LastUsedAt, "k_last_used_at"),
     (K::RevokedAt, "k_revoked_at"),
+    (K::Permissions, "k_permissions"),
+    (K::OrgId, "k_org_id"),
+    (K::IpAllowlist, "k_ip_allowlist"),
 ];
 
 impl SqlStore {
+    /// Stores a session (a login's or an impersonation's) inside the caller's transaction.
+    pub(crate) async fn insert_session_in(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        s: &SessionRecord,
+    ) -> R<()> {
+        exec(
+            conn,
+            self.build(
+                &Query::insert()
+                    .into_table(S::Table)
+                    .columns(SESSION_ALIASES.map(|(c, _)| c))
+                    .values_panic([
+                        s.id.to_string().into(),
+                        s.token_hash.clone().into(),
+                        s.user_id.to_string().into(),
+                        s.csrf_token.clone().into(),
+                        s.created_at.millis().into(),
+                        s.last_seen_at.millis().into(),
+                        s.expires_at.millis().into(),
+                        s.ip.clone().into(),
+                        s.user_agent.clone().into(),
+                        s.impersonator_id.map(|u| u.to_string()).into(),
+                        s.impersonation_reason.clone().into(),
+                    ])
+                    .to_owned(),
+            ),
+        )
+        .await?;
+        Ok(())
+    }
+
     pub(crate) async fn get_session_q(
         &self,
         token_hash: &str,
@@ -120,6 +157,9 @@ impl SqlStore {
                         K::SecretHash,
                         K::CreatedAt,
                         K::ExpiresAt,
+                        K::Permissions,
+                        K::OrgId,
+                        K::IpAllowlist,
                     ])
                     .values_panic([
                         k.id.to_string().into(),
@@ -128,6 +168,9 @@ impl SqlStore {
                         k.secret_hash.clone().into(),
                         k.created_at.millis().into(),
                         k.expires_at.map(|e| e.millis()).into(),
+                        k.permissions.as_deref().map(rows::join_keys).into(),
+                        k.org_id.map(|o| o.to_string()).into(),
+                        k.ip_allowlist.clone().into(),
                     ])
                     .to_owned(),
             ),
@@ -139,7 +182,13 @@ impl SqlStore {
             AuditDraft::new("api_key.create")
                 .target("api_key", k.id)
                 .subject(k.user_id)
-                .changes(json!({ "name": k.name, "expires_at": k.expires_at.map(|e| e.millis()) })),
+                .changes(json!({
+                    "name": k.name,
+                    "expires_at": k.expires_at.map(|e| e.millis()),
+                    "permissions": k.permissions,
+                    "org_id": k.org_id.map(|o| o.to_string()),
+                    "ip_allowlist": k.ip_allowlist,
+                })),
         )
         .await?;
         tx.commit().await.map_err(db_err)

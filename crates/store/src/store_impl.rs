@@ -4,8 +4,9 @@ use crate::rows::R;
 use crate::{Backend, SqlStore};
 use async_trait::async_trait;
 use portico_domain::Timestamp;
+use portico_domain::access::DataFilter;
 use portico_domain::audit::ChainBreak;
-use portico_domain::ids::{ApiKeyId, OrgId, UserId};
+use portico_domain::ids::{ApiKeyId, AssignmentId, OrgId, OverrideId, RoleId, UserId};
 use portico_domain::page::{Page, PageRequest};
 use portico_domain::user::UserStatus;
 use portico_services::Store;
@@ -44,8 +45,9 @@ impl Store for SqlStore {
         &self,
         terms: Option<&[String]>,
         page: &PageRequest,
+        reach: &UserReach,
     ) -> R<Page<UserRecord>> {
-        self.search_users_q(terms, page).await
+        self.search_users_q(terms, page, reach).await
     }
     async fn user_memberships(&self, id: UserId) -> R<Vec<MembershipRecord>> {
         self.user_memberships_q(id).await
@@ -91,8 +93,8 @@ impl Store for SqlStore {
     async fn org_ancestors(&self, id: OrgId) -> R<Vec<OrgBrief>> {
         self.org_ancestors_q(id).await
     }
-    async fn list_orgs(&self, f: &OrgFilter, p: &PageRequest) -> R<Page<OrgRecord>> {
-        self.list_orgs_q(f, p).await
+    async fn list_orgs(&self, f: &OrgFilter, p: &PageRequest, r: &Reach) -> R<Page<OrgRecord>> {
+        self.list_orgs_q(f, p, r).await
     }
     async fn update_org(
         &self,
@@ -164,14 +166,106 @@ impl Store for SqlStore {
     async fn append_audit(&self, ctx: &AuditCtx, d: AuditDraft) -> R<()> {
         self.append_audit_tx(ctx, d).await
     }
-    async fn list_audit(&self, f: &AuditFilter, p: &PageRequest) -> R<Page<AuditRow>> {
-        self.list_audit_q(f, p).await
+    async fn list_audit(&self, f: &AuditFilter, p: &PageRequest, r: &Reach) -> R<Page<AuditRow>> {
+        self.list_audit_q(f, p, r).await
     }
     async fn verify_audit(
         &self,
         progress: &(dyn Fn(u64, u64) + Send + Sync),
     ) -> R<Result<u64, ChainBreak>> {
         self.verify_audit_q(progress).await
+    }
+    async fn access_version(&self) -> R<i64> {
+        self.access_version_q().await
+    }
+    async fn load_access(&self) -> R<AccessData> {
+        self.load_access_q().await
+    }
+    async fn bootstrap_access(
+        &self,
+        ctx: &AuditCtx,
+        roles: Vec<RoleRecord>,
+        admin_role: RoleId,
+    ) -> R<bool> {
+        self.bootstrap_access_q(ctx, roles, admin_role).await
+    }
+    async fn import_roles(&self, ctx: &AuditCtx, roles: Vec<RoleRecord>) -> R<usize> {
+        self.import_roles_q(ctx, roles).await
+    }
+    async fn create_role(&self, ctx: &AuditCtx, role: RoleRecord) -> R<RoleRecord> {
+        self.create_role_q(ctx, role).await
+    }
+    async fn update_role(
+        &self,
+        ctx: &AuditCtx,
+        id: RoleId,
+        v: Option<i64>,
+        p: RolePatch,
+    ) -> R<RoleRecord> {
+        self.update_role_q(ctx, id, v, p).await
+    }
+    async fn delete_role(&self, ctx: &AuditCtx, id: RoleId) -> R<RoleRecord> {
+        self.delete_role_q(ctx, id).await
+    }
+    async fn add_assignment(&self, ctx: &AuditCtx, a: AssignmentRecord) -> R<AssignmentRecord> {
+        self.add_assignment_q(ctx, a).await
+    }
+    async fn remove_assignment(
+        &self,
+        ctx: &AuditCtx,
+        user: UserId,
+        id: AssignmentId,
+    ) -> R<AssignmentRecord> {
+        self.remove_assignment_q(ctx, user, id).await
+    }
+    async fn add_override(&self, ctx: &AuditCtx, o: OverrideRecord) -> R<OverrideRecord> {
+        self.add_override_q(ctx, o).await
+    }
+    async fn remove_override(
+        &self,
+        ctx: &AuditCtx,
+        user: UserId,
+        id: OverrideId,
+    ) -> R<OverrideRecord> {
+        self.remove_override_q(ctx, user, id).await
+    }
+    async fn set_filters(&self, ctx: &AuditCtx, user: UserId, f: Vec<DataFilter>) -> R<()> {
+        self.set_filters_q(ctx, user, f).await
+    }
+    async fn add_relationship(&self, ctx: &AuditCtx, r: RelationshipRecord) -> R<()> {
+        self.add_relationship_q(ctx, r).await
+    }
+    async fn remove_relationship(&self, ctx: &AuditCtx, r: RelationshipRecord) -> R<()> {
+        self.remove_relationship_q(ctx, r).await
+    }
+    async fn list_relationships(&self, org: OrgId) -> R<Vec<RelationshipRecord>> {
+        self.list_relationships_q(org).await
+    }
+    async fn relations_between(&self, from: UserId, to: UserId) -> R<Vec<RelationshipRecord>> {
+        self.relations_between_q(from, to).await
+    }
+    async fn transfer_super_admin(&self, ctx: &AuditCtx, from: UserId, to: UserId) -> R<()> {
+        self.transfer_super_admin_q(ctx, from, to).await
+    }
+    async fn copy_user(
+        &self,
+        ctx: &AuditCtx,
+        source: UserId,
+        new: NewUser,
+        copy_filters: bool,
+    ) -> R<UserRecord> {
+        self.copy_user_q(ctx, source, new, copy_filters).await
+    }
+    async fn start_impersonation(
+        &self,
+        ctx: &AuditCtx,
+        session: SessionRecord,
+        reason: &str,
+    ) -> R<()> {
+        self.start_impersonation_q(ctx, session, reason).await
+    }
+    async fn end_impersonation(&self, ctx: &AuditCtx, token_hash: &str) -> R<()> {
+        self.end_impersonation_q(ctx, token_hash).await
     }
     async fn counts(&self, now: Timestamp) -> R<Counts> {
         self.counts_q(now).await

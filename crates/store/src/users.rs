@@ -30,6 +30,7 @@ pub(crate) fn user_values(u: &NewUser, home: Option<OrgId>, at: Timestamp) -> Ve
         u.is_super_admin.into(),
         u.is_platform_admin.into(),
         home.map(|h| h.to_string()).into(),
+        u.ip_allowlist.clone().into(),
         u.search_document.clone().into(),
         at.millis().into(),
         at.millis().into(),
@@ -37,7 +38,7 @@ pub(crate) fn user_values(u: &NewUser, home: Option<OrgId>, at: Timestamp) -> Ve
     ]
 }
 
-pub(crate) const INSERT_USER_COLUMNS: [U; 17] = [
+pub(crate) const INSERT_USER_COLUMNS: [U; 18] = [
     U::Id,
     U::Username,
     U::UsernameKey,
@@ -51,6 +52,7 @@ pub(crate) const INSERT_USER_COLUMNS: [U; 17] = [
     U::IsSuperAdmin,
     U::IsPlatformAdmin,
     U::HomeOrgId,
+    U::IpAllowlist,
     U::SearchDocument,
     U::CreatedAt,
     U::UpdatedAt,
@@ -218,8 +220,7 @@ impl SqlStore {
         id: &str,
         at: Timestamp,
     ) -> R<()> {
-        self.delete_where(conn, Sessions::Table, Expr::col(Sessions::UserId).eq(id))
-            .await?;
+        self.delete_sessions_of_in(conn, id).await?;
         exec(
             conn,
             self.build(
@@ -285,11 +286,25 @@ impl SqlStore {
         Ok(after)
     }
 
+    /// The user's sessions, and the impersonation sessions they opened as someone else (P9).
+    async fn delete_sessions_of_in(&self, conn: &mut AnyConnection, id: &str) -> R<()> {
+        self.delete_where(
+            conn,
+            Sessions::Table,
+            Expr::col(Sessions::UserId)
+                .eq(id)
+                .or(Expr::col(Sessions::ImpersonatorId).eq(id)),
+        )
+        .await?;
+        Ok(())
+    }
+
     /// Removes a user and everything that hangs off them, erasing their personal data from
     /// the audit log (U4, U5). Runs inside the caller's transaction.
+    /// Role assignments, overrides, data filters and relationships go with the user (ON DELETE
+    /// CASCADE).
     pub(crate) async fn delete_user_in(&self, conn: &mut AnyConnection, id: &str) -> R<()> {
-        self.delete_where(conn, Sessions::Table, Expr::col(Sessions::UserId).eq(id))
-            .await?;
+        self.delete_sessions_of_in(conn, id).await?;
         self.delete_where(conn, ApiKeys::Table, Expr::col(ApiKeys::UserId).eq(id))
             .await?;
         self.delete_where(conn, M::Table, Expr::col(M::UserId).eq(id))
@@ -312,6 +327,7 @@ impl SqlStore {
             .map(|m| m.to_string())
             .collect();
         self.delete_user_in(&mut tx, &id.to_string()).await?;
+        self.bump_access(&mut tx).await?;
         self.append_in(
             &mut tx,
             ctx,
@@ -393,11 +409,11 @@ impl SqlStore {
             q.value(U::Description, v.clone());
             changes.insert("description".into(), json!("changed"));
         }
-        if let Some(v) = p.is_platform_admin {
-            q.value(U::IsPlatformAdmin, v);
+        if let Some(v) = &p.ip_allowlist {
+            q.value(U::IpAllowlist, v.clone());
             changes.insert(
-                "platform_admin".into(),
-                json!({ "before": before.is_platform_admin, "after": v }),
+                "ip_allowlist".into(),
+                json!({ "before": before.ip_allowlist, "after": v }),
             );
         }
         exec(&mut tx, self.build(&q)).await?;
@@ -428,37 +444,7 @@ impl SqlStore {
     ) -> R<()> {
         let mut tx = self.begin_write().await?;
         self.throttle_settle_in(&mut tx, &throttle).await?;
-        exec(
-            &mut tx,
-            self.build(
-                &Query::insert()
-                    .into_table(Sessions::Table)
-                    .columns([
-                        Sessions::Id,
-                        Sessions::TokenHash,
-                        Sessions::UserId,
-                        Sessions::CsrfToken,
-                        Sessions::CreatedAt,
-                        Sessions::LastSeenAt,
-                        Sessions::ExpiresAt,
-                        Sessions::Ip,
-                        Sessions::UserAgent,
-                    ])
-                    .values_panic([
-                        s.id.to_string().into(),
-                        s.token_hash.into(),
-                        s.user_id.to_string().into(),
-                        s.csrf_token.into(),
-                        s.created_at.millis().into(),
-                        s.last_seen_at.millis().into(),
-                        s.expires_at.millis().into(),
-                        s.ip.into(),
-                        s.user_agent.into(),
-                    ])
-                    .to_owned(),
-            ),
-        )
-        .await?;
+        self.insert_session_in(&mut tx, &s).await?;
         exec(
             &mut tx,
             self.build(
@@ -484,126 +470,6 @@ impl SqlStore {
             &mut tx,
             Sessions::Table,
             Expr::col(Sessions::ExpiresAt).lt(ctx.at.millis()),
-        )
-        .await?;
-        tx.commit().await.map_err(db_err)
-    }
-
-    pub(crate) async fn counts_q(&self, now: Timestamp) -> R<Counts> {
-        let mut conn = self.conn().await?;
-        let q: [(&str, Vec<sea_query::Value>); 5] = [
-            ("SELECT COUNT(*) AS n FROM organizations", vec![]),
-            ("SELECT COUNT(*) AS n FROM users", vec![]),
-            (
-                "SELECT COUNT(*) AS n FROM users WHERE status = 'blocked'",
-                vec![],
-            ),
-            (
-                "SELECT COUNT(*) AS n FROM sessions WHERE expires_at > ?",
-                vec![now.millis().into()],
-            ),
-            ("SELECT seq AS n FROM audit_head WHERE id = 1", vec![]),
-        ];
-        let mut out = [0i64; 5];
-        for (k, (sql, values)) in q.into_iter().enumerate() {
-            let r = fetch_opt(&mut conn, self.raw(sql, values)).await?;
-            out[k] = r.map(|r| rows::i(&r, "n")).transpose()?.unwrap_or(0);
-        }
-        Ok(Counts {
-            organizations: out[0],
-            users: out[1],
-            blocked_users: out[2],
-            active_sessions: out[3],
-            audit_events: out[4],
-        })
-    }
-
-    /// Bulk load in one transaction: multi-row inserts, no per-row audit entry (one summary
-    /// entry instead).
-    pub(crate) async fn bulk_insert_q(&self, at: Timestamp, batch: BulkBatch) -> R<()> {
-        let mut tx = self.begin_write().await?;
-        for chunk in batch.orgs.chunks(500) {
-            let mut q = Query::insert();
-            q.into_table(O::Table).columns([
-                O::Id,
-                O::Name,
-                O::NameKey,
-                O::Slug,
-                O::ParentId,
-                O::Status,
-                O::Tags,
-                O::Attributes,
-                O::CreatedAt,
-                O::UpdatedAt,
-                O::Version,
-            ]);
-            for o in chunk {
-                q.values_panic(crate::orgs::org_values(o, at));
-            }
-            exec(&mut tx, self.build(&q)).await?;
-        }
-        for chunk in batch.users.chunks(400) {
-            let mut q = Query::insert();
-            q.into_table(U::Table).columns(INSERT_USER_COLUMNS);
-            for (u, home) in chunk {
-                q.values_panic(user_values(u, *home, at));
-            }
-            exec(&mut tx, self.build(&q)).await?;
-        }
-        for chunk in batch.memberships.chunks(1000) {
-            // One lookup per chunk for the users' sequence numbers (a sub-select per row
-            // costs quadratically on SQLite).
-            let ids: Vec<String> = chunk.iter().map(|(_, u, _)| u.to_string()).collect();
-            let rows = fetch_all(
-                &mut tx,
-                self.build(
-                    &Query::select()
-                        .columns([U::Id, U::Seq])
-                        .from(U::Table)
-                        .and_where(Expr::col(U::Id).is_in(ids))
-                        .to_owned(),
-                ),
-            )
-            .await?;
-            let mut seqs = std::collections::HashMap::with_capacity(rows.len());
-            for r in &rows {
-                seqs.insert(rows::s(r, "id")?, rows::i(r, "seq")?);
-            }
-            let mut q = Query::insert();
-            q.into_table(M::Table).columns([
-                M::OrgId,
-                M::UserId,
-                M::UserSeq,
-                M::Kind,
-                M::CreatedAt,
-            ]);
-            for (org, user, kind) in chunk {
-                let user = user.to_string();
-                let seq = *seqs.get(&user).ok_or(StoreError::NotFound("user"))?;
-                q.values_panic([
-                    org.to_string().into(),
-                    user.into(),
-                    seq.into(),
-                    kind.as_str().into(),
-                    at.millis().into(),
-                ]);
-            }
-            exec(&mut tx, self.build(&q)).await?;
-        }
-        self.append_in(
-            &mut tx,
-            &AuditCtx {
-                at,
-                actor: None,
-                impersonator: None,
-                ip: None,
-                user_agent: Some("portico-cli".into()),
-            },
-            AuditDraft::new("bulk.load").changes(json!({
-                "organizations": batch.orgs.len(),
-                "users": batch.users.len(),
-                "memberships": batch.memberships.len(),
-            })),
         )
         .await?;
         tx.commit().await.map_err(db_err)

@@ -45,9 +45,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         if seed {
             seed_data(&services).await?;
             // Someone who can sign in but has no back-office access (the "No access" page).
-            let admin = services.back_office(services.cli_principal().await?)?;
+            let admin = services
+                .back_office(services.cli_principal().await?)
+                .await?;
             services
-                .create_platform_user(&admin, "viewer", "viewer@portico.example", &password, false)
+                .create_platform_user(
+                    &admin,
+                    "viewer",
+                    "viewer@portico.example",
+                    &password,
+                    Some("basic.standard"),
+                )
                 .await?;
         }
     }
@@ -70,7 +78,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
 /// A few nested organizations with internal and external members.
 async fn seed_data(s: &Services) -> Result<(), Box<dyn std::error::Error>> {
-    let admin = s.back_office(s.cli_principal().await?)?;
+    let admin = s.back_office(s.cli_principal().await?).await?;
     let org = |name: &str,
                parent: Option<portico_domain::OrgId>,
                tags: &[&str],

@@ -4,7 +4,7 @@
 
 use crate::client_ip;
 use crate::problem::ApiError;
-use crate::{AppState, SESSION_COOKIE};
+use crate::{AppState, IMPERSONATION_COOKIE, SESSION_COOKIE};
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{Method, header};
@@ -52,6 +52,35 @@ fn session_token(parts: &Parts) -> Option<String> {
         .map(|c| c.value().to_string())
 }
 
+fn impersonation_token(parts: &Parts) -> Option<String> {
+    CookieJar::from_headers(&parts.headers)
+        .get(IMPERSONATION_COOKIE)
+        .map(|c| c.value().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+/// The session cookie's principal — or, during an impersonation (P9), the impersonated user
+/// with the administrator as impersonator. An impersonation that has ended or expired falls
+/// back to the administrator's own session.
+async fn cookie_principal(
+    parts: &Parts,
+    state: &AppState,
+    token: &str,
+) -> Result<Principal, ServiceError> {
+    let own = state
+        .services
+        .authenticate_session(token, meta(parts, state))
+        .await?;
+    if let Some(imp) = impersonation_token(parts) {
+        match state.services.authenticate_impersonation(&own, &imp).await {
+            Ok(p) => return Ok(p),
+            Err(ServiceError::Unauthenticated) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(own)
+}
+
 fn bearer(parts: &Parts) -> Option<&str> {
     parts
         .headers
@@ -79,7 +108,8 @@ impl FromRequestParts<AppState> for Caller {
         let principal = if let Some(token) = bearer(parts) {
             state.services.authenticate_api_key(token, m).await?
         } else if let Some(token) = session_token(parts) {
-            let p = state.services.authenticate_session(&token, m).await?;
+            drop(m);
+            let p = cookie_principal(parts, state, &token).await?;
             if !is_safe(&parts.method) {
                 let sent = parts
                     .headers
@@ -110,7 +140,7 @@ impl FromRequestParts<AppState> for Admin {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let Caller(p) = Caller::from_request_parts(parts, state).await?;
-        Ok(Admin(state.services.back_office(p)?))
+        Ok(Admin(state.services.back_office(p).await?))
     }
 }
 
@@ -145,9 +175,7 @@ impl FromRequestParts<AppState> for ConsoleSession {
             .map(|p| p.as_str().to_string())
             .unwrap_or_else(|| "/".into());
         let token = session_token(parts).ok_or_else(|| ToLogin(next.clone()))?;
-        let p = state
-            .services
-            .authenticate_session(&token, meta(parts, state))
+        let p = cookie_principal(parts, state, &token)
             .await
             .map_err(|_| ToLogin(next))?;
         parts.extensions.insert(p.clone());
@@ -184,6 +212,7 @@ impl FromRequestParts<AppState> for ConsoleAdmin {
         state
             .services
             .back_office(p)
+            .await
             .map(ConsoleAdmin)
             .map_err(|e| ConsoleReject::Forbidden(crate::console::no_access(state, &e)))
     }

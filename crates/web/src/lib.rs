@@ -35,6 +35,8 @@ pub struct AppState {
 }
 
 pub const SESSION_COOKIE: &str = "portico_session";
+/// P9: an impersonation session, next to (never instead of) the administrator's own.
+pub const IMPERSONATION_COOKIE: &str = "portico_impersonation";
 
 pub fn router(services: Services, web: WebConfig) -> Router {
     let state = AppState {

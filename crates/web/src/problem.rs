@@ -111,6 +111,12 @@ impl From<ServiceError> for ApiError {
             E::Forbidden(m) => {
                 ApiError::new(StatusCode::FORBIDDEN, "forbidden", "Not allowed", Some(m))
             }
+            E::AddressNotAllowed => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "address-not-allowed",
+                "Not allowed from this address",
+                Some("the account's IP allowlist does not include this address".into()),
+            ),
             E::PreconditionFailed => ApiError::new(
                 StatusCode::PRECONDITION_FAILED,
                 "stale-version",

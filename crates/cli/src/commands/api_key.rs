@@ -16,7 +16,15 @@ pub async fn run(app: &App, cmd: ApiKeyCommand) -> CliResult {
             let services = &app.services;
             let expires = expires_days.map(|d| services.now().plus_secs(i64::from(d) * 86_400));
             let key = services
-                .create_api_key(&bo, owner.id, &name, expires)
+                .create_api_key(
+                    &bo,
+                    portico_services::api_keys::KeyInput {
+                        name,
+                        expires_at: expires,
+                        owner: Some(owner.id),
+                        ..Default::default()
+                    },
+                )
                 .await?;
             println!("{}", key.token);
             eprintln!(

@@ -4,6 +4,7 @@ mod admin;
 mod api_key;
 mod audit;
 mod org;
+mod role;
 mod serve;
 mod user;
 
@@ -32,6 +33,8 @@ pub async fn run(command: Command, config: Config) -> CliResult {
         Command::Org(cmd) => org::run(&app, cmd).await,
         Command::User(cmd) => user::run(&app, cmd).await,
         Command::Audit(cmd) => audit::run(&app, cmd).await,
+        Command::Role(cmd) => role::run(&app, cmd).await,
+        Command::Authz(cmd) => role::authz(&app, cmd).await,
         Command::Demo(args) => crate::demo::run(&app, args).await,
         Command::Serve | Command::Config(_) => unreachable!("handled above"),
     };

@@ -152,6 +152,7 @@ impl Generator {
             password_hash: None,
             is_super_admin: false,
             is_platform_admin: false,
+            ip_allowlist: None,
         }
     }
 

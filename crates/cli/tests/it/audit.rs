@@ -6,8 +6,9 @@ fn audit_verify_passes_then_names_the_tampered_entry() {
     p.run(&["org", "create", "--name", "Acme"]).ok();
     p.run(&["org", "create", "--name", "Globex"]).ok();
     let r = p.run(&["audit", "verify"]).ok();
+    // init: the super admin and the preset's roles; then the two organizations.
     assert!(
-        r.stdout.contains("audit log intact: 3 entries"),
+        r.stdout.contains("audit log intact: 4 entries"),
         "{}",
         r.stdout
     );

@@ -433,6 +433,22 @@ impl AccessEngine {
             .collect()
     }
 
+    /// The assignments and overrides `user` was given (for P6 checks over every scope where a
+    /// user holds something, and for listing).
+    pub fn records_of(&self, user: UserKey) -> (&[Assignment], &[Override]) {
+        match self.records.get(user.0 as usize) {
+            Some(r) => (&r.assignments, &r.overrides),
+            None => (&[], &[]),
+        }
+    }
+
+    /// Does `user` hold anything at all at `now` (an active assignment or a grant)? Such a user
+    /// is a back-office user.
+    pub fn holds_anything(&self, user: UserKey, now: i64) -> bool {
+        let (a, o) = self.records_of(user);
+        a.iter().any(|a| a.active(now)) || o.iter().any(|o| o.effect == Effect::Grant)
+    }
+
     /// Number of user slots (highest user key + 1).
     pub fn user_count(&self) -> usize {
         self.users.len()

@@ -7,6 +7,7 @@
 pub mod catalog;
 pub mod engine;
 pub mod escalation;
+pub mod filter;
 pub mod presets;
 pub mod role;
 pub mod set;
@@ -18,6 +19,7 @@ pub use engine::{
     Reason, RoleKey, Scope, UserKey,
 };
 pub use escalation::{Refusal, Subject, UserAction, check_user_action, may_act_on, may_grant};
+pub use filter::DataFilter;
 pub use role::{Reach, Relation, Role};
 pub use set::PermissionSet;
 

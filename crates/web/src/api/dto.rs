@@ -101,6 +101,8 @@ pub struct User {
     pub is_super_admin: bool,
     pub is_platform_admin: bool,
     pub home_organization_id: Option<String>,
+    /// U9: comma-separated addresses and CIDR ranges, `*` for no restriction.
+    pub ip_allowlist: Option<String>,
     pub created_at: String,
     pub last_login_at: Option<String>,
     pub version: i64,
@@ -119,6 +121,7 @@ impl From<UserRecord> for User {
             is_super_admin: u.is_super_admin,
             is_platform_admin: u.is_platform_admin,
             home_organization_id: u.home_org_id.map(|o| o.to_string()),
+            ip_allowlist: u.ip_allowlist,
             created_at: u.created_at.to_rfc3339(),
             last_login_at: u.last_login_at.map(|t| t.to_rfc3339()),
             version: u.version,
@@ -205,6 +208,9 @@ pub struct ApiKey {
     pub expires_at: Option<String>,
     pub last_used_at: Option<String>,
     pub revoked_at: Option<String>,
+    pub permissions: Option<Vec<String>>,
+    pub organization_id: Option<String>,
+    pub ip_allowlist: Option<String>,
 }
 
 impl From<ApiKeyRecord> for ApiKey {
@@ -217,6 +223,9 @@ impl From<ApiKeyRecord> for ApiKey {
             expires_at: k.expires_at.map(|t| t.to_rfc3339()),
             last_used_at: k.last_used_at.map(|t| t.to_rfc3339()),
             revoked_at: k.revoked_at.map(|t| t.to_rfc3339()),
+            permissions: k.permissions,
+            organization_id: k.org_id.map(|o| o.to_string()),
+            ip_allowlist: k.ip_allowlist,
         }
     }
 }
@@ -305,6 +314,8 @@ pub struct SessionInfo {
     /// Send as `X-CSRF-Token` on state-changing requests made with the session cookie.
     pub csrf_token: Option<String>,
     pub back_office: bool,
+    /// P9: during an impersonation, the administrator acting as `user`.
+    pub impersonator: Option<User>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -360,16 +371,19 @@ pub struct UpdateUser {
     pub first_name: Option<String>,
     pub last_name: Option<String>,
     pub description: Option<String>,
-    /// Super admin only.
-    pub is_platform_admin: Option<bool>,
 }
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateApiKey {
     pub name: String,
-    /// Owner; defaults to the caller. Only the super admin may create keys for others.
-    pub user_id: Option<String>,
     /// Days until the key expires; absent = never.
     pub expires_in_days: Option<u32>,
+    /// S5: the key's permissions, a subset of the caller's at the key's scope; absent = all
+    /// of the caller's.
+    pub permissions: Option<Vec<String>>,
+    /// S5: limit the key to this organization and its sub-organizations.
+    pub organization_id: Option<String>,
+    /// U9: addresses the key may be used from (comma-separated IPs/CIDRs).
+    pub ip_allowlist: Option<String>,
 }

@@ -13,6 +13,7 @@ use axum::routing::{delete as delete_route, get};
 use axum::{Json, Router};
 use portico_domain::ids::{ApiKeyId, OrgId, UserId};
 use portico_domain::page::PageRequest;
+use portico_services::api_keys::KeyInput;
 use portico_services::records::AuditFilter;
 use serde::Deserialize;
 
@@ -44,16 +45,27 @@ pub async fn create(
     Admin(a): Admin,
     ApiJson(b): ApiJson<CreateApiKey>,
 ) -> ApiResult<Response> {
-    let owner = match b.user_id.as_deref() {
-        Some(u) => parse_id::<UserId>(u, "user")?,
-        None => a.user().id,
-    };
+    let org_id = b
+        .organization_id
+        .as_deref()
+        .map(|o| parse_id::<OrgId>(o, "organization"))
+        .transpose()?;
     let expires = b
         .expires_in_days
         .map(|d| st.services.now().plus_secs(i64::from(d) * 86_400));
     let k = st
         .services
-        .create_api_key(&a, owner, &b.name, expires)
+        .create_api_key(
+            &a,
+            KeyInput {
+                name: b.name,
+                expires_at: expires,
+                permissions: b.permissions,
+                org_id,
+                ip_allowlist: b.ip_allowlist,
+                owner: None,
+            },
+        )
         .await?;
     Ok((
         StatusCode::CREATED,

@@ -1,11 +1,14 @@
 //! The REST API under `/api/v1` (SPEC §2), with its OpenAPI 3.1 document generated from
 //! these handlers' annotations.
 
+pub(crate) mod access;
+pub mod access_dto;
 pub mod dto;
 mod health;
 mod keys;
 mod orgs;
 pub(crate) mod session;
+mod user_access;
 mod users;
 
 use crate::AppState;
@@ -30,10 +33,19 @@ use utoipa::OpenApi;
         orgs::list_members, orgs::add_member, orgs::member_removal, orgs::remove_member,
         users::list, users::get_one, users::update, users::delete, users::block, users::unblock,
         keys::list, keys::create, keys::revoke, keys::audit_events,
+        access::permissions, access::list_roles, access::get_role, access::create_role,
+        access::update_role, access::delete_role, access::import_preset, access::explain,
+        access::holders, access::administrators, access::transfer_super_admin,
+        user_access::list_assignments, user_access::assign, user_access::unassign,
+        user_access::list_overrides, user_access::add_override, user_access::remove_override,
+        user_access::get_filters, user_access::set_filters, user_access::set_ip_allowlist,
+        user_access::copy, user_access::impersonate, user_access::end_impersonation,
+        user_access::list_relationships, user_access::add_relationship,
+        user_access::remove_relationship,
     ),
     components(schemas(Problem)),
     modifiers(&Security),
-    tags((name = "auth"), (name = "organizations"), (name = "members"), (name = "users"), (name = "api-keys"), (name = "audit"), (name = "health"))
+    tags((name = "auth"), (name = "organizations"), (name = "members"), (name = "users"), (name = "api-keys"), (name = "access"), (name = "audit"), (name = "health"))
 )]
 pub struct ApiDoc;
 
@@ -66,6 +78,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/auth/me", get(session::me))
         .merge(orgs::routes())
         .merge(users::routes())
+        .merge(access::routes())
+        .merge(user_access::routes())
         .merge(keys::routes())
         .fallback(not_found)
 }

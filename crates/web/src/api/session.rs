@@ -1,7 +1,7 @@
 use super::ApiJson;
 use super::dto::{LoginRequest, SessionInfo};
 use crate::auth::{Caller, Meta};
-use crate::problem::ApiError;
+use crate::problem::{ApiError, ApiResult};
 use crate::{AppState, SESSION_COOKIE};
 use axum::Json;
 use axum::extract::State;
@@ -40,15 +40,21 @@ pub async fn login(
     jar: CookieJar,
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
-    let s = st.services.login(&body.login, &body.password, meta).await?;
-    let back_office = s.user.is_super_admin || s.user.is_platform_admin;
-    let jar = jar.add(session_cookie(&st, s.token, s.max_age_secs));
+    let s = st
+        .services
+        .login(&body.login, &body.password, meta.clone())
+        .await?;
+    let back_office = st.services.is_back_office(s.user.id).await?;
+    let jar = jar
+        .add(session_cookie(&st, s.token, s.max_age_secs))
+        .add(crate::api::access::clear_impersonation_cookie(&st));
     Ok((
         jar,
         Json(SessionInfo {
             user: s.user.into(),
             csrf_token: Some(s.csrf_token),
             back_office,
+            impersonator: None,
         }),
     )
         .into_response())
@@ -61,17 +67,36 @@ pub async fn logout(
     Caller(p): Caller,
     jar: CookieJar,
 ) -> Result<Response, ApiError> {
-    st.services.logout(&p).await?;
-    Ok((jar.add(clear_cookie(&st)), StatusCode::NO_CONTENT).into_response())
+    if p.impersonator.is_some() {
+        // Signing out during an impersonation ends it and signs the administrator out.
+        st.services.end_impersonation(&p).await?;
+        if let Some(token) = jar.get(SESSION_COOKIE).map(|c| c.value().to_string())
+            && let Ok(own) = st
+                .services
+                .authenticate_session(&token, p.meta.clone())
+                .await
+        {
+            st.services.logout(&own).await?;
+        }
+    } else {
+        st.services.logout(&p).await?;
+    }
+    Ok((
+        jar.add(clear_cookie(&st))
+            .add(crate::api::access::clear_impersonation_cookie(&st)),
+        StatusCode::NO_CONTENT,
+    )
+        .into_response())
 }
 
 /// Who is calling.
 #[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth", responses((status = 200, body = SessionInfo), (status = 401, body = crate::problem::Problem)))]
-pub async fn me(Caller(p): Caller) -> Json<SessionInfo> {
-    let back_office = p.user.is_super_admin || p.user.is_platform_admin;
-    Json(SessionInfo {
+pub async fn me(State(st): State<AppState>, Caller(p): Caller) -> ApiResult<Json<SessionInfo>> {
+    let back_office = st.services.is_back_office(p.user.id).await?;
+    Ok(Json(SessionInfo {
         csrf_token: p.csrf_token().map(str::to_string),
+        impersonator: p.impersonator.clone().map(Into::into),
         user: p.user.into(),
         back_office,
-    })
+    }))
 }

@@ -288,6 +288,7 @@ async fn list(State(st): State<AppState>, cx: Cx, Query(aq): Query<AuditQuery>) 
         user => aq.user.trim(),
         filtered => filtered,
         export_href => format!("/audit/export.csv{}", aq.query_string()),
+        may_export => super::nav::reaches(&cx.admin, "audit.export"),
     };
     let filter = match resolve(&st, &cx, &aq).await {
         Ok(f) => f,

@@ -80,7 +80,7 @@ pub async fn login_page(
     if q.switch.is_none()
         && let Some(token) = jar.get(SESSION_COOKIE).map(|c| c.value().to_string())
         && let Ok(p) = st.services.authenticate_session(&token, meta).await
-        && st.services.back_office(p).is_ok()
+        && st.services.back_office(p).await.is_ok()
     {
         return see_other(&next);
     }
@@ -125,7 +125,9 @@ pub async fn login_submit(
     }
     match login(&st, &f, meta).await {
         Ok((token, max_age)) => {
-            let jar = jar.add(session_cookie(&st, token, max_age));
+            let jar = jar
+                .add(session_cookie(&st, token, max_age))
+                .add(crate::api::access::clear_impersonation_cookie(&st));
             (jar, see_other(&next)).into_response()
         }
         Err(ServiceError::Internal(m)) => {
@@ -167,13 +169,33 @@ pub struct LogoutForm {}
 pub async fn logout(
     State(st): State<AppState>,
     ConsoleSession(p): ConsoleSession,
+    jar: CookieJar,
     CsrfForm(_): CsrfForm<LogoutForm>,
 ) -> Response {
-    if let Err(e) = st.services.logout(&p).await {
+    let result = if p.impersonator.is_some() {
+        // Signing out during an impersonation ends it and signs the administrator out.
+        let mut r = st.services.end_impersonation(&p).await;
+        if let Some(token) = jar.get(SESSION_COOKIE).map(|c| c.value().to_string())
+            && let Ok(own) = st
+                .services
+                .authenticate_session(&token, p.meta.clone())
+                .await
+        {
+            r = r.and(st.services.logout(&own).await);
+        }
+        r
+    } else {
+        st.services.logout(&p).await
+    };
+    if let Err(e) = result {
         tracing::warn!(error = %e, "console logout: session not removed");
     }
     let mut res = redirect_flash(&st, "/login", "info", "You are signed out.");
     append_cookie(&mut res, clear_cookie(&st));
+    append_cookie(
+        &mut res,
+        crate::api::access::clear_impersonation_cookie(&st),
+    );
     res
 }
 

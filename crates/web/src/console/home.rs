@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::response::Response;
 use minijinja::context;
 use portico_domain::page::PageRequest;
-use portico_services::records::OrgFilter;
+use portico_services::records::{OrgFilter, Reach};
 use serde::Serialize;
 
 /// How many top-level organizations the chart compares.
@@ -30,13 +30,15 @@ pub async fn home(State(st): State<AppState>, cx: Cx) -> Response {
         Ok(c) => c,
         Err(e) => return cx.error(&st, e.into()),
     };
+    // Someone who reaches only some organizations sees those, wherever they sit in the tree.
+    let everywhere = cx.admin.reach("organizations.view") == Reach::All;
     let top = match st
         .services
         .list_orgs(
             &cx.admin,
             OrgFilter {
                 q: None,
-                parent: Some(None),
+                parent: if everywhere { Some(None) } else { None },
             },
             PageRequest::first(CHART_ORGS),
         )
@@ -93,6 +95,7 @@ pub async fn home(State(st): State<AppState>, cx: Cx) -> Response {
             blocked_x => round1(100.0 - blocked_pct),
             bars => bars,
             more_top_level => more_top_level,
+            everywhere => everywhere,
         },
     )
 }

@@ -10,10 +10,21 @@ mod activity;
 mod assets;
 mod audit;
 mod auth_pages;
+mod form;
 mod home;
+mod impersonation;
 mod members;
+mod nav;
 mod org_edit;
 mod orgs;
+mod role_form;
+mod roles;
+mod settings;
+mod user_access;
+mod user_copy;
+mod user_explain;
+mod user_grants;
+mod user_unassign;
 mod users;
 mod view;
 
@@ -77,6 +88,18 @@ impl Templates {
             "users/list.html",
             "users/detail.html",
             "users/delete.html",
+            "users/_header.html",
+            "users/access.html",
+            "users/unassign.html",
+            "users/copy.html",
+            "users/impersonate.html",
+            "impersonation.html",
+            "settings/administrators.html",
+            "settings/transfer.html",
+            "settings/roles.html",
+            "settings/role.html",
+            "settings/role_form.html",
+            "settings/role_delete.html",
             "audit/list.html",
         );
         Self { env }
@@ -118,7 +141,16 @@ pub fn router() -> Router<AppState> {
         .merge(org_edit::routes())
         .merge(members::routes())
         .merge(users::routes())
+        .merge(user_access::routes())
+        .merge(user_grants::routes())
+        .merge(user_unassign::routes())
+        .merge(user_copy::routes())
+        .merge(impersonation::routes())
+        .merge(settings::routes())
+        .merge(roles::routes())
+        .merge(role_form::routes())
         .merge(audit::routes())
+        .layer(axum::middleware::from_fn(impersonation::escape))
 }
 
 /// A standalone page (no navigation) for visitors who are not inside the back office.
@@ -145,7 +177,7 @@ pub fn no_access(state: &AppState, e: &ServiceError) -> Response {
         ServiceError::Forbidden(m) => capitalize(m),
         _ => "Your account cannot use the back office.".to_string(),
     };
-    bare_page(
+    let mut res = bare_page(
         &state.templates,
         StatusCode::FORBIDDEN,
         "No access",
@@ -153,7 +185,9 @@ pub fn no_access(state: &AppState, e: &ServiceError) -> Response {
             "{message} Ask a platform administrator for access, or sign in with another account."
         ),
         context! { href => "/login?switch=1", label => "Sign in with another account" },
-    )
+    );
+    res.extensions_mut().insert(impersonation::NoAccessPage);
+    res
 }
 
 /// The page shown when a form's CSRF token is missing or wrong.

@@ -60,6 +60,9 @@ async fn edit_form(State(st): State<AppState>, cx: Cx, Path(key): Path<String>) 
         Ok(x) => x,
         Err(r) => return r,
     };
+    if let Err(e) = scope.require("organizations.edit") {
+        return cx.error(&st, e);
+    }
     let values = OrgFormValues::from_org(scope.org(), parent_slug(&st, &cx, &scope).await);
     render_edit(
         &st,
@@ -159,6 +162,9 @@ async fn delete_page(State(st): State<AppState>, cx: Cx, Path(key): Path<String>
         Ok(x) => x,
         Err(r) => return r,
     };
+    if let Err(e) = scope.require("organizations.delete") {
+        return cx.error(&st, e);
+    }
     match st.services.org_delete_preview(&scope).await {
         Ok(p) => render_delete(
             &st,

@@ -15,7 +15,7 @@ use portico_domain::ids::OrgId;
 use portico_domain::org::Attributes;
 use portico_domain::page::PageRequest;
 use portico_services::orgs::OrgInput;
-use portico_services::records::{OrgFilter, OrgOverview, OrgRecord};
+use portico_services::records::{OrgFilter, OrgOverview, OrgRecord, Reach};
 use portico_services::{OrgScope, ServiceError};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -55,8 +55,17 @@ struct Row {
 }
 
 async fn list(State(st): State<AppState>, cx: Cx, Query(lq): Query<ListQuery>) -> Response {
+    if !super::nav::reaches(&cx.admin, "organizations.view") {
+        return cx.error(
+            &st,
+            ServiceError::Forbidden("you need the permission organizations.view".into()),
+        );
+    }
     let q = lq.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
-    let flat = q.is_some() || lq.view.as_deref() == Some("all");
+    // The tree starts at top-level organizations: someone who reaches only some organizations
+    // sees them as one list instead.
+    let tree_available = cx.admin.reach("organizations.view") == Reach::All;
+    let flat = q.is_some() || lq.view.as_deref() == Some("all") || !tree_available;
     let limit = if flat { PAGE_SIZE } else { TREE_PAGE };
     let filter = OrgFilter {
         q: q.map(str::to_string),
@@ -138,6 +147,8 @@ async fn list(State(st): State<AppState>, cx: Cx, Query(lq): Query<ListQuery>) -
             q => q.unwrap_or(""),
             flat => flat,
             view_all => lq.view.as_deref() == Some("all"),
+            tree_available => tree_available,
+            may_create => cx.admin.can("organizations.create", portico_services::records::ScopeRef::Platform),
             rows => rows,
             pager => pager,
         },
@@ -240,6 +251,12 @@ pub struct NewQuery {
 }
 
 async fn new_form(State(st): State<AppState>, cx: Cx, Query(nq): Query<NewQuery>) -> Response {
+    if !super::nav::reaches(&cx.admin, "organizations.create") {
+        return cx.error(
+            &st,
+            ServiceError::Forbidden("you need the permission organizations.create".into()),
+        );
+    }
     let values = OrgFormValues {
         parent: nq.parent.unwrap_or_default(),
         ..Default::default()
@@ -305,6 +322,35 @@ pub struct OrgHeader {
     ancestors: Vec<Crumb>,
     pub overview: OrgOverview,
     pub external_members: i64,
+    /// What the viewer may do here (buttons and tabs; the services check again).
+    pub can: OrgCan,
+}
+
+#[derive(Debug, Serialize)]
+pub struct OrgCan {
+    pub edit: bool,
+    pub create_sub: bool,
+    pub delete: bool,
+    pub members_view: bool,
+    pub members_add: bool,
+    pub members_remove: bool,
+    pub users_view: bool,
+    pub audit: bool,
+}
+
+impl OrgCan {
+    pub fn of(scope: &OrgScope) -> Self {
+        OrgCan {
+            edit: scope.can("organizations.edit"),
+            create_sub: scope.can("organizations.create"),
+            delete: scope.can("organizations.delete"),
+            members_view: scope.can("members.view"),
+            members_add: scope.can("members.add"),
+            members_remove: scope.can("members.remove"),
+            users_view: scope.can("users.view"),
+            audit: scope.can("audit.view"),
+        }
+    }
 }
 
 /// Looks an organization up by slug or id; a missing one becomes the 404 page.
@@ -336,6 +382,7 @@ pub async fn load_org(
             .collect(),
         external_members: detail.overview.members - detail.overview.internal_members,
         overview: detail.overview,
+        can: OrgCan::of(&scope),
     };
     Ok((scope, header))
 }

@@ -14,8 +14,10 @@ use axum::response::Response;
 use axum::routing::get;
 use minijinja::context;
 use portico_domain::ids::UserId;
-use portico_domain::user::MembershipKind;
-use portico_services::records::UserRecord;
+use portico_domain::user::{MembershipKind, UserStatus};
+use portico_services::access::guard::act_scope;
+use portico_services::records::{ScopeRef, UserRecord};
+use portico_services::users::UserDetail;
 use serde::{Deserialize, Serialize};
 
 pub fn routes() -> Router<AppState> {
@@ -41,10 +43,88 @@ struct Row {
 }
 
 fn actionable(cx: &Cx, u: &UserRecord) -> bool {
-    !u.is_super_admin && u.id != cx.admin.user().id
+    Acts::of(cx, u).block
+}
+
+/// What the viewer may do to a person, for the buttons (the services check again).
+#[derive(Debug, Serialize, Default)]
+pub struct Acts {
+    pub block: bool,
+    pub delete: bool,
+    pub copy: bool,
+    pub impersonate: bool,
+    /// Change their IP allowlist.
+    pub edit: bool,
+}
+
+impl Acts {
+    pub fn of(cx: &Cx, u: &UserRecord) -> Self {
+        let a = &cx.admin;
+        let scope = act_scope(u);
+        let is_self = u.id == a.user().id;
+        let other = !is_self && !u.is_super_admin;
+        let not_impersonating = a.impersonator().is_none();
+        Acts {
+            block: other && a.can("users.block", scope),
+            delete: other && a.can("users.delete", scope),
+            copy: (!u.is_super_admin || a.is_super_admin())
+                && match u.home_org_id {
+                    Some(_) => a.can("members.add", scope),
+                    None => a.can("users.edit", ScopeRef::Platform),
+                },
+            impersonate: other
+                && not_impersonating
+                && u.status == UserStatus::Active
+                && a.can("users.impersonate", scope),
+            edit: not_impersonating
+                && ((is_self && a.is_super_admin()) || (other && a.can("users.edit", scope))),
+        }
+    }
+}
+
+/// What the user pages' header (breadcrumb, name, actions, tabs) shows.
+#[derive(Debug, Serialize)]
+pub struct UserHeader {
+    pub user: UserView,
+    pub is_self: bool,
+    pub acts: Acts,
+}
+
+impl UserHeader {
+    pub fn new(cx: &Cx, u: &UserRecord) -> Self {
+        UserHeader {
+            user: UserView::from(u),
+            is_self: u.id == cx.admin.user().id,
+            acts: Acts::of(cx, u),
+        }
+    }
+}
+
+/// The person at `/users/{raw}` with their visible memberships; otherwise the error page.
+pub async fn load_user(
+    st: &AppState,
+    cx: &Cx,
+    raw: &str,
+) -> Result<(UserDetail, UserHeader), Response> {
+    let Some(id) = parse_user(raw) else {
+        return Err(cx.not_found(st, "user"));
+    };
+    match st.services.user_detail(&cx.admin, id).await {
+        Ok(d) => {
+            let h = UserHeader::new(cx, &d.user);
+            Ok((d, h))
+        }
+        Err(e) => Err(cx.error(st, e)),
+    }
 }
 
 async fn list(State(st): State<AppState>, cx: Cx, Query(lq): Query<ListQuery>) -> Response {
+    if !super::nav::reaches(&cx.admin, "users.view") {
+        return cx.error(
+            &st,
+            portico_services::ServiceError::Forbidden("you need the permission users.view".into()),
+        );
+    }
     let q = lq.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
     let page = match st
         .services
@@ -102,12 +182,9 @@ struct MembershipView {
 }
 
 async fn detail(State(st): State<AppState>, cx: Cx, Path(raw): Path<String>) -> Response {
-    let Some(id) = parse_user(&raw) else {
-        return cx.not_found(&st, "user");
-    };
-    let d = match st.services.user_detail(&cx.admin, id).await {
-        Ok(d) => d,
-        Err(e) => return cx.error(&st, e),
+    let (d, h) = match load_user(&st, &cx, &raw).await {
+        Ok(x) => x,
+        Err(r) => return r,
     };
     let memberships: Vec<MembershipView> = d
         .memberships
@@ -125,17 +202,17 @@ async fn detail(State(st): State<AppState>, cx: Cx, Path(raw): Path<String>) -> 
         .iter()
         .find(|m| m.kind == MembershipKind::Internal)
         .map(|m| context! { name => m.org.name.clone(), href => org_href(&m.org.slug) });
-    let is_self = d.user.id == cx.admin.user().id;
     cx.render(
         &st,
         "users/detail.html",
         context! {
             title => d.user.display_name(),
+            tab => "overview",
+            h => h,
             user => UserView::from(&d.user),
+            ip_allowlist => d.user.ip_allowlist.clone(),
             memberships => memberships,
             home => home,
-            is_self => is_self,
-            actionable => actionable(&cx, &d.user),
         },
     )
 }
@@ -217,7 +294,7 @@ fn render_delete(
             title => format!("Delete {}", user.display_name()),
             user => UserView::from(user),
             memberships => orgs,
-            actionable => actionable(cx, user),
+            actionable => Acts::of(cx, user).delete,
             errors => errors,
         },
     )

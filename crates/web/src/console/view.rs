@@ -52,6 +52,8 @@ impl FromRequestParts<AppState> for Cx {
             "users"
         } else if path == "/audit" || path.starts_with("/audit/") {
             "audit"
+        } else if path.starts_with("/settings") {
+            "settings"
         } else {
             "home"
         };
@@ -84,6 +86,8 @@ impl Cx {
         let base = context! {
             layout => "layout.html",
             me => me,
+            nav => super::nav::Nav::of(&self.admin),
+            impersonation => super::nav::banner(&self.admin),
             csrf => self.csrf(),
             flash => self.flash.clone(),
             section => self.section,
@@ -121,6 +125,11 @@ pub fn describe_error(e: &ServiceError) -> (StatusCode, &'static str, String) {
             format!("This {what} does not exist, or it was deleted."),
         ),
         ServiceError::Forbidden(m) => (StatusCode::FORBIDDEN, "Not allowed", super::capitalize(m)),
+        ServiceError::AddressNotAllowed => (
+            StatusCode::FORBIDDEN,
+            "Not allowed from this address",
+            "Your account's IP allowlist does not include the address you are connecting from.".into(),
+        ),
         ServiceError::Invalid(v) => (StatusCode::UNPROCESSABLE_ENTITY, "Check the request", super::capitalize(&v.message)),
         ServiceError::Conflict { message, .. } => (StatusCode::CONFLICT, "Conflict", super::capitalize(message)),
         ServiceError::PreconditionFailed => (

@@ -125,7 +125,7 @@ both_backends!(
 both_backends!(
     super_admin_is_protected,
     |app: crate::helpers::TestApp| async move {
-        let (_, key) = app.platform_admin("ops").await;
+        let (ops, key) = app.platform_admin("ops").await;
         let me = app.get("/api/v1/auth/me").await;
         let admin_id = me["user"]["id"].as_str().unwrap().to_string();
         for (m, path) in [
@@ -144,11 +144,13 @@ both_backends!(
             )
             .await;
         assert_eq!(s, StatusCode::FORBIDDEN);
-        // A platform administrator cannot make others administrators.
+        // Editing a user cannot make them an administrator (administrators are the people
+        // with platform roles, given through role assignments under P6): the old flag is an
+        // unknown field, refused, and nothing changes.
         let a = app.org("Alpha", None).await;
         let (_, v) = app.add_member(&a, "eve@example.com", "Eve", "").await;
         let eve = v["user"]["id"].as_str().unwrap();
-        let (s, _) = app
+        let (s, p) = app
             .api_as(
                 &key,
                 Method::PATCH,
@@ -156,7 +158,25 @@ both_backends!(
                 Some(json!({ "is_platform_admin": true })),
             )
             .await;
-        assert_eq!(s, StatusCode::FORBIDDEN);
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+        assert_eq!(
+            app.get(&format!("/api/v1/users/{eve}")).await["is_platform_admin"],
+            false
+        );
+        // Only the super admin hands on the super admin status (P7).
+        let (s, p) = app
+            .api_as(
+                &key,
+                Method::POST,
+                "/api/v1/settings/super-admin",
+                Some(json!({ "user_id": ops["id"] })),
+            )
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{p}");
+        assert_eq!(
+            app.get("/api/v1/auth/me").await["user"]["is_super_admin"],
+            true
+        );
         let (s, _) = app
             .api(
                 Method::POST,

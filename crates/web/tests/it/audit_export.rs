@@ -193,6 +193,7 @@ both_backends!(
         let bo = app
             .services
             .back_office(app.services.cli_principal().await.unwrap())
+            .await
             .unwrap();
         let rows = app
             .services

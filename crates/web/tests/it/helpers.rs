@@ -24,6 +24,8 @@ pub struct TestApp {
     pub clock: Arc<ManualClock>,
     pub admin_key: String,
     pub http: reqwest::Client,
+    /// The database's URL, for a second server on the same database.
+    pub db_url: String,
     _dir: Option<tempfile::TempDir>,
     _shutdown: tokio::sync::oneshot::Sender<()>,
 }
@@ -55,14 +57,18 @@ macro_rules! both_backends {
     };
 }
 
-async fn open_store(backend: Backend) -> Option<(SqlStore, Option<tempfile::TempDir>)> {
+async fn open_store(backend: Backend) -> Option<(SqlStore, Option<tempfile::TempDir>, String)> {
     match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().expect("tempdir");
             let store = SqlStore::open_sqlite_dir(dir.path())
                 .await
                 .expect("open sqlite");
-            Some((store, Some(dir)))
+            let url = format!(
+                "sqlite://{}?mode=rwc",
+                dir.path().join("portico.db").display()
+            );
+            Some((store, Some(dir), url))
         }
         Backend::Postgres => {
             let Ok(admin_url) = std::env::var("PORTICO_TEST_POSTGRES_URL") else {
@@ -84,10 +90,11 @@ async fn open_store(backend: Backend) -> Option<(SqlStore, Option<tempfile::Temp
                 .expect("create database");
             admin.close().await;
             let (prefix, _) = admin_url.rsplit_once('/').expect("url with a database");
-            let store = SqlStore::connect(&format!("{prefix}/{name}"), 10)
+            let url = format!("{prefix}/{name}");
+            let store = SqlStore::connect(&url, 10)
                 .await
                 .expect("connect test database");
-            Some((store, None))
+            Some((store, None, url))
         }
     }
 }
@@ -98,7 +105,7 @@ impl TestApp {
     }
 
     pub async fn spawn_with(backend: Backend, web: WebConfig) -> Option<TestApp> {
-        let (store, dir) = open_store(backend).await?;
+        let (store, dir, db_url) = open_store(backend).await?;
         store.migrate().await.expect("migrate");
         let store = Arc::new(store);
         let now = std::time::SystemTime::now()
@@ -117,9 +124,17 @@ impl TestApp {
             .expect("init");
         let bo = services
             .back_office(services.cli_principal().await.unwrap())
+            .await
             .unwrap();
         let key = services
-            .create_api_key(&bo, init.user.id, "tests", None)
+            .create_api_key(
+                &bo,
+                portico_services::api_keys::KeyInput {
+                    name: "tests".into(),
+                    owner: Some(init.user.id),
+                    ..Default::default()
+                },
+            )
             .await
             .expect("key");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -139,6 +154,7 @@ impl TestApp {
             store,
             clock,
             admin_key: key.token,
+            db_url,
             http: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
@@ -146,6 +162,43 @@ impl TestApp {
             _dir: dir,
             _shutdown: tx,
         })
+    }
+
+    /// A second server (its own services, cache and connection pool) on the same database:
+    /// what another `portico serve` process is. Shares the clock.
+    pub async fn second_server(&self) -> TestApp {
+        let store = Arc::new(
+            SqlStore::connect(&self.db_url, 4)
+                .await
+                .expect("second pool"),
+        );
+        let services = Services::new(
+            store.clone() as Arc<dyn Store>,
+            self.clock.clone(),
+            ServiceConfig::default(),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let svc = services.clone();
+        tokio::spawn(async move {
+            portico_web::serve(listener, svc, WebConfig::default(), async {
+                let _ = rx.await;
+            })
+            .await
+            .unwrap();
+        });
+        TestApp {
+            base: format!("http://{addr}"),
+            services,
+            store,
+            clock: self.clock.clone(),
+            admin_key: self.admin_key.clone(),
+            http: self.http.clone(),
+            db_url: self.db_url.clone(),
+            _dir: None,
+            _shutdown: tx,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -225,6 +278,7 @@ impl TestApp {
         let bo = self
             .services
             .back_office(self.services.cli_principal().await.unwrap())
+            .await
             .unwrap();
         let u = self
             .services
@@ -233,16 +287,155 @@ impl TestApp {
                 username,
                 &format!("{username}@example.com"),
                 ADMIN_PASSWORD,
-                true,
+                Some("basic.admin"),
             )
             .await
             .expect("platform admin");
         let k = self
             .services
-            .create_api_key(&bo, u.id, "k", None)
+            .create_api_key(
+                &bo,
+                portico_services::api_keys::KeyInput {
+                    name: "k".into(),
+                    owner: Some(u.id),
+                    ..Default::default()
+                },
+            )
             .await
             .unwrap();
         (serde_json::to_value(&u).unwrap(), k.token)
+    }
+
+    /// The id of the role with this key (`lms.organization_administrator`, …).
+    pub async fn role_id(&self, key: &str) -> String {
+        let roles = self.get("/api/v1/roles").await;
+        roles
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["key"] == key)
+            .unwrap_or_else(|| panic!("no role {key}"))["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    /// Imports a preset's roles (as the super admin).
+    pub async fn import_preset(&self, preset: &str) {
+        let (s, v) = self
+            .api(
+                Method::POST,
+                "/api/v1/roles/import",
+                Some(json!({ "preset": preset })),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "import {preset}: {v}");
+    }
+
+    /// Assigns a role (by key) at `scope` (`None` = the platform), as the super admin.
+    pub async fn assign(&self, user: &Value, role_key: &str, scope: Option<&Value>) -> Value {
+        let role = self.role_id(role_key).await;
+        let mut body = json!({ "role_id": role });
+        if let Some(o) = scope {
+            body["scope"] = o["id"].clone();
+        }
+        let (s, v) = self
+            .api(
+                Method::POST,
+                &format!(
+                    "/api/v1/users/{}/role-assignments",
+                    user["id"].as_str().unwrap()
+                ),
+                Some(body),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "assign {role_key}: {v}");
+        v
+    }
+
+    /// A back-office person with a role at a scope and an API key of their own: a member
+    /// internal to `home` (made active, allowlist `*`) or, without a home, platform staff.
+    pub async fn staff(
+        &self,
+        username: &str,
+        role_key: &str,
+        home: Option<&Value>,
+        scope: Option<&Value>,
+    ) -> (Value, String) {
+        let user = match home {
+            Some(org) => {
+                let (s, v) = self
+                    .add_member(org, &format!("{username}@example.com"), username, "Staff")
+                    .await;
+                assert_eq!(s, StatusCode::CREATED, "{v}");
+                self.activate(&v["user"]).await;
+                v["user"].clone()
+            }
+            None => {
+                let bo = self
+                    .services
+                    .back_office(self.services.cli_principal().await.unwrap())
+                    .await
+                    .unwrap();
+                let u = self
+                    .services
+                    .create_platform_user(
+                        &bo,
+                        username,
+                        &format!("{username}@example.com"),
+                        ADMIN_PASSWORD,
+                        None,
+                    )
+                    .await
+                    .expect("platform user");
+                serde_json::to_value(&u).unwrap()
+            }
+        };
+        let id = user["id"].as_str().unwrap();
+        let (s, v) = self
+            .api(
+                Method::PUT,
+                &format!("/api/v1/users/{id}/ip-allowlist"),
+                Some(json!({ "ip_allowlist": "*" })),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        self.assign(&user, role_key, scope).await;
+        let bo = self
+            .services
+            .back_office(self.services.cli_principal().await.unwrap())
+            .await
+            .unwrap();
+        let k = self
+            .services
+            .create_api_key(
+                &bo,
+                portico_services::api_keys::KeyInput {
+                    name: "k".into(),
+                    owner: Some(id.parse().unwrap()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .expect("key");
+        (user, k.token)
+    }
+
+    /// Makes an invited member active with the test password (the welcome email comes with
+    /// issue 4).
+    pub async fn activate(&self, user: &Value) {
+        let hash = self.services.hash_password(ADMIN_PASSWORD).await.unwrap();
+        self.sql(&format!(
+            "UPDATE users SET status = 'active', password_hash = '{hash}' WHERE id = '{}'",
+            user["id"].as_str().unwrap()
+        ))
+        .await;
+    }
+
+    /// The newest audit sequence number: unchanged means nothing was written.
+    pub async fn audit_seq(&self) -> i64 {
+        let v = self.get("/api/v1/audit-events?limit=1").await;
+        v["items"][0]["seq"].as_i64().unwrap_or(0)
     }
 
     /// Logs in through the API with a cookie-keeping client; returns it and the CSRF token.

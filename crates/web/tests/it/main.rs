@@ -4,10 +4,16 @@
 
 mod helpers;
 
+mod access_isolation;
+mod access_model;
+mod access_rules;
+mod access_sessions;
 mod api_auth;
 mod api_orgs;
 mod api_users;
 mod audit;
 mod audit_export;
 mod browser;
+mod browser_access;
+mod console_access;
 mod console_forms;

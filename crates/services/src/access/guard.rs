@@ -1,0 +1,220 @@
+//! Who may see a user, and who may act on one (P6, P7, P8).
+
+use crate::Services;
+use crate::auth::BackOffice;
+use crate::error::ServiceError;
+use crate::records::{ScopeRef, UserRecord, parse_relation};
+use portico_domain::access::{PermissionSet, Refusal, Subject, UserAction, check_user_action};
+use portico_domain::ids::UserId;
+
+/// Where an act on `target` happens: their home organization, or the platform for users
+/// without one (platform staff). Blocking, deleting, editing or impersonating a person is
+/// global, so an administrator needs the permission where the person lives.
+pub fn act_scope(target: &UserRecord) -> ScopeRef {
+    target.home_org_id.map_or(ScopeRef::Platform, ScopeRef::Org)
+}
+
+impl Services {
+    /// The user, if the caller may see them; otherwise "not found" (ids do not leak across
+    /// organizations). Visible: oneself; with `users.view` on the platform, everyone; otherwise
+    /// the members of organizations where the caller holds `users.view`, and users related to
+    /// the caller through a relationship role (P8). Platform administrators and the super
+    /// admin are visible only to holders of `administrators.view`.
+    pub async fn visible_user(
+        &self,
+        actor: &BackOffice,
+        id: UserId,
+    ) -> Result<UserRecord, ServiceError> {
+        let not_found = ServiceError::NotFound("user");
+        let user = self
+            .store
+            .get_user(id)
+            .await?
+            .ok_or(ServiceError::NotFound("user"))?;
+        if user.id == actor.user().id {
+            return Ok(user);
+        }
+        if (user.is_super_admin || user.is_platform_admin)
+            && !actor.can("administrators.view", ScopeRef::Platform)
+        {
+            return Err(not_found);
+        }
+        let unfiltered = actor.access().filters_of(actor.user().id).is_none();
+        if unfiltered && actor.can("users.view", ScopeRef::Platform) {
+            return Ok(user);
+        }
+        let memberships = self.store.user_memberships(id).await?;
+        if memberships
+            .iter()
+            .any(|m| actor.can("users.view", ScopeRef::Org(m.org.id)))
+        {
+            return Ok(user);
+        }
+        if self
+            .related_perms(actor, &user)
+            .await?
+            .iter()
+            .any(|(_, set)| {
+                set.contains(
+                    actor
+                        .access()
+                        .catalog
+                        .index_of("users.view")
+                        .expect("built in"),
+                )
+            })
+        {
+            return Ok(user);
+        }
+        Err(not_found)
+    }
+
+    /// The caller's permissions over `target` through relationship roles (P8), per scope.
+    async fn related_perms(
+        &self,
+        actor: &BackOffice,
+        target: &UserRecord,
+    ) -> Result<Vec<(ScopeRef, PermissionSet)>, ServiceError> {
+        if !actor.access().holds_related_role(actor.user().id) {
+            return Ok(Vec::new());
+        }
+        let rels = self
+            .store
+            .relations_between(actor.user().id, target.id)
+            .await?;
+        Ok(rels
+            .iter()
+            .filter_map(|r| {
+                let rel = parse_relation(&r.relation)?;
+                let scope = ScopeRef::Org(r.org_id);
+                Some((scope, actor.effective_related(scope, Some(rel))))
+            })
+            .collect())
+    }
+
+    /// P6 + P7 for acting on another user: the action's own permission at the act's scope, the
+    /// super admin's protection, and — at that scope and at every scope where the target holds
+    /// anything — the caller holding at least what the target holds. Returns the act's scope.
+    pub async fn check_act_on(
+        &self,
+        actor: &BackOffice,
+        target: &UserRecord,
+        action: UserAction,
+    ) -> Result<ScopeRef, ServiceError> {
+        let access = actor.access();
+        let scope = act_scope(target);
+        let mut mine = actor.effective(scope);
+        for (s, set) in self.related_perms(actor, target).await? {
+            if s == scope {
+                mine.union_with(&set);
+            }
+        }
+        let theirs = access.effective(target.id, scope, actor.now());
+        let verb = action_verb(action);
+        check_user_action(
+            &access.catalog,
+            action,
+            Subject {
+                user: actor.user().id,
+                super_admin: actor.is_super_admin(),
+                effective: &mine,
+            },
+            Subject {
+                user: target.id,
+                super_admin: target.is_super_admin,
+                effective: &theirs,
+            },
+        )
+        .map_err(|r| refusal(actor, r, verb, scope))?;
+        if !actor.is_super_admin() {
+            self.check_dominates(actor, target.id, verb)?;
+        }
+        Ok(scope)
+    }
+
+    /// P6 at every scope where `target` holds something: the caller must hold there all the
+    /// target holds there.
+    pub(crate) fn check_dominates(
+        &self,
+        actor: &BackOffice,
+        target: UserId,
+        verb: &str,
+    ) -> Result<(), ServiceError> {
+        let access = actor.access();
+        let mut scopes: Vec<ScopeRef> = access
+            .assignments_of(target)
+            .iter()
+            .map(|a| a.scope)
+            .chain(access.overrides_of(target).iter().map(|o| o.scope))
+            .collect();
+        scopes.sort();
+        scopes.dedup();
+        for s in scopes {
+            let theirs = access.effective(target, s, actor.now());
+            let missing = theirs.difference(&actor.effective(s));
+            if !missing.is_empty() {
+                return Err(ServiceError::Forbidden(format!(
+                    "you cannot {verb} someone who holds permissions you lack ({}) — no \
+                     administrator can act on someone more powerful",
+                    access.catalog.keys(&missing).join(", ")
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+pub(crate) fn action_verb(action: UserAction) -> &'static str {
+    match action {
+        UserAction::Edit => "edit",
+        UserAction::Block => "block",
+        UserAction::Delete => "delete",
+        UserAction::Impersonate => "impersonate",
+        UserAction::ResetCredentials => "reset the credentials of",
+        UserAction::Demote => "remove roles or permissions of",
+    }
+}
+
+pub(crate) fn refusal(actor: &BackOffice, r: Refusal, verb: &str, scope: ScopeRef) -> ServiceError {
+    let catalog = &actor.access().catalog;
+    match r {
+        Refusal::Missing(set) => ServiceError::Forbidden(format!(
+            "you cannot {verb} someone who holds permissions you lack ({}) — no administrator \
+             can act on someone more powerful",
+            catalog.keys(&set).join(", ")
+        )),
+        Refusal::NotPermitted(ix) => {
+            let key = catalog
+                .entry(ix)
+                .map_or("?".to_string(), |e| e.permission.to_string());
+            let at = match scope {
+                ScopeRef::Platform => "on the platform",
+                ScopeRef::Org(_) => "in the person's organization",
+            };
+            ServiceError::Forbidden(format!("you need the permission {key} {at}"))
+        }
+        Refusal::SuperAdminProtected => {
+            ServiceError::Forbidden(format!("nobody may {verb} the super admin"))
+        }
+        Refusal::SelfImpersonation => {
+            ServiceError::Forbidden("you cannot impersonate yourself".into())
+        }
+    }
+}
+
+/// P6 for anything the caller gives: it must be inside what they hold at that scope.
+pub(crate) fn check_gain(
+    actor: &BackOffice,
+    scope: ScopeRef,
+    gain: &PermissionSet,
+) -> Result<(), ServiceError> {
+    let missing = gain.difference(&actor.effective(scope));
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(ServiceError::Forbidden(format!(
+            "you cannot give permissions you do not hold there yourself ({})",
+            actor.access().catalog.keys(&missing).join(", ")
+        )))
+    }
+}

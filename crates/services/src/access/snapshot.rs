@@ -1,0 +1,433 @@
+//! One consistent, immutable picture of who may do what: the engine built from the store's
+//! [`AccessData`], with the maps from ids to the engine's dense keys, the data filters compiled
+//! to one bit per organization, and the records for listing and explaining.
+
+use crate::records::{
+    AccessData, AssignmentRecord, OverrideEffect, OverrideRecord, Reach, RoleRecord, ScopeRef,
+    parse_reach,
+};
+use portico_domain::access::{
+    AccessEngine, Assignment, Catalog, DataFilter, Effect, OrgKey, OrgTree, Override, PermIx,
+    PermissionSet, Relation, Role, RoleKey, Scope, UserKey,
+};
+use portico_domain::ids::{OrgId, RoleId, UserId};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// A user's data filters (P5): the list as set, and the organizations it lets through (one bit
+/// per organization key, sub-organizations of a match included).
+#[derive(Debug, Clone)]
+pub struct CompiledFilters {
+    pub list: Vec<DataFilter>,
+    pass: Vec<u64>,
+}
+
+impl CompiledFilters {
+    pub fn passes(&self, o: OrgKey) -> bool {
+        self.pass
+            .get(o.0 as usize / 64)
+            .is_some_and(|w| w & (1 << (o.0 % 64)) != 0)
+    }
+}
+
+#[derive(Debug)]
+pub struct AccessSnapshot {
+    pub version: i64,
+    pub catalog: Arc<Catalog>,
+    engine: AccessEngine,
+    org_keys: HashMap<OrgId, OrgKey>,
+    org_ids: Vec<OrgId>,
+    user_keys: HashMap<UserId, UserKey>,
+    user_ids: Vec<UserId>,
+    roles: Vec<RoleRecord>,
+    role_keys: HashMap<RoleId, RoleKey>,
+    role_sets: Vec<PermissionSet>,
+    assignments: HashMap<UserId, Vec<AssignmentRecord>>,
+    overrides: HashMap<UserId, Vec<OverrideRecord>>,
+    filters: HashMap<UserId, CompiledFilters>,
+    super_admin: Option<UserId>,
+}
+
+impl AccessSnapshot {
+    /// Builds the snapshot. Records that no longer fit (an organization deleted, a permission
+    /// no longer in the catalogue, a level mismatch written by an older version) are skipped
+    /// rather than failing every request.
+    pub fn build(data: AccessData, catalog: Arc<Catalog>) -> Self {
+        let org_ids: Vec<OrgId> = data.orgs.iter().map(|o| o.id).collect();
+        let org_keys: HashMap<OrgId, OrgKey> = org_ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (*id, OrgKey(i as u32)))
+            .collect();
+        let parents: Vec<Option<OrgKey>> = data
+            .orgs
+            .iter()
+            .map(|o| o.parent_id.and_then(|p| org_keys.get(&p).copied()))
+            .collect();
+        let tree = OrgTree::new(parents.clone()).unwrap_or_else(|_| {
+            // A cycle cannot be stored (O1 is checked in the write transaction); should one
+            // appear anyway, treat every organization as top-level rather than fail.
+            OrgTree::new(vec![None; org_ids.len()]).expect("a flat tree")
+        });
+
+        let mut roles_domain = Vec::with_capacity(data.roles.len());
+        let mut role_sets = Vec::with_capacity(data.roles.len());
+        let mut role_keys = HashMap::new();
+        for (i, r) in data.roles.iter().enumerate() {
+            let set: PermissionSet = r
+                .permissions
+                .iter()
+                .filter_map(|k| catalog.index_of(k).ok())
+                .collect::<PermissionSet>()
+                .intersection(&catalog.valid_at(r.level));
+            role_keys.insert(r.id, RoleKey(i as u32));
+            role_sets.push(set);
+            roles_domain.push(Role {
+                key: r.key.clone(),
+                name: r.name.clone(),
+                level: r.level,
+                description: r.description.clone(),
+                permissions: set,
+                preset: r.preset,
+                reach: parse_reach(&r.reach).unwrap_or(portico_domain::access::Reach::Scope),
+            });
+        }
+
+        let mut user_keys: HashMap<UserId, UserKey> = HashMap::new();
+        let mut user_ids: Vec<UserId> = Vec::new();
+        let mut key_of = |u: UserId| {
+            *user_keys.entry(u).or_insert_with(|| {
+                user_ids.push(u);
+                UserKey(user_ids.len() as u32 - 1)
+            })
+        };
+        let scope_of = |s: &ScopeRef| match s {
+            ScopeRef::Platform => Some(Scope::Platform),
+            ScopeRef::Org(o) => org_keys.get(o).map(|k| Scope::Org(*k)),
+        };
+        let mut eng_assignments = Vec::new();
+        let mut assignments: HashMap<UserId, Vec<AssignmentRecord>> = HashMap::new();
+        for a in data.assignments {
+            let (Some(scope), Some(role)) = (scope_of(&a.scope), role_keys.get(&a.role_id)) else {
+                continue;
+            };
+            if roles_domain[role.0 as usize].level != scope.level() {
+                continue;
+            }
+            eng_assignments.push(Assignment {
+                user: key_of(a.user_id),
+                role: *role,
+                scope,
+                expires: a.expires_at.map(|t| t.millis()),
+            });
+            assignments.entry(a.user_id).or_default().push(a);
+        }
+        let mut grouped: HashMap<(UserKey, Scope, OverrideEffect), PermissionSet> = HashMap::new();
+        let mut overrides: HashMap<UserId, Vec<OverrideRecord>> = HashMap::new();
+        for o in data.overrides {
+            let (Some(scope), Ok(ix)) = (scope_of(&o.scope), catalog.index_of(&o.permission))
+            else {
+                continue;
+            };
+            grouped
+                .entry((key_of(o.user_id), scope, o.effect))
+                .or_default()
+                .insert(ix);
+            overrides.entry(o.user_id).or_default().push(o);
+        }
+        let eng_overrides: Vec<Override> = grouped
+            .into_iter()
+            .map(|((user, scope, effect), permissions)| Override {
+                user,
+                scope,
+                effect: match effect {
+                    OverrideEffect::Grant => Effect::Grant,
+                    OverrideEffect::Deny => Effect::Deny,
+                },
+                permissions,
+            })
+            .collect();
+        let engine = AccessEngine::build(tree, &roles_domain, &eng_assignments, &eng_overrides)
+            .expect("records were checked against the tree and the roles above");
+
+        let mut by_user: HashMap<UserId, Vec<DataFilter>> = HashMap::new();
+        for (u, f) in data.filters {
+            by_user.entry(u).or_default().push(f);
+        }
+        let filters = by_user
+            .into_iter()
+            .map(|(u, list)| {
+                let pass = compile_filters(&list, &data.orgs, &parents);
+                (u, CompiledFilters { list, pass })
+            })
+            .collect();
+
+        Self {
+            version: data.version,
+            catalog,
+            engine,
+            org_keys,
+            org_ids,
+            user_keys,
+            user_ids,
+            roles: data.roles,
+            role_keys,
+            role_sets,
+            assignments,
+            overrides,
+            filters,
+            super_admin: data.super_admin,
+        }
+    }
+
+    pub fn super_admin(&self) -> Option<UserId> {
+        self.super_admin
+    }
+
+    pub fn is_super_admin(&self, user: UserId) -> bool {
+        self.super_admin == Some(user)
+    }
+
+    pub fn org_key(&self, org: OrgId) -> Option<OrgKey> {
+        self.org_keys.get(&org).copied()
+    }
+
+    pub fn org_id(&self, key: OrgKey) -> Option<OrgId> {
+        self.org_ids.get(key.0 as usize).copied()
+    }
+
+    pub fn org_count(&self) -> usize {
+        self.org_ids.len()
+    }
+
+    /// `ancestor` is `org` or one of its ancestors.
+    pub fn is_within(&self, org: OrgId, ancestor: OrgId) -> bool {
+        match (self.org_key(ancestor), self.org_key(org)) {
+            (Some(a), Some(o)) => self.engine.tree().is_ancestor_or_self(a, o),
+            _ => false,
+        }
+    }
+
+    /// `org` and its ancestors, nearest first.
+    pub fn chain(&self, org: OrgId) -> Vec<OrgId> {
+        match self.org_key(org) {
+            Some(k) => self
+                .engine
+                .tree()
+                .chain(k)
+                .filter_map(|k| self.org_id(k))
+                .collect(),
+            None => Vec::new(),
+        }
+    }
+
+    pub fn roles(&self) -> &[RoleRecord] {
+        &self.roles
+    }
+
+    pub fn role(&self, id: RoleId) -> Option<&RoleRecord> {
+        self.role_keys.get(&id).map(|k| &self.roles[k.0 as usize])
+    }
+
+    /// The role's permissions as the engine sees them (valid at its level, known).
+    pub fn role_set(&self, id: RoleId) -> Option<PermissionSet> {
+        self.role_keys
+            .get(&id)
+            .map(|k| self.role_sets[k.0 as usize])
+    }
+
+    pub fn role_by_key(&self, key: &str) -> Option<&RoleRecord> {
+        self.roles.iter().find(|r| r.key == key)
+    }
+
+    pub fn assignments_of(&self, user: UserId) -> &[AssignmentRecord] {
+        self.assignments.get(&user).map_or(&[], Vec::as_slice)
+    }
+
+    pub fn overrides_of(&self, user: UserId) -> &[OverrideRecord] {
+        self.overrides.get(&user).map_or(&[], Vec::as_slice)
+    }
+
+    pub fn filters_of(&self, user: UserId) -> Option<&CompiledFilters> {
+        self.filters.get(&user)
+    }
+
+    /// How many users hold `role` (any scope).
+    pub fn role_holders(&self, role: RoleId) -> usize {
+        self.assignments
+            .values()
+            .filter(|v| v.iter().any(|a| a.role_id == role))
+            .count()
+    }
+
+    pub(crate) fn scope(&self, s: ScopeRef) -> Option<Scope> {
+        match s {
+            ScopeRef::Platform => Some(Scope::Platform),
+            ScopeRef::Org(o) => self.org_key(o).map(Scope::Org),
+        }
+    }
+
+    pub(crate) fn scope_ref(&self, s: Scope) -> ScopeRef {
+        match s {
+            Scope::Platform => ScopeRef::Platform,
+            Scope::Org(o) | Scope::Project(_, o) => {
+                self.org_id(o).map_or(ScopeRef::Platform, ScopeRef::Org)
+            }
+        }
+    }
+
+    pub(crate) fn user_key(&self, u: UserId) -> Option<UserKey> {
+        self.user_keys.get(&u).copied()
+    }
+
+    pub(crate) fn engine(&self) -> &AccessEngine {
+        &self.engine
+    }
+
+    /// Do `user`'s data filters let `scope` through? The platform scope and users without
+    /// filters always pass.
+    pub fn filters_pass(&self, user: UserId, scope: ScopeRef) -> bool {
+        match (scope, self.filters.get(&user)) {
+            (ScopeRef::Org(o), Some(f)) => self.org_key(o).is_some_and(|k| f.passes(k)),
+            _ => true,
+        }
+    }
+
+    /// P4 + P5 + P7: everything `user` holds at `scope` at `now` (Unix ms). The super admin
+    /// holds every permission everywhere; an unknown organization yields nothing.
+    pub fn effective(&self, user: UserId, scope: ScopeRef, now: i64) -> PermissionSet {
+        self.effective_related(user, scope, None, now)
+    }
+
+    /// As [`Self::effective`], plus the relationship roles for `relation` (P8).
+    pub fn effective_related(
+        &self,
+        user: UserId,
+        scope: ScopeRef,
+        relation: Option<Relation>,
+        now: i64,
+    ) -> PermissionSet {
+        if self.is_super_admin(user) {
+            return self.catalog.all();
+        }
+        let (Some(k), Some(s)) = (self.user_key(user), self.scope(scope)) else {
+            return PermissionSet::EMPTY;
+        };
+        if !self.filters_pass(user, scope) {
+            return PermissionSet::EMPTY;
+        }
+        self.engine.effective_over(k, s, relation, now)
+    }
+
+    pub fn allowed(&self, user: UserId, perm: PermIx, scope: ScopeRef, now: i64) -> bool {
+        if self.is_super_admin(user) {
+            return true;
+        }
+        let (Some(k), Some(s)) = (self.user_key(user), self.scope(scope)) else {
+            return false;
+        };
+        self.filters_pass(user, scope) && self.engine.allowed(k, perm, s, now)
+    }
+
+    /// A back-office user: the super admin, or anyone with an active assignment or a grant.
+    pub fn is_back_office(&self, user: UserId, now: i64) -> bool {
+        self.is_super_admin(user)
+            || self
+                .user_key(user)
+                .is_some_and(|k| self.engine.holds_anything(k, now))
+    }
+
+    /// Does `user` hold any role whose reach is a relationship (P8)? Only then is it worth
+    /// looking relationships up.
+    pub fn holds_related_role(&self, user: UserId) -> bool {
+        self.assignments_of(user).iter().any(|a| {
+            self.role(a.role_id)
+                .is_some_and(|r| r.reach != "scope" && !r.reach.is_empty())
+        })
+    }
+
+    /// The organizations where `user` holds `perm` at `now`: `All` when held at the platform
+    /// without filters.
+    pub fn reach(&self, user: UserId, perm: PermIx, now: i64) -> Reach {
+        if self.is_super_admin(user) {
+            return Reach::All;
+        }
+        let Some(k) = self.user_key(user) else {
+            return Reach::Orgs(Vec::new());
+        };
+        let platform = self.engine.allowed(k, perm, Scope::Platform, now);
+        let filtered = self.filters.get(&user);
+        if platform && filtered.is_none() {
+            return Reach::All;
+        }
+        let orgs = (0..self.org_ids.len() as u32)
+            .map(OrgKey)
+            .filter(|o| filtered.is_none_or(|f| f.passes(*o)))
+            .filter(|o| platform || self.engine.allowed(k, perm, Scope::Org(*o), now))
+            .map(|o| self.org_ids[o.0 as usize])
+            .collect();
+        Reach::Orgs(orgs)
+    }
+
+    /// Every user with assignments or overrides (the engine's users), for holders and P6
+    /// checks that must consider everyone who holds something.
+    pub(crate) fn users_with_access(&self) -> impl Iterator<Item = UserId> + '_ {
+        self.user_ids.iter().copied()
+    }
+}
+
+fn compile_filters(
+    list: &[DataFilter],
+    orgs: &[crate::records::AccessOrg],
+    parents: &[Option<OrgKey>],
+) -> Vec<u64> {
+    let n = orgs.len();
+    // Which organizations match by themselves, per filter; then inherit down the tree.
+    let mut pass = vec![u64::MAX; n.div_ceil(64)];
+    for f in list {
+        let own: Vec<bool> = orgs
+            .iter()
+            .map(|o| f.matches_org(o.id, &o.tags, &o.attributes))
+            .collect();
+        let mut memo: Vec<Option<bool>> = vec![None; n];
+        for i in 0..n {
+            let ok = inherited(i, &own, parents, &mut memo);
+            if !ok {
+                pass[i / 64] &= !(1 << (i % 64));
+            }
+        }
+    }
+    pass
+}
+
+/// Does organization `i` or an ancestor match? Memoised, iterative (deep trees).
+fn inherited(
+    i: usize,
+    own: &[bool],
+    parents: &[Option<OrgKey>],
+    memo: &mut [Option<bool>],
+) -> bool {
+    let mut path = Vec::new();
+    let mut cur = Some(i);
+    let mut result = false;
+    while let Some(c) = cur {
+        if let Some(m) = memo[c] {
+            result = m;
+            break;
+        }
+        if own[c] {
+            result = true;
+            memo[c] = Some(true);
+            break;
+        }
+        path.push(c);
+        cur = parents[c].map(|p| p.0 as usize);
+        if path.len() > parents.len() {
+            break; // cycle guard
+        }
+    }
+    for p in path {
+        memo[p] = Some(result);
+    }
+    result
+}

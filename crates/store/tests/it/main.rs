@@ -1,0 +1,9 @@
+//! The store's access-control layer on SQLite and, with `PORTICO_TEST_POSTGRES_URL`, on
+//! PostgreSQL: every scenario runs on both.
+
+mod helpers;
+
+mod access;
+mod grants;
+mod reach;
+mod users;
