@@ -1,6 +1,7 @@
-use std::io::Write;
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 pub const PASSWORD: &str = "correct horse battery staple lamp";
 
@@ -95,6 +96,67 @@ impl Portico {
         )
         .ok();
         p
+    }
+}
+
+/// A running `portico serve`; killed when dropped.
+pub struct Server {
+    pub child: Child,
+    /// `127.0.0.1:PORT`.
+    pub addr: String,
+    /// What it printed on standard error up to the listening line (and `wait_for`).
+    pub seen: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+}
+
+impl Portico {
+    /// Starts the binary with `args` (it serves when no subcommand is given) on a free port,
+    /// and waits until it says where it listens and has printed `wait_for`.
+    pub fn serve(&self, args: &[&str], wait_for: &str) -> Server {
+        let mut all = vec!["--listen", "127.0.0.1:0"];
+        all.extend_from_slice(args);
+        let mut child = self
+            .command(&all)
+            .env("PORTICO_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("portico starts");
+        let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
+        let mut seen = String::new();
+        let mut addr = None;
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline && !(addr.is_some() && seen.contains(wait_for)) {
+            let mut line = String::new();
+            if stderr.read_line(&mut line).expect("read stderr") == 0 {
+                break;
+            }
+            if let Some(rest) = line.split("listening on http://").nth(1) {
+                addr = rest.split_whitespace().next().map(str::to_string);
+            }
+            seen.push_str(&line);
+        }
+        // Keep draining its log so the server never blocks on a full pipe.
+        std::thread::spawn(move || {
+            let mut sink = String::new();
+            while stderr.read_line(&mut sink).map(|n| n > 0).unwrap_or(false) {
+                sink.clear();
+            }
+        });
+        let addr = addr.unwrap_or_else(|| panic!("no listening line in:\n{seen}"));
+        Server { child, addr, seen }
     }
 }
 

@@ -7,3 +7,4 @@ mod helpers;
 mod orgs_users;
 mod postgres;
 mod serve;
+mod two_servers;

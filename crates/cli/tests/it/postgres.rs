@@ -4,7 +4,7 @@
 use crate::helpers::{PASSWORD, Portico};
 
 /// A fresh database on the test server, as a URL; `None` (skip) without a server.
-fn fresh_database() -> Option<String> {
+pub(crate) fn fresh_database() -> Option<String> {
     let Ok(admin_url) = std::env::var("PORTICO_TEST_POSTGRES_URL") else {
         assert_ne!(
             std::env::var("PORTICO_TEST_REQUIRE_POSTGRES").as_deref(),

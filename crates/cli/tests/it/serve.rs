@@ -1,6 +1,5 @@
 use crate::helpers::Portico;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::process::Stdio;
+use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
 /// A bare `portico` serves: migrates, says how to create the super admin, answers HTTP, and
@@ -8,28 +7,8 @@ use std::time::{Duration, Instant};
 #[test]
 fn a_bare_portico_serves_and_stops_on_sigterm() {
     let p = Portico::new();
-    let mut child = p
-        .command(&["--listen", "127.0.0.1:0"])
-        .env("PORTICO_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("portico starts");
-    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
-    let mut seen = String::new();
-    let mut addr = None;
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while Instant::now() < deadline && !(addr.is_some() && seen.contains("--password-stdin")) {
-        let mut line = String::new();
-        if stderr.read_line(&mut line).expect("read stderr") == 0 {
-            break;
-        }
-        if let Some(rest) = line.split("listening on http://").nth(1) {
-            addr = rest.split_whitespace().next().map(str::to_string);
-        }
-        seen.push_str(&line);
-    }
-    let addr = addr.unwrap_or_else(|| panic!("no listening line in:\n{seen}"));
+    let mut server = p.serve(&[], "--password-stdin");
+    let (addr, seen) = (server.addr.clone(), &server.seen);
     assert!(seen.contains("portico init --username admin"), "{seen}");
 
     let mut conn = std::net::TcpStream::connect(&addr).expect("connect");
@@ -40,13 +19,13 @@ fn a_bare_portico_serves_and_stops_on_sigterm() {
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
 
     let status = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+        .args(["-TERM", &server.child.id().to_string()])
         .status()
         .expect("kill");
     assert!(status.success());
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        if let Some(s) = child.try_wait().expect("wait") {
+        if let Some(s) = server.child.try_wait().expect("wait") {
             assert!(s.success(), "exit status {s:?}");
             break;
         }
