@@ -62,6 +62,20 @@ impl IpAllowlist {
             Self::Only(nets) => nets.iter().any(|n| n.contains(&addr)),
         }
     }
+
+    /// Does this list allow every address `other` allows? (A list may narrow another, never
+    /// widen it.) The ranges of `self` are merged first, so `10.0.0.0/9, 10.128.0.0/9` covers
+    /// `10.0.0.0/8`. An IPv4 range is never taken as covering an IPv6 one, nor the reverse.
+    pub fn covers(&self, other: &IpAllowlist) -> bool {
+        match (self, other) {
+            (Self::Any, _) => true,
+            (Self::Only(_), Self::Any) => false,
+            (Self::Only(mine), Self::Only(theirs)) => {
+                let mine = IpNet::aggregate(mine);
+                theirs.iter().all(|n| mine.iter().any(|m| m.contains(n)))
+            }
+        }
+    }
 }
 
 /// An IPv4-mapped IPv6 address (`::ffff:10.0.0.1`) is the IPv4 address.
@@ -114,5 +128,36 @@ mod tests {
         assert!(IpAllowlist::parse("").is_err());
         assert!(IpAllowlist::parse("10.0.0.1, *").is_err());
         assert!(IpAllowlist::parse("10.0.0.300").is_err());
+    }
+
+    #[test]
+    fn covers_only_narrower_lists() {
+        let p = |s: &str| IpAllowlist::parse(s).unwrap();
+        let office = p("10.0.0.0/8, 192.168.1.7, 2001:db8::/32");
+        assert!(office.covers(&p("10.1.0.0/16")));
+        assert!(office.covers(&p("10.1.2.3, 192.168.1.7, 2001:db8:1::/48")));
+        assert!(office.covers(&office));
+        assert!(
+            !office.covers(&p("*")),
+            "no restriction is wider than any list"
+        );
+        assert!(!office.covers(&p("0.0.0.0/0")));
+        assert!(
+            !office.covers(&p("192.168.1.0/24")),
+            "one address does not cover its range"
+        );
+        assert!(
+            !office.covers(&p("10.1.0.0/16, 172.16.0.1")),
+            "every entry must be inside"
+        );
+        assert!(!office.covers(&p("2001:db9::1")));
+        assert!(
+            !office.covers(&p("::ffff:10.0.0.0/104")),
+            "other families are not mixed"
+        );
+        assert!(p("*").covers(&p("*")));
+        assert!(p("*").covers(&office));
+        assert!(p("10.0.0.0/9, 10.128.0.0/9").covers(&p("10.0.0.0/8")));
+        assert!(!p("10.0.0.0/9, 10.192.0.0/10").covers(&p("10.0.0.0/8")));
     }
 }

@@ -103,12 +103,33 @@ struct Related {
     allow: PermissionSet,
 }
 
-/// One user's compiled access: what a check reads (32 bytes, two per cache line).
-#[derive(Debug, Clone, Default)]
+/// The key of no scope: `applies` is false for it.
+const NO_KEY: u64 = u64::MAX;
+
+/// One user's compiled access: what a check reads. The first entry is inline, so the check
+/// for a user with one scope (most users) reads one place in memory instead of following a
+/// pointer to a second one.
+#[derive(Debug, Clone)]
 struct UserAccess {
-    /// Sorted by `key`, one per scope.
-    entries: Box<[Entry]>,
+    /// The entry with the smallest key; `key == NO_KEY` when the user has none.
+    first: Entry,
+    /// The other entries, sorted by `key`, one per scope.
+    rest: Box<[Entry]>,
     timed: Box<[Timed]>,
+}
+
+impl Default for UserAccess {
+    fn default() -> Self {
+        Self {
+            first: Entry {
+                key: NO_KEY,
+                allow: PermissionSet::EMPTY,
+                deny: PermissionSet::EMPTY,
+            },
+            rest: Box::default(),
+            timed: Box::default(),
+        }
+    }
 }
 
 /// The rest of a user's data: relationship roles and the records the entries came from.
@@ -245,10 +266,15 @@ impl AccessEngine {
             self.users.resize(ix + 1, UserAccess::default());
             self.records.resize(ix + 1, UserRecords::default());
         }
-        self.users[ix] = UserAccess {
-            entries: entries.into(),
+        let mut access = UserAccess {
             timed: timed.into(),
+            ..UserAccess::default()
         };
+        if !entries.is_empty() {
+            access.first = entries.remove(0);
+            access.rest = entries.into();
+        }
+        self.users[ix] = access;
         self.records[ix] = UserRecords {
             related: related.into(),
             assignments: assignments.into(),
@@ -290,16 +316,19 @@ impl AccessEngine {
     /// The entries of `u` that reach `scope`, whichever way is cheaper to find them.
     #[inline]
     fn for_each_entry(&self, u: &UserAccess, scope: Scope, mut f: impl FnMut(&Entry)) {
-        if u.entries.len() <= LINEAR_LIMIT {
-            u.entries
-                .iter()
+        if u.rest.len() < LINEAR_LIMIT {
+            // `first` may be the empty NO_KEY entry, which applies nowhere.
+            std::iter::once(&u.first)
+                .chain(u.rest.iter())
                 .filter(|e| self.applies(e.key, scope))
                 .for_each(f);
             return;
         }
         let mut find = |key: u64| {
-            if let Ok(i) = u.entries.binary_search_by_key(&key, |e| e.key) {
-                f(&u.entries[i]);
+            if u.first.key == key {
+                f(&u.first);
+            } else if let Ok(i) = u.rest.binary_search_by_key(&key, |e| e.key) {
+                f(&u.rest[i]);
             }
         };
         find(Scope::Platform.packed());

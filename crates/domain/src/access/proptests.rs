@@ -71,7 +71,8 @@ fn model_strategy() -> impl Strategy<Value = Model> {
         (
             Just(parents),
             Just(roles),
-            proptest::collection::vec(assignment, 0..25),
+            // Up to 70: some users get more than LINEAR_LIMIT entries (the binary-search path).
+            proptest::collection::vec(assignment, 0..70),
             proptest::collection::vec(overrides, 0..10),
         )
             .prop_map(|(parents, roles, a, o)| {
