@@ -63,10 +63,12 @@ impl Services {
             ip_allowlist: Some("*".into()),
         };
         let ctx = self.system_ctx(&RequestMeta::cli());
-        let user = self.store.create_user(&ctx, new).await?;
-        // The preset's roles; the super admin holds its top platform role, so that after a
-        // transfer (P7) they stay an administrator.
-        self.store.bootstrap_access(&ctx, roles, admin_role).await?;
+        // The super admin and the preset's roles in one transaction; the super admin holds the
+        // preset's top platform role, so that after a transfer (P7) they stay an administrator.
+        let user = self
+            .store
+            .init_installation(&ctx, new, roles, admin_role)
+            .await?;
         Ok(InitOutcome {
             user,
             generated_password: generated,
@@ -85,14 +87,27 @@ impl Services {
         role_key: Option<&str>,
     ) -> Result<UserRecord, ServiceError> {
         actor.require("users.edit", crate::records::ScopeRef::Platform)?;
+        let id = UserId::generate();
         let role = match role_key {
-            Some(k) => Some(
-                actor
-                    .access()
+            Some(k) => {
+                let access = actor.access();
+                let role = access
                     .role_by_key(k)
-                    .map(|r| r.id)
-                    .ok_or(ServiceError::NotFound("role"))?,
-            ),
+                    .ok_or(ServiceError::NotFound("role"))?;
+                // The assignment's own checks, before anything is written, so a refusal leaves
+                // no user behind (assign_role repeats them).
+                actor.require(
+                    "role_assignments.manage",
+                    crate::records::ScopeRef::Platform,
+                )?;
+                crate::access::guard::check_gain_to(
+                    actor,
+                    id,
+                    crate::records::ScopeRef::Platform,
+                    &access.role_set(role.id).unwrap_or_default(),
+                )?;
+                Some(role.id)
+            }
             None => None,
         };
         let username = Username::parse(username)?;
@@ -102,7 +117,7 @@ impl Services {
             .check(password, false, &[username.as_str(), email.as_str()])?;
         let hash = self.hash_password(password).await?;
         let new = NewUser {
-            id: UserId::generate(),
+            id,
             username_key: username.key(),
             search_document: user_document(username.as_str(), "", "", email.as_str()),
             username: username.as_str().to_string(),

@@ -154,6 +154,15 @@ pub trait Store: Send + Sync {
     /// Everything the engine is built from, read in one transaction, with the version read
     /// first (so the data is at least as new as the version).
     async fn load_access(&self) -> StoreResult<AccessData>;
+    /// `portico init`: creates the super admin and bootstraps the preset's roles (as
+    /// `bootstrap_access`) in one transaction; Conflict `roles-exist` if roles exist already.
+    async fn init_installation(
+        &self,
+        ctx: &AuditCtx,
+        new: NewUser,
+        roles: Vec<RoleRecord>,
+        admin_role: RoleId,
+    ) -> StoreResult<UserRecord>;
     /// Fresh installs and upgrades: only when no role exists yet, inserts `roles` and assigns
     /// `admin_role` at the platform to the super admin and every user flagged platform admin
     /// (setting an empty IP allowlist to `*`). Returns whether it did anything.

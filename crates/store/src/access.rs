@@ -280,16 +280,57 @@ impl SqlStore {
         admin_role: RoleId,
     ) -> R<bool> {
         let mut tx = self.begin_write().await?;
-        let row = fetch_opt(&mut tx, self.raw("SELECT COUNT(*) AS n FROM roles", vec![])).await?;
+        let done = self
+            .bootstrap_access_in(&mut tx, ctx, roles, admin_role)
+            .await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(done)
+    }
+
+    /// `portico init`: the super admin and the preset's roles in one transaction, so a failure
+    /// in between cannot leave a super admin without the chosen preset.
+    pub(crate) async fn init_installation_q(
+        &self,
+        ctx: &AuditCtx,
+        new: NewUser,
+        roles: Vec<RoleRecord>,
+        admin_role: RoleId,
+    ) -> R<UserRecord> {
+        let mut tx = self.begin_write().await?;
+        let user = self.create_user_in(&mut tx, ctx, &new).await?;
+        if !self
+            .bootstrap_access_in(&mut tx, ctx, roles, admin_role)
+            .await?
+        {
+            return Err(StoreError::Conflict {
+                kind: "roles-exist",
+                message: "this installation has roles already; import a preset with `portico role import`"
+                    .into(),
+            });
+        }
+        tx.commit().await.map_err(db_err)?;
+        self.user_in(&mut *self.conn().await?, user.id)
+            .await?
+            .ok_or(StoreError::NotFound("user"))
+    }
+
+    async fn bootstrap_access_in(
+        &self,
+        tx: &mut AnyConnection,
+        ctx: &AuditCtx,
+        roles: Vec<RoleRecord>,
+        admin_role: RoleId,
+    ) -> R<bool> {
+        let row = fetch_opt(tx, self.raw("SELECT COUNT(*) AS n FROM roles", vec![])).await?;
         if row.map(|r| rows::i(&r, "n")).transpose()?.unwrap_or(0) > 0 {
             return Ok(false);
         }
         if !roles.iter().any(|r| r.id == admin_role) {
             return Err(StoreError::NotFound("role"));
         }
-        self.insert_roles_in(&mut tx, &roles).await?;
+        self.insert_roles_in(tx, &roles).await?;
         let admins = fetch_all(
-            &mut tx,
+            tx,
             self.build(
                 &Query::select()
                     .column(U::Id)
@@ -322,10 +363,10 @@ impl SqlStore {
                     ctx.actor.map(|a| a.to_string()).into(),
                 ]);
             }
-            exec(&mut tx, self.build(&q)).await?;
+            exec(tx, self.build(&q)).await?;
             let ids: Vec<String> = chunk.iter().map(|u| u.to_string()).collect();
             exec(
-                &mut tx,
+                tx,
                 self.build(
                     &Query::update()
                         .table(U::Table)
@@ -336,7 +377,7 @@ impl SqlStore {
             )
             .await?;
             exec(
-                &mut tx,
+                tx,
                 self.build(
                     &Query::update()
                         .table(U::Table)
@@ -352,9 +393,9 @@ impl SqlStore {
             )
             .await?;
         }
-        self.bump_access(&mut tx).await?;
+        self.bump_access(tx).await?;
         self.append_in(
-            &mut tx,
+            tx,
             ctx,
             AuditDraft::new("access.bootstrap").changes(json!({
                 "roles": roles.iter().map(|r| &r.key).collect::<Vec<_>>(),
@@ -363,7 +404,6 @@ impl SqlStore {
             })),
         )
         .await?;
-        tx.commit().await.map_err(db_err)?;
         Ok(true)
     }
 

@@ -181,6 +181,15 @@ impl Store for SqlStore {
     async fn load_access(&self) -> R<AccessData> {
         self.load_access_q().await
     }
+    async fn init_installation(
+        &self,
+        ctx: &AuditCtx,
+        new: NewUser,
+        roles: Vec<RoleRecord>,
+        admin_role: RoleId,
+    ) -> R<UserRecord> {
+        self.init_installation_q(ctx, new, roles, admin_role).await
+    }
     async fn bootstrap_access(
         &self,
         ctx: &AuditCtx,

@@ -129,9 +129,22 @@ impl SqlStore {
 
     pub(crate) async fn create_user_q(&self, ctx: &AuditCtx, new: NewUser) -> R<UserRecord> {
         let mut tx = self.begin_write().await?;
-        let user = self.insert_user_in(&mut tx, &new, None, ctx.at).await?;
+        let user = self.create_user_in(&mut tx, ctx, &new).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(user)
+    }
+
+    /// A user without a home organization and its `user.create` entry, inside `conn`'s
+    /// transaction.
+    pub(crate) async fn create_user_in(
+        &self,
+        conn: &mut AnyConnection,
+        ctx: &AuditCtx,
+        new: &NewUser,
+    ) -> R<UserRecord> {
+        let user = self.insert_user_in(conn, new, None, ctx.at).await?;
         self.append_in(
-            &mut tx,
+            conn,
             ctx,
             AuditDraft::new("user.create")
                 .target("user", user.id)
@@ -144,7 +157,6 @@ impl SqlStore {
                 .pii(json!({ "username": user.username, "email": user.email })),
         )
         .await?;
-        tx.commit().await.map_err(db_err)?;
         Ok(user)
     }
 

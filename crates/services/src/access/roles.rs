@@ -9,7 +9,6 @@ use crate::records::{RolePatch, RoleRecord, ScopeRef, reach_key};
 use portico_domain::ValidationError;
 use portico_domain::access::{Catalog, CatalogEntry, Level, PermissionSet, Role, presets};
 use portico_domain::ids::RoleId;
-use serde_json::json;
 
 /// A role as listed: the record and how many users hold it.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -344,17 +343,8 @@ impl Services {
         }
         let (roles, admin) = self.preset_records("basic")?;
         let ctx = self.system_ctx(&crate::auth::RequestMeta::cli());
-        let done = self.store.bootstrap_access(&ctx, roles, admin).await?;
-        if done {
-            self.store
-                .append_audit(
-                    &ctx,
-                    crate::records::AuditDraft::new("access.upgrade")
-                        .changes(json!({ "preset": "basic" })),
-                )
-                .await?;
-        }
-        Ok(done)
+        // One transaction, audited inside it as `access.bootstrap` (with the roles it added).
+        Ok(self.store.bootstrap_access(&ctx, roles, admin).await?)
     }
 
     /// Registers a permission an application brings (A5); kept for the applications issue.

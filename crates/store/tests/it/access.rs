@@ -557,3 +557,49 @@ fn store_error_kinds_are_stable() {
         "relationship-exists"
     );
 }
+
+both_backends!(init_installation_is_one_transaction, |db: Db| async move {
+    let s = &db.store;
+    let c = db.ctx();
+    let admin = role("basic.administrator", Level::Platform, &["all.view"], true);
+    let admin_id = admin.id;
+    // The roles part fails after the user is written (its admin role is not among the
+    // roles): the user goes with it.
+    let e = s
+        .init_installation(
+            &c,
+            new_user("second"),
+            vec![admin.clone()],
+            RoleId::generate(),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(e, SE::NotFound("role")), "{e:?}");
+    assert_eq!(db.count("roles", "").await, 0);
+    assert_eq!(db.count("users", "username = 'second'").await, 0);
+    assert_eq!(
+        db.audits("user.create").await,
+        1,
+        "only the fixture's admin"
+    );
+    // Roles exist already: refused, and the user is not left behind.
+    assert!(s.bootstrap_access(&c, vec![admin], admin_id).await.unwrap());
+    let other = role("lms.administrator", Level::Platform, &[], true);
+    let other_id = other.id;
+    let e = s
+        .init_installation(&c, new_user("third"), vec![other], other_id)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            SE::Conflict {
+                kind: "roles-exist",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert_eq!(db.count("users", "username = 'third'").await, 0);
+    assert_eq!(db.count("roles", "").await, 1);
+});
