@@ -42,6 +42,17 @@ pub struct OrgDetail {
 }
 
 impl Services {
+    /// Platform-wide counts (Home): only for a viewer who sees every organization and every
+    /// user; a data filter or an organization-level role makes these totals someone else's.
+    pub async fn platform_counts(&self, actor: &BackOffice) -> Result<Counts, ServiceError> {
+        if !sees_whole_platform(actor) {
+            return Err(ServiceError::Forbidden(
+                "platform-wide counts need organizations.view and users.view everywhere".into(),
+            ));
+        }
+        Ok(self.store.counts(self.now()).await?)
+    }
+
     pub async fn create_org(
         &self,
         actor: &BackOffice,
@@ -274,4 +285,9 @@ impl Services {
             .delete_org(&scope.actor().principal().audit_ctx(self), scope.org_id())
             .await?)
     }
+}
+
+/// Whether `actor` sees every organization and every user (no data filter, no narrower scope).
+pub fn sees_whole_platform(actor: &BackOffice) -> bool {
+    actor.reach("organizations.view") == Reach::All && actor.reach("users.view") == Reach::All
 }

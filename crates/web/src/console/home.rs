@@ -26,9 +26,14 @@ struct Bar {
 }
 
 pub async fn home(State(st): State<AppState>, cx: Cx) -> Response {
-    let counts = match st.services.store().counts(st.services.now()).await {
-        Ok(c) => c,
-        Err(e) => return cx.error(&st, e.into()),
+    // Platform totals only for someone who sees the whole platform (P5).
+    let counts = if portico_services::orgs::sees_whole_platform(&cx.admin) {
+        match st.services.platform_counts(&cx.admin).await {
+            Ok(c) => c,
+            Err(e) => return cx.error(&st, e),
+        }
+    } else {
+        Default::default()
     };
     // Someone who reaches only some organizations sees those, wherever they sit in the tree.
     let everywhere = cx.admin.reach("organizations.view") == Reach::All;

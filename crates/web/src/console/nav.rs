@@ -65,8 +65,7 @@ impl Nav {
             roles,
             settings,
             new_org: admin.can("organizations.create", ScopeRef::Platform),
-            platform_stats: admin.can("organizations.view", ScopeRef::Platform)
-                && admin.can("users.view", ScopeRef::Platform),
+            platform_stats: portico_services::orgs::sees_whole_platform(admin),
             role_label,
         }
     }

@@ -759,3 +759,54 @@ both_backends!(
         assert_eq!(r.headers()[LOCATION], "/");
     }
 );
+
+both_backends!(
+    home_shows_platform_totals_only_to_someone_who_sees_the_whole_platform,
+    |app: TestApp| async move {
+        let gold = app.org("Gold Corp", None).await;
+        let (s, v) = app
+            .api(
+                Method::PATCH,
+                &format!("/api/v1/organizations/{}", id(&gold)),
+                Some(json!({"tags": ["gold"]})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        app.org("Plain", None).await;
+        let (u, _) = app.staff("filtered", "basic.admin", None, None).await;
+        let admin = console_as(&app, "admin").await;
+        let (_, home) = page(&admin, &app, "/").await;
+        assert!(
+            home.contains("id=\"stat-users\""),
+            "the super admin sees totals"
+        );
+        // The same role with a data filter: the totals are of organizations it cannot see.
+        let (s, v) = app
+            .api(
+                Method::PUT,
+                &format!("/api/v1/users/{}/data-filters", u["id"].as_str().unwrap()),
+                Some(json!({"filters": [{"kind": "tag", "tags": ["gold"]}]})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let c = console_as(&app, "filtered").await;
+        let (s, home) = page(&c, &app, "/").await;
+        assert_eq!(s, StatusCode::OK, "{home}");
+        for hidden in [
+            "stat-users",
+            "stat-organizations",
+            "stat-audit",
+            "accounts-title",
+        ] {
+            assert!(
+                !home.contains(&format!("id=\"{hidden}\"")),
+                "{hidden} is hidden"
+            );
+        }
+        assert!(
+            home.contains("Gold Corp"),
+            "its own organizations are listed"
+        );
+        assert!(!home.contains(">Plain<"), "not the others");
+    }
+);
