@@ -4,6 +4,7 @@ use crate::Services;
 use crate::auth::OrgScope;
 use crate::error::ServiceError;
 use crate::records::*;
+use crate::users::for_viewer;
 use portico_domain::ids::UserId;
 use portico_domain::page::{Page, PageRequest};
 use portico_domain::search::{query_terms, user_document};
@@ -72,7 +73,7 @@ impl Services {
             is_platform_admin: false,
             ip_allowlist: None,
         };
-        Ok(self
+        let (user, outcome) = self
             .store
             .add_member(
                 &scope.actor().principal().audit_ctx(self),
@@ -82,7 +83,8 @@ impl Services {
                     username_fallbacks: fallbacks,
                 },
             )
-            .await?)
+            .await?;
+        Ok((for_viewer(scope.actor(), user), outcome))
     }
 
     pub async fn list_members(
@@ -93,10 +95,14 @@ impl Services {
     ) -> Result<Page<MemberRow>, ServiceError> {
         scope.require("members.view")?;
         let terms = q.and_then(query_terms);
-        Ok(self
+        let mut page = self
             .store
             .list_members(scope.org_id(), terms.as_deref(), &page)
-            .await?)
+            .await?;
+        for row in &mut page.items {
+            row.user = for_viewer(scope.actor(), row.user.clone());
+        }
+        Ok(page)
     }
 
     pub async fn member_removal_preview(
@@ -106,7 +112,9 @@ impl Services {
     ) -> Result<RemovalPreview, ServiceError> {
         scope.require("members.remove")?;
         self.visible_user(scope.actor(), user).await?;
-        Ok(self.store.removal_preview(scope.org_id(), user).await?)
+        let mut preview = self.store.removal_preview(scope.org_id(), user).await?;
+        preview.user = for_viewer(scope.actor(), preview.user);
+        Ok(preview)
     }
 
     /// U4. Removing an internal member deletes the person from the whole system, so the caller

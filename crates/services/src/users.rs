@@ -34,6 +34,21 @@ pub struct UserPatch {
     pub ip_allowlist: Option<Option<String>>,
 }
 
+/// P7: whether `viewer` may see `user`'s login details (when they last signed in).
+/// Everyone's but the super admin's, which only the super admin themself sees.
+pub fn sees_login_details(viewer: &BackOffice, user: &UserRecord) -> bool {
+    !user.is_super_admin || (viewer.is_super_admin() && viewer.user().id == user.id)
+}
+
+/// `user` as `viewer` may read it: the super admin's login details are blanked for anyone
+/// else (P7). Every use case that hands a user record to a caller should pass it through here.
+pub fn for_viewer(viewer: &BackOffice, mut user: UserRecord) -> UserRecord {
+    if !sees_login_details(viewer, &user) {
+        user.last_login_at = None;
+    }
+    user
+}
+
 impl Services {
     /// U11: one box finds users by name, email or username (word prefixes), among the users
     /// the caller may see (P5).
@@ -63,7 +78,8 @@ impl Services {
         Ok(self
             .store
             .search_users(terms.as_deref(), &page, &reach)
-            .await?)
+            .await?
+            .map(|u| for_viewer(actor, u)))
     }
 
     pub async fn user_detail(
@@ -71,11 +87,7 @@ impl Services {
         actor: &BackOffice,
         id: UserId,
     ) -> Result<UserDetail, ServiceError> {
-        let mut user = self.visible_user(actor, id).await?;
-        if user.is_super_admin && !actor.is_super_admin() {
-            // P7: nobody else sees the super admin's login details.
-            user.last_login_at = None;
-        }
+        let user = for_viewer(actor, self.visible_user(actor, id).await?);
         let memberships = self
             .store
             .user_memberships(id)
@@ -114,10 +126,11 @@ impl Services {
         id: UserId,
     ) -> Result<UserRecord, ServiceError> {
         self.target_user(actor, id, UserAction::Block).await?;
-        Ok(self
+        let user = self
             .store
             .set_user_status(&actor.principal().audit_ctx(self), id, UserStatus::Blocked)
-            .await?)
+            .await?;
+        Ok(for_viewer(actor, user))
     }
 
     /// Unblocking restores login only (sessions and keys stay ended).
@@ -128,12 +141,13 @@ impl Services {
     ) -> Result<UserRecord, ServiceError> {
         let user = self.target_user(actor, id, UserAction::Block).await?;
         if user.status != UserStatus::Blocked {
-            return Ok(user);
+            return Ok(for_viewer(actor, user));
         }
-        Ok(self
+        let user = self
             .store
             .set_user_status(&actor.principal().audit_ctx(self), id, UserStatus::Active)
-            .await?)
+            .await?;
+        Ok(for_viewer(actor, user))
     }
 
     /// U5: permanent deletion; personal data erased, the audit log keeps the id.
@@ -181,7 +195,7 @@ impl Services {
                 .transpose()?,
             ip_allowlist: None,
         };
-        Ok(self
+        let user = self
             .store
             .update_user(
                 &actor.principal().audit_ctx(self),
@@ -189,6 +203,7 @@ impl Services {
                 expected_version,
                 patch,
             )
-            .await?)
+            .await?;
+        Ok(for_viewer(actor, user))
     }
 }

@@ -208,7 +208,7 @@ impl Services {
         let mut out = Vec::new();
         for id in ids {
             match self.visible_user(actor, id).await {
-                Ok(u) => out.push(u),
+                Ok(u) => out.push(crate::users::for_viewer(actor, u)),
                 Err(ServiceError::NotFound(_)) => {}
                 Err(e) => return Err(e),
             }

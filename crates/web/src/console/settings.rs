@@ -14,6 +14,7 @@ use portico_domain::ids::UserId;
 use portico_domain::user::UserStatus;
 use portico_services::ServiceError;
 use portico_services::records::{ScopeRef, UserRecord};
+use portico_services::users::sees_login_details;
 use serde::{Deserialize, Serialize};
 
 pub fn routes() -> Router<AppState> {
@@ -45,6 +46,8 @@ struct AdminRow {
     /// Names of the platform roles they hold.
     roles: Vec<String>,
     is_self: bool,
+    /// P7: their login details are hidden from this viewer.
+    login_hidden: bool,
 }
 
 fn platform_roles(cx: &Cx, u: &UserRecord) -> Vec<String> {
@@ -81,6 +84,7 @@ async fn administrators(State(st): State<AppState>, cx: Cx) -> Response {
             user: UserView::from(u),
             roles: platform_roles(&cx, u),
             is_self: u.id == cx.admin.user().id,
+            login_hidden: !sees_login_details(&cx.admin, u),
         })
         .collect();
     let is_super_admin = cx.admin.is_super_admin();

@@ -17,7 +17,7 @@ use portico_domain::ids::UserId;
 use portico_domain::user::{MembershipKind, UserStatus};
 use portico_services::access::guard::act_scope;
 use portico_services::records::{ScopeRef, UserRecord};
-use portico_services::users::UserDetail;
+use portico_services::users::{UserDetail, sees_login_details};
 use serde::{Deserialize, Serialize};
 
 pub fn routes() -> Router<AppState> {
@@ -40,6 +40,8 @@ struct Row {
     user: UserView,
     /// Whether this console user may block/delete them (not the super admin, not oneself).
     actionable: bool,
+    /// P7: their login details are hidden from this viewer (shown as "Hidden", not "Never").
+    login_hidden: bool,
 }
 
 fn actionable(cx: &Cx, u: &UserRecord) -> bool {
@@ -146,6 +148,7 @@ async fn list(State(st): State<AppState>, cx: Cx, Query(lq): Query<ListQuery>) -
         .map(|u| Row {
             user: UserView::from(u),
             actionable: actionable(&cx, u),
+            login_hidden: !sees_login_details(&cx.admin, u),
         })
         .collect();
     // Where block/unblock return to: this very list.
@@ -211,6 +214,7 @@ async fn detail(State(st): State<AppState>, cx: Cx, Path(raw): Path<String>) -> 
             h => h,
             user => UserView::from(&d.user),
             ip_allowlist => d.user.ip_allowlist.clone(),
+            login_hidden => !sees_login_details(&cx.admin, &d.user),
             memberships => memberships,
             home => home,
         },

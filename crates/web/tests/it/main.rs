@@ -4,11 +4,13 @@
 
 mod helpers;
 
+mod access_filters;
 mod access_isolation;
 mod access_model;
 mod access_rules;
 mod access_sessions;
 mod api_auth;
+mod api_keys_scope;
 mod api_orgs;
 mod api_users;
 mod audit;
@@ -17,3 +19,4 @@ mod browser;
 mod browser_access;
 mod console_access;
 mod console_forms;
+mod super_admin_privacy;
