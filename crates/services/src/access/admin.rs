@@ -1,10 +1,11 @@
 //! Administrators (S1), the super admin's transfer (P7) and copy user (U7).
 
-use super::guard::check_gain;
+use super::guard::check_gain_for;
 use crate::Services;
 use crate::auth::BackOffice;
 use crate::error::ServiceError;
 use crate::records::{NewUser, ScopeRef, UserRecord};
+use crate::users::for_viewer;
 use portico_domain::access::PermissionSet;
 use portico_domain::ids::UserId;
 use portico_domain::search::user_document;
@@ -46,7 +47,7 @@ impl Services {
         let mut out = Vec::new();
         for id in ids {
             if let Some(u) = self.store.get_user(id).await? {
-                out.push(u);
+                out.push(for_viewer(actor, u));
             }
         }
         out.sort_by(|a, b| {
@@ -83,16 +84,23 @@ impl Services {
                 target.id,
             )
             .await?;
-        self.store
+        // The caller is no longer the super admin: the new one's login details are hidden
+        // from them too (P7).
+        let mut user = self
+            .store
             .get_user(target.id)
             .await?
-            .ok_or(ServiceError::NotFound("user"))
+            .ok_or(ServiceError::NotFound("user"))?;
+        user.last_login_at = None;
+        Ok(user)
     }
 
     /// U7: a new person with the source's memberships, roles, personal grants and denials,
     /// and (when asked) data filters. Everything copied must be within what the caller holds
     /// where it applies (P6), and the caller must be able to add members where the copy will
-    /// belong.
+    /// belong. A caller narrowed by data filters must copy the filters (P5 + P6, see below),
+    /// and what the copy gets at the platform must stay within the caller's reach with the
+    /// filters the copy will carry (`check_gain_for`).
     pub async fn copy_user(
         &self,
         actor: &BackOffice,
@@ -110,14 +118,33 @@ impl Services {
         let first = PersonName::parse("first_name", &input.first_name)?;
         let last = PersonName::parse("last_name", &input.last_name)?;
         let access = actor.access();
+        // A caller narrowed by data filters must copy them. Refused rather than copied
+        // silently: U7 copies filters "when asked", and the caller asked for a copy without
+        // them — a different person from the one they would get; the refusal says what to do
+        // and changes nothing. Copying them is not enough on its own either (the source may
+        // carry none, or looser ones), which `check_gain_for` below decides.
+        if !input.copy_filters
+            && !actor.is_super_admin()
+            && !access.filter_list(actor.user().id).is_empty()
+        {
+            return Err(ServiceError::Forbidden(
+                "you are narrowed by data filters: a copy you make must keep the source's data \
+                 filters (copy_filters) — without them it could reach beyond you"
+                    .into(),
+            ));
+        }
+        let copy_filters: &[portico_domain::access::DataFilter] = if input.copy_filters {
+            access.filter_list(src.id)
+        } else {
+            &[]
+        };
         // Where the copy will belong.
         for m in self.store.user_memberships(src.id).await? {
             let scope = ScopeRef::Org(m.org.id);
             if !actor.sees_org(m.org.id) {
-                return Err(ServiceError::Forbidden(format!(
-                    "the person belongs to organizations outside your reach ({})",
-                    m.org.name
-                )));
+                return Err(ServiceError::Forbidden(
+                    "the source user belongs to an organization outside your reach".into(),
+                ));
             }
             actor.require("members.add", scope)?;
         }
@@ -127,8 +154,9 @@ impl Services {
         // What the copy will hold (P6): each role and grant at its scope.
         for a in access.assignments_of(src.id) {
             actor.require("role_assignments.manage", a.scope)?;
-            check_gain(
+            check_gain_for(
                 actor,
+                copy_filters,
                 a.scope,
                 &access.role_set(a.role_id).unwrap_or_default(),
             )?;
@@ -138,7 +166,7 @@ impl Services {
             if o.effect == crate::records::OverrideEffect::Grant {
                 let set: PermissionSet =
                     access.catalog.index_of(&o.permission).into_iter().collect();
-                check_gain(actor, o.scope, &set)?;
+                check_gain_for(actor, copy_filters, o.scope, &set)?;
             }
         }
         let new = NewUser {

@@ -2,7 +2,7 @@
 //! (P5), relationships (P8) and IP allowlists (U9), each under no escalation (P6) and the super
 //! admin's protection (P7).
 
-use super::guard::{check_gain, refusal};
+use super::guard::{check_gain_to, check_reach, refusal, wider_reach};
 use crate::Services;
 use crate::auth::{BackOffice, OrgScope};
 use crate::error::ServiceError;
@@ -89,7 +89,9 @@ impl Services {
     }
 
     /// P3 + P6: assigning a role at a scope needs `role_assignments.manage` there and every
-    /// permission of the role there — so assigning at a wider scope than one's own is refused.
+    /// permission of the role there — so assigning at a wider scope than one's own is refused —
+    /// and, at the platform, a caller narrowed by data filters needs the target narrowed at
+    /// least as much (`check_gain_for`).
     pub async fn assign_role(
         &self,
         actor: &BackOffice,
@@ -122,8 +124,9 @@ impl Services {
         }
         self.not_super_admin(actor, &target, "change the roles of")?;
         actor.require("role_assignments.manage", input.scope)?;
-        check_gain(
+        check_gain_to(
             actor,
+            target.id,
             input.scope,
             &access.role_set(role.id).unwrap_or_default(),
         )?;
@@ -181,7 +184,9 @@ impl Services {
             .await?)
     }
 
-    /// Taking something away from someone needs holding what they hold at that scope.
+    /// Taking something away from someone needs holding what they hold at that scope and, at
+    /// the platform, reaching as far as they do (a filtered administrator is not above an
+    /// unfiltered one with the same platform role).
     fn demote_check(
         &self,
         actor: &BackOffice,
@@ -191,18 +196,20 @@ impl Services {
         if actor.user().id == target.id || actor.is_super_admin() {
             return Ok(());
         }
+        let verb = "remove roles or permissions of";
         let theirs = actor.access().effective(target.id, scope, actor.now());
         let missing = theirs.difference(&actor.effective(scope));
-        if missing.is_empty() {
-            Ok(())
-        } else {
-            Err(refusal(
-                actor,
-                Refusal::Missing(missing),
-                "remove roles or permissions of",
-                scope,
-            ))
+        if !missing.is_empty() {
+            return Err(refusal(actor, Refusal::Missing(missing), verb, scope));
         }
+        if scope == ScopeRef::Platform && !theirs.is_empty() {
+            check_reach(
+                actor,
+                actor.access().filter_list(target.id),
+                &wider_reach(verb),
+            )?;
+        }
+        Ok(())
     }
 
     pub async fn list_overrides(
@@ -223,8 +230,9 @@ impl Services {
             .collect())
     }
 
-    /// P4: a personal grant needs `permissions.grant` and the permission itself at the scope;
-    /// a denial takes power away, so it needs holding what the target holds there.
+    /// P4: a personal grant needs `permissions.grant` and the permission itself at the scope
+    /// (and, at the platform, the data-filter rule of `check_gain_for`); a denial takes power
+    /// away, so it needs holding what the target holds there.
     pub async fn add_override(
         &self,
         actor: &BackOffice,
@@ -246,7 +254,7 @@ impl Services {
         actor.require("permissions.grant", input.scope)?;
         match input.effect {
             OverrideEffect::Grant => {
-                check_gain(actor, input.scope, &set)?;
+                check_gain_to(actor, target.id, input.scope, &set)?;
                 if target.ip_allowlist.is_none() {
                     return Err(ValidationError::new(
                         "ip_allowlist",
@@ -296,7 +304,7 @@ impl Services {
             OverrideEffect::Deny => {
                 let set: PermissionSet =
                     access.catalog.index_of(&o.permission).into_iter().collect();
-                check_gain(actor, o.scope, &set)?;
+                check_gain_to(actor, target.id, o.scope, &set)?;
             }
         }
         Ok(self
@@ -318,9 +326,13 @@ impl Services {
             .unwrap_or_default())
     }
 
-    /// P5: replacing a user's data filters. Filters narrow; removing one widens, so the
-    /// caller needs `permissions.grant` on the platform, must hold what the target holds
-    /// wherever they hold it, and must not be narrowed by filters themselves.
+    /// P5: replacing a user's data filters. Filters narrow; removing or loosening one widens.
+    /// The caller needs `permissions.grant` on the platform and must hold, wherever the target
+    /// holds anything, all they hold there *before* their filters (the new filters may uncover
+    /// any of it), and reach at least as far as the target if the target holds anything at the
+    /// platform. A caller narrowed by data filters may set only filters that keep the target
+    /// inside the caller's own reach (the caller's filters or narrower ones): they can narrow
+    /// someone, never remove or widen a filter beyond their own.
     pub async fn set_filters(
         &self,
         actor: &BackOffice,
@@ -331,13 +343,13 @@ impl Services {
         let filters = portico_domain::access::filter::parse_filters(filters)?;
         self.not_super_admin(actor, &target, "change the data filters of")?;
         actor.require("permissions.grant", ScopeRef::Platform)?;
-        if actor.access().filters_of(actor.user().id).is_some() && !actor.is_super_admin() {
-            return Err(ServiceError::Forbidden(
-                "administrators narrowed by data filters cannot change data filters".into(),
-            ));
-        }
         if !actor.is_super_admin() {
-            self.check_dominates(actor, target.id, "change the data filters of")?;
+            check_reach(
+                actor,
+                &filters,
+                "you cannot remove or widen data filters beyond your own",
+            )?;
+            self.check_dominates_unfiltered(actor, target.id, "change the data filters of")?;
         }
         self.store
             .set_filters(

@@ -4,7 +4,9 @@ use crate::Services;
 use crate::auth::BackOffice;
 use crate::error::ServiceError;
 use crate::records::{ScopeRef, UserRecord, parse_relation};
-use portico_domain::access::{PermissionSet, Refusal, Subject, UserAction, check_user_action};
+use portico_domain::access::{
+    DataFilter, PermissionSet, Refusal, Subject, UserAction, check_user_action,
+};
 use portico_domain::ids::UserId;
 
 /// Where an act on `target` happens: their home organization, or the platform for users
@@ -133,35 +135,64 @@ impl Services {
     }
 
     /// P6 at every scope where `target` holds something: the caller must hold there all the
-    /// target holds there.
+    /// target holds there, and, when the target holds anything at the platform, reach at least
+    /// as far as they do (see [`check_reach`]: a filtered administrator is not above an
+    /// unfiltered one holding the same platform role).
     pub(crate) fn check_dominates(
         &self,
         actor: &BackOffice,
         target: UserId,
         verb: &str,
     ) -> Result<(), ServiceError> {
-        let access = actor.access();
-        let mut scopes: Vec<ScopeRef> = access
-            .assignments_of(target)
-            .iter()
-            .map(|a| a.scope)
-            .chain(access.overrides_of(target).iter().map(|o| o.scope))
-            .collect();
-        scopes.sort();
-        scopes.dedup();
-        for s in scopes {
-            let theirs = access.effective(target, s, actor.now());
-            let missing = theirs.difference(&actor.effective(s));
-            if !missing.is_empty() {
-                return Err(ServiceError::Forbidden(format!(
-                    "you cannot {verb} someone who holds permissions you lack ({}) — no \
-                     administrator can act on someone more powerful",
-                    access.catalog.keys(&missing).join(", ")
-                )));
-            }
-        }
-        Ok(())
+        dominates(actor, target, verb, false)
     }
+
+    /// As [`Self::check_dominates`], counting what the target holds *before* their own data
+    /// filters: for changing those filters, which can uncover any of it.
+    pub(crate) fn check_dominates_unfiltered(
+        &self,
+        actor: &BackOffice,
+        target: UserId,
+        verb: &str,
+    ) -> Result<(), ServiceError> {
+        dominates(actor, target, verb, true)
+    }
+}
+
+fn dominates(
+    actor: &BackOffice,
+    target: UserId,
+    verb: &str,
+    unfiltered: bool,
+) -> Result<(), ServiceError> {
+    let access = actor.access();
+    let mut scopes: Vec<ScopeRef> = access
+        .assignments_of(target)
+        .iter()
+        .map(|a| a.scope)
+        .chain(access.overrides_of(target).iter().map(|o| o.scope))
+        .collect();
+    scopes.sort();
+    scopes.dedup();
+    for s in scopes {
+        let theirs = if unfiltered {
+            access.effective_unfiltered(target, s, actor.now())
+        } else {
+            access.effective(target, s, actor.now())
+        };
+        let missing = theirs.difference(&actor.effective(s));
+        if !missing.is_empty() {
+            return Err(ServiceError::Forbidden(format!(
+                "you cannot {verb} someone who holds permissions you lack ({}) — no \
+                 administrator can act on someone more powerful",
+                access.catalog.keys(&missing).join(", ")
+            )));
+        }
+        if s == ScopeRef::Platform && !theirs.is_empty() {
+            check_reach(actor, access.filter_list(target), &wider_reach(verb))?;
+        }
+    }
+    Ok(())
 }
 
 pub(crate) fn action_verb(action: UserAction) -> &'static str {
@@ -202,7 +233,10 @@ pub(crate) fn refusal(actor: &BackOffice, r: Refusal, verb: &str, scope: ScopeRe
     }
 }
 
-/// P6 for anything the caller gives: it must be inside what they hold at that scope.
+/// P6 for anything the caller gives, as far as permissions go: it must be inside what they
+/// hold at that scope. On its own this is enough only when nobody else's reach is at stake
+/// (the caller's own API key, a role's definition); giving to a person goes through
+/// [`check_gain_to`] or [`check_gain_for`], which also compare data filters at the platform.
 pub(crate) fn check_gain(
     actor: &BackOffice,
     scope: ScopeRef,
@@ -217,4 +251,75 @@ pub(crate) fn check_gain(
             actor.access().catalog.keys(&missing).join(", ")
         )))
     }
+}
+
+/// P6 for something given to the person `target`, with the data filters they carry now.
+pub(crate) fn check_gain_to(
+    actor: &BackOffice,
+    target: UserId,
+    scope: ScopeRef,
+    gain: &PermissionSet,
+) -> Result<(), ServiceError> {
+    check_gain_for(actor, actor.access().filter_list(target), scope, gain)
+}
+
+/// P5 + P6 for something given to a person who will carry `filters` (a copy being made, say).
+///
+/// The rule: permissions given at an organization (or project) reach that organization's
+/// subtree, and a caller who holds them there passes their own filters there, hence on the
+/// whole subtree (filters are inherited downwards): the permission check is enough. At the
+/// platform, though, a filtered caller holds the same *set* as an unfiltered one
+/// (`AccessSnapshot::filters_pass`), while the permission applies to every organization the
+/// *recipient's* filters let through. So a caller narrowed by data filters may give something
+/// at the platform only to someone whose own filters keep them inside the caller's reach
+/// ([`check_reach`]): in practice someone carrying the caller's filters or narrower ones.
+/// Anything else would make the recipient more powerful than the caller.
+pub(crate) fn check_gain_for(
+    actor: &BackOffice,
+    filters: &[DataFilter],
+    scope: ScopeRef,
+    gain: &PermissionSet,
+) -> Result<(), ServiceError> {
+    check_gain(actor, scope, gain)?;
+    if scope == ScopeRef::Platform && !gain.is_empty() {
+        check_reach(
+            actor,
+            filters,
+            &wider_reach("give platform-wide permissions to"),
+        )?;
+    }
+    Ok(())
+}
+
+/// P5 + P6: the caller's data filters must cover `filters` (the person's, as they are or will
+/// be): whoever carries `filters` reaches no organization the caller does not. Always true
+/// for an unfiltered caller and the super admin. The comparison is on the filters themselves
+/// (`AccessSnapshot::filters_cover`): sound whatever organizations are created or retagged
+/// later, at the price of refusing filters that merely select the same organizations today.
+/// `refused` opens the message ("you cannot …").
+pub(crate) fn check_reach(
+    actor: &BackOffice,
+    filters: &[DataFilter],
+    refused: &str,
+) -> Result<(), ServiceError> {
+    let access = actor.access();
+    if actor.is_super_admin() || access.filters_cover(actor.user().id, filters) {
+        return Ok(());
+    }
+    let mine: Vec<String> = access
+        .filter_list(actor.user().id)
+        .iter()
+        .map(DataFilter::describe)
+        .collect();
+    Err(ServiceError::Forbidden(format!(
+        "{refused}: you are narrowed by data filters ({}), so the person must carry the same \
+         filters or narrower ones — no administrator can give to, or act on, someone who \
+         reaches further than they do",
+        mine.join("; ")
+    )))
+}
+
+/// The opening of a refusal by [`check_reach`] for acting on a person.
+pub(crate) fn wider_reach(verb: &str) -> String {
+    format!("you cannot {verb} someone whose data filters reach beyond yours")
 }

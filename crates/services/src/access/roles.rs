@@ -1,7 +1,7 @@
 //! Roles (P1, P2): the catalogue, roles of each level, custom roles made from scratch or copied
 //! from any role, presets imported at `init` or later.
 
-use super::guard::check_gain;
+use super::guard::{check_gain, check_gain_to};
 use crate::Services;
 use crate::auth::BackOffice;
 use crate::error::ServiceError;
@@ -232,6 +232,19 @@ impl Services {
             Some(keys) => {
                 let set = parse_permissions(&access.catalog, keys, role.level)?;
                 check_gain(actor, ScopeRef::Platform, &set)?;
+                // What the edit adds reaches every holder where they hold the role: at the
+                // platform that is everywhere, so a data-filtered actor must not widen the
+                // role for holders who reach further than they do (P5 + P6).
+                let added = set.difference(&old);
+                if !added.is_empty() {
+                    for holder in access.users_with_access() {
+                        for a in access.assignments_of(holder) {
+                            if a.role_id == id {
+                                check_gain_to(actor, holder, a.scope, &added)?;
+                            }
+                        }
+                    }
+                }
                 Some(
                     access
                         .catalog

@@ -284,12 +284,45 @@ impl AccessSnapshot {
         &self.engine
     }
 
-    /// Do `user`'s data filters let `scope` through? The platform scope and users without
-    /// filters always pass.
+    /// Do `user`'s data filters let `scope` through? Users without filters always pass, and so
+    /// does the platform scope: a filter narrows *where* a platform permission applies (each
+    /// organization is checked on its own), not *what* is held at the platform. That makes the
+    /// platform set of a filtered user look as large as an unfiltered one's, so whatever is
+    /// given or done at the platform must also compare reach: [`Self::filters_cover`] (P6).
     pub fn filters_pass(&self, user: UserId, scope: ScopeRef) -> bool {
         match (scope, self.filters.get(&user)) {
             (ScopeRef::Org(o), Some(f)) => self.org_key(o).is_some_and(|k| f.passes(k)),
             _ => true,
+        }
+    }
+
+    /// The data filters `user` carries; empty for none. The super admin is never narrowed.
+    pub fn filter_list(&self, user: UserId) -> &[DataFilter] {
+        if self.is_super_admin(user) {
+            return &[];
+        }
+        self.filters.get(&user).map_or(&[], |f| f.list.as_slice())
+    }
+
+    /// P5 + P6: does someone carrying `filters` reach, through them, only organizations that
+    /// `actor`'s own filters let through — now and after any later change of tags, attributes
+    /// or organizations? True when `actor` is unfiltered (or the super admin). Decided on the
+    /// filters themselves, not on today's organizations (see [`filters_within`]), so a
+    /// retagged organization cannot open a gap later.
+    pub fn filters_cover(&self, actor: UserId, filters: &[DataFilter]) -> bool {
+        filters_within(filters, self.filter_list(actor))
+    }
+
+    /// What `user` holds at `scope` by roles and overrides, *before* their own data filters
+    /// apply: what they would hold there were their filters changed or the organization
+    /// retagged. The super admin holds everything.
+    pub fn effective_unfiltered(&self, user: UserId, scope: ScopeRef, now: i64) -> PermissionSet {
+        if self.is_super_admin(user) {
+            return self.catalog.all();
+        }
+        match (self.user_key(user), self.scope(scope)) {
+            (Some(k), Some(s)) => self.engine.effective_over(k, s, None, now),
+            _ => PermissionSet::EMPTY,
         }
     }
 
@@ -376,6 +409,44 @@ impl AccessSnapshot {
     }
 }
 
+/// Is every organization that passes all of `narrow` sure to pass all of `wide`, whatever the
+/// organizations look like? Filters are a conjunction, so it is enough that each filter of
+/// `wide` is implied by some filter of `narrow` ([`filter_implies`]). An empty `wide` (no
+/// filters) lets everything through; an empty `narrow` is within nothing but that. Sound, not
+/// complete: two filters that happen to select the same organizations today but are written
+/// differently (a tag versus a list of organizations) do not count.
+pub fn filters_within(narrow: &[DataFilter], wide: &[DataFilter]) -> bool {
+    wide.iter()
+        .all(|w| narrow.iter().any(|n| filter_implies(n, w)))
+}
+
+/// Does an organization matching `n` always match `w`? Same kind and, for attributes, the
+/// same attribute, with `n`'s values among `w`'s. Matching is inherited down the tree the same
+/// way for both, so "matches" carries over to "passes".
+fn filter_implies(n: &DataFilter, w: &DataFilter) -> bool {
+    fn subset<T: PartialEq>(a: &[T], b: &[T]) -> bool {
+        a.iter().all(|x| b.contains(x))
+    }
+    match (n, w) {
+        (DataFilter::Tag { tags: a }, DataFilter::Tag { tags: b }) => subset(a, b),
+        (
+            DataFilter::Attribute {
+                name: na,
+                values: a,
+            },
+            DataFilter::Attribute {
+                name: nb,
+                values: b,
+            },
+        ) => na == nb && subset(a, b),
+        (
+            DataFilter::Organizations { organizations: a },
+            DataFilter::Organizations { organizations: b },
+        ) => subset(a, b),
+        _ => false,
+    }
+}
+
 fn compile_filters(
     list: &[DataFilter],
     orgs: &[crate::records::AccessOrg],
@@ -430,4 +501,49 @@ fn inherited(
         memo[p] = Some(result);
     }
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tag(t: &[&str]) -> DataFilter {
+        DataFilter::Tag {
+            tags: t.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    fn attr(name: &str, v: &[&str]) -> DataFilter {
+        DataFilter::Attribute {
+            name: name.into(),
+            values: v.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn filters_within_is_implication_of_every_wide_filter() {
+        // Unfiltered covers everyone; a filtered actor covers no unfiltered target.
+        assert!(filters_within(&[], &[]));
+        assert!(filters_within(&[tag(&["x"])], &[]));
+        assert!(!filters_within(&[], &[tag(&["x"])]));
+        // Same, narrower values, or an extra filter: within.
+        assert!(filters_within(&[tag(&["x"])], &[tag(&["x"])]));
+        assert!(filters_within(&[tag(&["x"])], &[tag(&["x", "y"])]));
+        assert!(filters_within(
+            &[attr("country", &["IT"]), tag(&["z"])],
+            &[attr("country", &["DK", "IT"])]
+        ));
+        // Wider values, another tag, another attribute or kind, a filter dropped: not within.
+        assert!(!filters_within(&[tag(&["x", "y"])], &[tag(&["x"])]));
+        assert!(!filters_within(&[tag(&["y"])], &[tag(&["x"])]));
+        assert!(!filters_within(
+            &[attr("region", &["IT"])],
+            &[attr("country", &["IT"])]
+        ));
+        assert!(!filters_within(&[attr("x", &["x"])], &[tag(&["x"])]));
+        assert!(!filters_within(
+            &[tag(&["x"])],
+            &[tag(&["x"]), attr("country", &["IT"])]
+        ));
+    }
 }
