@@ -2,7 +2,7 @@
 
 use crate::Services;
 use crate::access::guard::check_gain;
-use crate::auth::{BackOffice, random_token, sha256_hex};
+use crate::auth::{BackOffice, Credential, random_token, sha256_hex};
 use crate::error::ServiceError;
 use crate::records::{ApiKeyRecord, ScopeRef};
 use portico_domain::IpAllowlist;
@@ -44,22 +44,63 @@ fn parse_key_name(name: &str) -> Result<String, ValidationError> {
 #[derive(Debug, Clone, Default)]
 pub struct KeyInput {
     pub name: String,
+    /// `None`: never, or, when an API key creates the key, that key's own expiry.
     pub expires_at: Option<Timestamp>,
-    /// `None`: everything the owner holds (now and later).
+    /// `None`: everything the owner holds (now and later), or, when an API key creates the
+    /// key, within that key's permission limits.
     pub permissions: Option<Vec<String>>,
-    /// Limit the key to this organization and its sub-organizations.
+    /// Limit the key to this organization and its sub-organizations. `None`: no limit, or,
+    /// when an API key creates the key, that key's organization limit.
     pub org_id: Option<OrgId>,
+    /// `None`: no list of the key's own, or, when an API key creates the key, that key's list.
     pub ip_allowlist: Option<String>,
     /// Another owner than the caller: only the operator on the server's command line (who acts
     /// as the super admin) makes keys for others; the key is then within the owner's
-    /// permissions.
+    /// permissions, and the caller must hold everything the owner holds (P6).
     pub owner: Option<UserId>,
+}
+
+/// What a key-made key may not exceed: the calling key's own limits (S5: never wider than
+/// its creator).
+struct ParentLimits<'a> {
+    permissions: Option<PermissionSet>,
+    org: Option<OrgId>,
+    expires_at: Option<Timestamp>,
+    ip_allowlist: Option<&'a str>,
+}
+
+impl<'a> ParentLimits<'a> {
+    fn of(actor: &'a BackOffice) -> Option<Self> {
+        let Credential::ApiKey(k) = &actor.principal().credential else {
+            return None;
+        };
+        let catalog = &actor.access().catalog;
+        Some(Self {
+            // As `Services::back_office` reads them: a permission no longer in the catalogue
+            // gives nothing.
+            permissions: k
+                .permissions
+                .as_ref()
+                .map(|p| p.iter().filter_map(|k| catalog.index_of(k).ok()).collect()),
+            org: k.org_id,
+            expires_at: k.expires_at,
+            ip_allowlist: k.ip_allowlist.as_deref(),
+        })
+    }
+}
+
+fn too_wide(what: String) -> ServiceError {
+    ServiceError::Forbidden(format!(
+        "an API key cannot create a key wider than itself: {what}"
+    ))
 }
 
 impl Services {
     /// Keys act as their owner, within the key's limits; a caller creates keys for
     /// themselves. The key's permissions must be inside the caller's at the key's scope (P6),
-    /// and nobody creates keys while impersonating (P9).
+    /// and nobody creates keys while impersonating (P9). A key created with an API key stays
+    /// within that key: its permissions, organization, expiry and IP allowlist are inherited
+    /// when not given, and refused when wider.
     pub async fn create_api_key(
         &self,
         actor: &BackOffice,
@@ -67,31 +108,25 @@ impl Services {
     ) -> Result<CreatedKey, ServiceError> {
         actor.forbid_while_impersonating("creating an API key")?;
         let name = parse_key_name(&input.name)?;
-        let scope = match input.org_id {
-            Some(o) if !actor.sees_org(o) => return Err(ServiceError::NotFound("organization")),
-            Some(o) => ScopeRef::Org(o),
-            None => ScopeRef::Platform,
-        };
-        let owner = match input.owner {
-            Some(o) if o != actor.user().id => {
-                if !matches!(actor.principal().credential, crate::auth::Credential::Cli) {
-                    return Err(ServiceError::Forbidden(
-                        "you can create API keys for yourself only".into(),
-                    ));
-                }
-                self.store
-                    .get_user(o)
-                    .await?
-                    .ok_or(ServiceError::NotFound("user"))?
-                    .id
-            }
-            _ => {
-                actor.require("api_keys.manage", scope)?;
-                actor.user().id
-            }
-        };
         let access = actor.access();
-        let permissions = match &input.permissions {
+        let parent = ParentLimits::of(actor);
+        let parent = parent.as_ref();
+
+        // Malformed values first (422), before any permission is weighed.
+        let requested_list = input
+            .ip_allowlist
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(IpAllowlist::parse)
+            .transpose()?;
+        let now = self.now();
+        if input.expires_at.is_some_and(|e| e <= now) {
+            return Err(
+                ValidationError::new("expires_at", "the expiry must be in the future").into(),
+            );
+        }
+        let requested_perms = match &input.permissions {
             None => None,
             Some(keys) => {
                 let mut set = PermissionSet::EMPTY;
@@ -100,9 +135,64 @@ impl Services {
                         ValidationError::new("permissions", format!("unknown permission {k:?}"))
                     })?);
                 }
-                if owner == actor.user().id {
-                    check_gain(actor, scope, &set)?;
-                } else {
+                Some(set)
+            }
+        };
+
+        // The organization: a key-made key stays inside the calling key's subtree (outside it,
+        // the organization is out of the key's reach: "not found").
+        let org_id = match (input.org_id, parent.and_then(|p| p.org)) {
+            (None, inherited) => inherited,
+            (Some(o), Some(root)) if !access.is_within(o, root) => {
+                return Err(ServiceError::NotFound("organization"));
+            }
+            (Some(o), _) => Some(o),
+        };
+        let scope = match org_id {
+            Some(o) if !actor.sees_org(o) => return Err(ServiceError::NotFound("organization")),
+            Some(o) => ScopeRef::Org(o),
+            None => ScopeRef::Platform,
+        };
+        let owner = match input.owner {
+            Some(o) if o != actor.user().id => {
+                if !matches!(actor.principal().credential, Credential::Cli) {
+                    return Err(ServiceError::Forbidden(
+                        "you can create API keys for yourself only".into(),
+                    ));
+                }
+                let owner = self
+                    .store
+                    .get_user(o)
+                    .await?
+                    .ok_or(ServiceError::NotFound("user"))?
+                    .id;
+                // P6: a key acts as its owner, so its creator must hold all the owner holds.
+                self.check_dominates(actor, owner, "create API keys for")?;
+                owner
+            }
+            _ => {
+                actor.require("api_keys.manage", scope)?;
+                actor.user().id
+            }
+        };
+
+        let permissions = match (requested_perms, parent.and_then(|p| p.permissions.as_ref())) {
+            // Everything the owner holds, now and later.
+            (None, None) => None,
+            // The calling key's limits: never more than the calling key reaches.
+            (None, Some(limit)) => Some(*limit),
+            (Some(set), limit) => {
+                if let Some(limit) = limit {
+                    let missing = set.difference(limit);
+                    if !missing.is_empty() {
+                        return Err(too_wide(format!(
+                            "it is limited to permissions without {}",
+                            access.catalog.keys(&missing).join(", ")
+                        )));
+                    }
+                }
+                check_gain(actor, scope, &set)?;
+                if owner != actor.user().id {
                     let theirs = access.effective(owner, scope, actor.now());
                     let missing = set.difference(&theirs);
                     if !missing.is_empty() {
@@ -112,29 +202,47 @@ impl Services {
                         )));
                     }
                 }
-                Some(
-                    access
-                        .catalog
-                        .keys(&set)
-                        .into_iter()
-                        .map(str::to_string)
-                        .collect::<Vec<_>>(),
-                )
+                Some(set)
+            }
+        }
+        .map(|set| {
+            access
+                .catalog
+                .keys(&set)
+                .into_iter()
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        });
+
+        let expires_at = match (input.expires_at, parent.and_then(|p| p.expires_at)) {
+            (None, inherited) => inherited,
+            (Some(e), Some(limit)) if e > limit => {
+                return Err(too_wide(format!(
+                    "it expires at {}, and the new key may not outlive it",
+                    limit.to_rfc3339()
+                )));
+            }
+            (Some(e), _) => Some(e),
+        };
+
+        let ip_allowlist = match (requested_list, parent.and_then(|p| p.ip_allowlist)) {
+            (None, None) => None,
+            (Some(list), None) => Some(list.to_string()),
+            // U9: the calling key's list, as stored.
+            (None, Some(inherited)) => Some(inherited.to_string()),
+            (Some(list), Some(limit)) => {
+                // A stored list that no longer parses lets nothing through, so nothing fits.
+                let fits = IpAllowlist::parse(limit).is_ok_and(|l| l.covers(&list));
+                if !fits {
+                    return Err(too_wide(format!(
+                        "it may be used only from {limit}, and the IP allowlist {list} reaches \
+                         further"
+                    )));
+                }
+                Some(list.to_string())
             }
         };
-        let ip_allowlist = input
-            .ip_allowlist
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(|s| IpAllowlist::parse(s).map(|l| l.to_string()))
-            .transpose()?;
-        let now = self.now();
-        if input.expires_at.is_some_and(|e| e <= now) {
-            return Err(
-                ValidationError::new("expires_at", "the expiry must be in the future").into(),
-            );
-        }
+
         let id = ApiKeyId::generate();
         let secret = random_token(32);
         let token = format!(
@@ -147,11 +255,11 @@ impl Services {
             name,
             secret_hash: sha256_hex(&secret),
             created_at: now,
-            expires_at: input.expires_at,
+            expires_at,
             last_used_at: None,
             revoked_at: None,
             permissions,
-            org_id: input.org_id,
+            org_id,
             ip_allowlist,
         };
         self.store

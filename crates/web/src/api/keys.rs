@@ -38,8 +38,17 @@ pub async fn list(State(st): State<AppState>, Admin(a): Admin) -> ApiResult<Json
 }
 
 /// Creates a key. The response's `token` is shown once; only its hash is stored.
+///
+/// A key never reaches further than its creator (S5, P6). Created with an API key, the new key
+/// stays within that key: absent permissions, organization, expiry or IP allowlist are the
+/// calling key's; wider ones are refused (403; an organization outside the calling key's is
+/// not found).
 #[utoipa::path(post, path = "/api/v1/api-keys", tag = "api-keys", request_body = CreateApiKey,
-    responses((status = 201, body = CreatedApiKey)), security(("bearer" = []), ("session" = [])))]
+    responses((status = 201, body = CreatedApiKey),
+        (status = 403, body = crate::problem::Problem, description = "Wider than the caller"),
+        (status = 404, body = crate::problem::Problem, description = "Organization out of reach"),
+        (status = 422, body = crate::problem::Problem, description = "A malformed value")),
+    security(("bearer" = []), ("session" = [])))]
 pub async fn create(
     State(st): State<AppState>,
     Admin(a): Admin,
