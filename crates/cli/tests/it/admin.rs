@@ -3,21 +3,7 @@ use crate::helpers::{PASSWORD, Portico};
 #[test]
 fn init_reads_the_password_from_stdin_and_refuses_a_second_time() {
     let p = Portico::new();
-    let r = p
-        .run_with_stdin(
-            &[
-                "init",
-                "--username",
-                "admin",
-                "--email",
-                "admin@example.com",
-                "--password-stdin",
-                "--preset",
-                "lms",
-            ],
-            &format!("{PASSWORD}\n"),
-        )
-        .ok();
+    let r = p.init_with(&[], &["--preset", "lms"]).ok();
     assert!(r.stdout.contains("admin"), "{}", r.stdout);
     assert!(
         !r.stdout.contains(PASSWORD),
@@ -28,6 +14,16 @@ fn init_reads_the_password_from_stdin_and_refuses_a_second_time() {
         "nothing generated: {}",
         r.stdout
     );
+    // The chosen preset's roles are there, and no other preset's.
+    let roles = p.run(&["role", "list"]).ok().stdout;
+    for key in [
+        "lms.partial_administrator",
+        "lms.observer",
+        "lms.organization_administrator",
+    ] {
+        assert!(roles.contains(key), "{key} in:\n{roles}");
+    }
+    assert!(!roles.contains("basic."), "{roles}");
 
     let again = p.run_with_stdin(
         &[

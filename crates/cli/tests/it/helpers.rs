@@ -83,19 +83,28 @@ impl Portico {
     /// A fresh installation with its super admin `admin`.
     pub fn initialized() -> Self {
         let p = Self::new();
-        p.run_with_stdin(
-            &[
-                "init",
-                "--username",
-                "admin",
-                "--email",
-                "admin@example.com",
-                "--password-stdin",
-            ],
-            &format!("{PASSWORD}\n"),
-        )
-        .ok();
+        p.init(&[]).ok();
         p
+    }
+
+    /// `init` of the super admin `admin` (password on standard input), after `global` flags
+    /// (e.g. `--database-url`) and followed by `extra` ones (e.g. `--preset lms`).
+    pub fn init_with(&self, global: &[&str], extra: &[&str]) -> Run {
+        let mut args = global.to_vec();
+        args.extend_from_slice(&[
+            "init",
+            "--username",
+            "admin",
+            "--email",
+            "admin@example.com",
+            "--password-stdin",
+        ]);
+        args.extend_from_slice(extra);
+        self.run_with_stdin(&args, &format!("{PASSWORD}\n"))
+    }
+
+    pub fn init(&self, global: &[&str]) -> Run {
+        self.init_with(global, &[])
     }
 }
 

@@ -1,7 +1,7 @@
 //! The same commands on PostgreSQL (`PORTICO_TEST_POSTGRES_URL`, a server the test may create
 //! databases on; required when `PORTICO_TEST_REQUIRE_POSTGRES=1`, as in CI).
 
-use crate::helpers::{PASSWORD, Portico};
+use crate::helpers::Portico;
 
 /// A fresh database on the test server, as a URL; `None` (skip) without a server.
 pub(crate) fn fresh_database() -> Option<String> {
@@ -51,18 +51,7 @@ fn the_commands_work_on_postgresql() {
     };
     let migrated = run(&["migrate"], "").ok();
     assert!(migrated.stdout.contains("applied"), "{}", migrated.stdout);
-    run(
-        &[
-            "init",
-            "--username",
-            "admin",
-            "--email",
-            "admin@example.com",
-            "--password-stdin",
-        ],
-        &format!("{PASSWORD}\n"),
-    )
-    .ok();
+    p.init(&["--database-url", url.as_str()]).ok();
     assert_ne!(
         run(&["init", "--username", "x", "--email", "x@example.com"], "").code,
         0

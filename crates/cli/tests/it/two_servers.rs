@@ -1,7 +1,7 @@
 //! Two `portico serve` processes on one PostgreSQL behave as one (SPEC §3): an access change
 //! made through one process decides the other's very next request (issue 3).
 
-use crate::helpers::{PASSWORD, Portico, Server};
+use crate::helpers::{Portico, Server};
 use crate::postgres::fresh_database;
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{Value, json};
@@ -52,17 +52,7 @@ fn an_access_change_through_one_process_decides_the_others_next_request() {
         p.run_with_stdin(&all, stdin).ok()
     };
     run(&["migrate"], "");
-    run(
-        &[
-            "init",
-            "--username",
-            "admin",
-            "--email",
-            "admin@example.com",
-            "--password-stdin",
-        ],
-        &format!("{PASSWORD}\n"),
-    );
+    p.init(&db).ok();
     let key = run(
         &["api-key", "create", "--username", "admin", "--name", "t"],
         "",
