@@ -5,7 +5,7 @@ use crate::auth::BackOffice;
 use crate::error::ServiceError;
 use crate::records::{ScopeRef, UserRecord, parse_relation};
 use portico_domain::access::{
-    DataFilter, PermissionSet, Refusal, Subject, UserAction, check_user_action,
+    DataFilter, PermissionSet, Refusal, Relation, Subject, UserAction, check_user_action,
 };
 use portico_domain::ids::UserId;
 
@@ -175,11 +175,18 @@ fn dominates(
     scopes.sort();
     scopes.dedup();
     for s in scopes {
-        let theirs = if unfiltered {
+        let mut theirs = if unfiltered {
             access.effective_unfiltered(target, s, actor.now())
         } else {
             access.effective(target, s, actor.now())
         };
+        // What they hold over related people (a Manager over their reports, P8) is theirs
+        // too: acting as them, or on them, reaches those people.
+        if access.holds_related_role(target) {
+            for rel in [Relation::Manager, Relation::Parent, Relation::Mentor] {
+                theirs.union_with(&access.effective_related(target, s, Some(rel), actor.now()));
+            }
+        }
         let missing = theirs.difference(&actor.effective(s));
         if !missing.is_empty() {
             return Err(ServiceError::Forbidden(format!(

@@ -782,3 +782,64 @@ both_backends!(
         assert_eq!(supers[0]["id"], plain["id"]);
     }
 );
+
+both_backends!(
+    what_someone_holds_over_related_people_counts_when_acting_on_them,
+    |app: TestApp| async move {
+        app.import_preset("lms").await;
+        let org = app.org("Campus", None).await;
+        let (s, blocker) = app
+            .api(
+                Method::POST,
+                "/api/v1/roles",
+                Some(json!({"name": "Blocker", "level": "organization",
+                    "permissions": ["organizations.view", "members.view", "users.view", "users.block"]})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{blocker}");
+        let (_, key) = app
+            .staff(
+                "guard",
+                blocker["key"].as_str().unwrap(),
+                Some(&org),
+                Some(&org),
+            )
+            .await;
+        // A Manager holds users.edit and more over their reports (P8), which the guard lacks.
+        let (mgr, _) = app
+            .staff("mgr", "lms.manager", Some(&org), Some(&org))
+            .await;
+        let (s, plain) = app.add_member(&org, "pat@example.com", "Pat", "Lee").await;
+        assert_eq!(s, StatusCode::CREATED, "{plain}");
+        let before = app.audit_seq().await;
+        let (s, v) = app
+            .api_as(
+                &key,
+                Method::POST,
+                &format!("/api/v1/users/{}/block", id(&mgr)),
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+        assert!(
+            v["detail"].as_str().unwrap_or("").contains("users.edit"),
+            "{v}"
+        );
+        assert_eq!(app.audit_seq().await, before, "nothing written");
+        let m = app.get(&format!("/api/v1/users/{}", id(&mgr))).await;
+        assert_eq!(m["status"], "active", "{m}");
+        // Someone who holds nothing the guard lacks: blocked.
+        let (s, v) = app
+            .api_as(
+                &key,
+                Method::POST,
+                &format!(
+                    "/api/v1/users/{}/block",
+                    plain["user"]["id"].as_str().unwrap()
+                ),
+                None,
+            )
+            .await;
+        assert!(s.is_success(), "{s} {v}");
+    }
+);
