@@ -85,6 +85,13 @@ pub const SESSION_LIFETIME_MINUTES: Setting = Setting {
     default: "720",
     meaning: "A console session ends this long after login, used or not.",
 };
+pub const IMPERSONATION_MAX_MINUTES: Setting = Setting {
+    key: "impersonation_max_minutes",
+    flag: "--impersonation-max-minutes N",
+    env: "PORTICO_IMPERSONATION_MAX_MINUTES",
+    default: "30",
+    meaning: "The longest a \"log in as\" (impersonation) may last; each one asks for its own time up to this.",
+};
 pub const LOG: Setting = Setting {
     key: "log",
     flag: "--log FILTER",
@@ -104,6 +111,7 @@ pub const TABLE: &[Setting] = &[
     SECURE_COOKIES,
     SESSION_IDLE_MINUTES,
     SESSION_LIFETIME_MINUTES,
+    IMPERSONATION_MAX_MINUTES,
     LOG,
 ];
 
@@ -144,6 +152,8 @@ pub struct ConfigArgs {
     pub session_idle_minutes: Option<i64>,
     #[arg(long, global = true, value_name = "N", help = SESSION_LIFETIME_MINUTES.meaning)]
     pub session_lifetime_minutes: Option<i64>,
+    #[arg(long, global = true, value_name = "N", help = IMPERSONATION_MAX_MINUTES.meaning)]
+    pub impersonation_max_minutes: Option<i64>,
     #[arg(long, global = true, value_name = "FILTER", help = LOG.meaning)]
     pub log: Option<String>,
 }
@@ -160,6 +170,7 @@ struct FileConfig {
     secure_cookies: Option<bool>,
     session_idle_minutes: Option<i64>,
     session_lifetime_minutes: Option<i64>,
+    impersonation_max_minutes: Option<i64>,
     log: Option<String>,
 }
 
@@ -220,6 +231,7 @@ pub struct Config {
     pub secure_cookies: bool,
     pub session_idle_minutes: i64,
     pub session_lifetime_minutes: i64,
+    pub impersonation_max_minutes: i64,
     pub log: String,
     /// Where each setting (by file key) came from.
     pub sources: BTreeMap<&'static str, Source>,
@@ -380,6 +392,14 @@ impl Config {
                 parse_num,
             )?
             .unwrap_or(720);
+        let impersonation_max_minutes = r
+            .pick(
+                &IMPERSONATION_MAX_MINUTES,
+                args.impersonation_max_minutes,
+                file.impersonation_max_minutes,
+                parse_num,
+            )?
+            .unwrap_or(30);
         let log = r
             .pick(&LOG, args.log.clone(), file.log, |s| Ok(s.to_string()))?
             .unwrap_or_else(|| LOG.default.to_string());
@@ -395,6 +415,7 @@ impl Config {
             secure_cookies,
             session_idle_minutes,
             session_lifetime_minutes,
+            impersonation_max_minutes,
             log,
             sources: r.sources,
         };
@@ -430,6 +451,9 @@ impl Config {
         if self.session_idle_minutes > self.session_lifetime_minutes {
             return bad("the session idle time cannot be longer than the session lifetime".into());
         }
+        if !(1..=24 * 60).contains(&self.impersonation_max_minutes) {
+            return bad("the impersonation maximum must be 1 to 1440 minutes".into());
+        }
         if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.log) {
             return bad(format!("log filter {:?}: {e}", self.log));
         }
@@ -447,6 +471,7 @@ impl Config {
         portico_services::ServiceConfig {
             session_idle_secs: self.session_idle_minutes * 60,
             session_lifetime_secs: self.session_lifetime_minutes * 60,
+            impersonation_max_minutes: self.impersonation_max_minutes,
             ..Default::default()
         }
     }
@@ -496,6 +521,10 @@ impl Config {
             (
                 SESSION_LIFETIME_MINUTES.key,
                 self.session_lifetime_minutes.to_string(),
+            ),
+            (
+                IMPERSONATION_MAX_MINUTES.key,
+                self.impersonation_max_minutes.to_string(),
             ),
             (LOG.key, self.log.clone()),
         ];

@@ -18,6 +18,8 @@ fn defaults_without_anything() {
     assert!(!c.secure_cookies);
     assert_eq!(c.session_idle_minutes, 30);
     assert_eq!(c.session_lifetime_minutes, 720);
+    assert_eq!(c.impersonation_max_minutes, 30);
+    assert_eq!(c.service_config().impersonation_max_minutes, 30);
     assert_eq!(c.log, "info");
     assert!(matches!(c.database(), DatabaseTarget::SqliteDir(_)));
     assert_eq!(c.sources["listen"], Source::Default);
@@ -45,6 +47,7 @@ fn flags_beat_environment_which_beats_the_file() {
             ("PORTICO_LISTEN", "127.0.0.1:5555"),
             ("PORTICO_LOG", "warn"),
             ("PORTICO_SECURE_COOKIES", "yes"),
+            ("PORTICO_IMPERSONATION_MAX_MINUTES", "10"),
         ]),
     )
     .unwrap();
@@ -58,6 +61,7 @@ fn flags_beat_environment_which_beats_the_file() {
     assert_eq!(c.trusted_proxies.len(), 2);
     assert_eq!(c.trusted_proxies[1].to_string(), "192.168.1.1/32");
     assert_eq!(c.session_idle_minutes, 10);
+    assert_eq!(c.service_config().impersonation_max_minutes, 10);
 }
 
 #[test]
@@ -69,6 +73,8 @@ fn bad_values_are_refused_at_start() {
         ("PORTICO_DATABASE_URL", "mysql://x"),
         ("PORTICO_SESSION_IDLE_MINUTES", "0"),
         ("PORTICO_SESSION_IDLE_MINUTES", "1000"),
+        ("PORTICO_IMPERSONATION_MAX_MINUTES", "0"),
+        ("PORTICO_IMPERSONATION_MAX_MINUTES", "100000"),
         ("PORTICO_LOG", "info,[[["),
     ];
     for (k, v) in cases {
