@@ -2,9 +2,10 @@
 //! built, and the operator acting as the super admin. Also the CLI's one error type.
 
 use crate::config::{Config, DatabaseTarget};
-use portico_domain::ids::UserId;
+use portico_domain::ids::{RoleId, UserId};
 use portico_domain::{Email, Username, ValidationError};
-use portico_services::records::UserRecord;
+use portico_services::access::roles::RoleView;
+use portico_services::records::{ScopeRef, UserRecord};
 use portico_services::{BackOffice, ServiceError, Services, StoreError, SystemClock};
 use portico_store::SqlStore;
 use std::fmt;
@@ -142,6 +143,36 @@ impl App {
                 .map(|(u, _)| u)
         };
         found.ok_or_else(|| CliError(format!("no user {key:?}")))
+    }
+
+    /// Finds a role by key (`basic.admin`, `custom.…`) or id (`rol_…`).
+    pub fn find_role(&self, bo: &BackOffice, key: &str) -> CliResult<RoleView> {
+        let key = key.trim();
+        let id = match RoleId::parse(key) {
+            Ok(id) => Some(id),
+            Err(_) => bo.access().role_by_key(key).map(|r| r.id),
+        }
+        .ok_or_else(|| CliError(format!("no role {key:?}: see `portico role list`")))?;
+        Ok(self.services.get_role(bo, id)?)
+    }
+
+    /// The scope an `--org SLUG_OR_ID` flag names: that organization, or the platform.
+    pub async fn scope(&self, bo: &BackOffice, org: Option<&str>) -> CliResult<ScopeRef> {
+        Ok(match org {
+            Some(o) => ScopeRef::Org(self.services.resolve_org(bo, o.trim()).await?.org_id()),
+            None => ScopeRef::Platform,
+        })
+    }
+
+    /// `platform`, or the organization's slug (its id when it cannot be read).
+    pub async fn scope_label(&self, bo: &BackOffice, scope: ScopeRef) -> String {
+        match scope {
+            ScopeRef::Platform => "platform".into(),
+            ScopeRef::Org(o) => match self.services.org_scope(bo, o).await {
+                Ok(s) => s.org().slug.clone(),
+                Err(_) => o.to_string(),
+            },
+        }
     }
 
     pub async fn close(&self) {

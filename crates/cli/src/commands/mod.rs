@@ -1,12 +1,17 @@
 //! One module per command group. Each opens what it needs and returns the exit status.
 
 mod admin;
+mod administrators;
 mod api_key;
+mod assignments;
 mod audit;
+mod authz;
+mod confirm;
 mod org;
 mod role;
 mod serve;
 mod user;
+mod user_access;
 
 use crate::app::{App, CliResult};
 use crate::args::{Command, ConfigCmdArgs};
@@ -34,7 +39,8 @@ pub async fn run(command: Command, config: Config) -> CliResult {
         Command::User(cmd) => user::run(&app, cmd).await,
         Command::Audit(cmd) => audit::run(&app, cmd).await,
         Command::Role(cmd) => role::run(&app, cmd).await,
-        Command::Authz(cmd) => role::authz(&app, cmd).await,
+        Command::Authz(cmd) => authz::run(&app, cmd).await,
+        Command::Admin(cmd) => administrators::run(&app, cmd).await,
         Command::Demo(args) => crate::demo::run(&app, args).await,
         Command::Serve | Command::Config(_) => unreachable!("handled above"),
     };

@@ -1,13 +1,14 @@
-//! `portico org create|list`.
+//! `portico org create|list|add-member|relationships|relate|unrelate`.
 
 use crate::app::{App, CliResult};
-use crate::args::{OrgCommand, OrgListArgs};
+use crate::args::{OrgCommand, OrgListArgs, RelationArgs};
 use crate::output;
 use portico_domain::ids::OrgId;
 use portico_domain::page::{MAX_LIMIT, PageRequest};
 use portico_services::BackOffice;
+use portico_services::members::AddMemberInput;
 use portico_services::orgs::OrgInput;
-use portico_services::records::{OrgFilter, OrgRecord};
+use portico_services::records::{AddOutcome, OrgFilter, OrgRecord};
 use serde_json::json;
 use std::collections::HashMap;
 use std::process::ExitCode;
@@ -48,7 +49,120 @@ pub async fn run(app: &App, cmd: OrgCommand) -> CliResult {
             Ok(ExitCode::SUCCESS)
         }
         OrgCommand::List(args) => list(app, &bo, args).await,
+        OrgCommand::AddMember {
+            org,
+            email,
+            username,
+            first_name,
+            last_name,
+            json,
+        } => {
+            let scope = app.services.resolve_org(&bo, &org).await?;
+            let (user, outcome) = app
+                .services
+                .add_member(
+                    &scope,
+                    AddMemberInput {
+                        email,
+                        username,
+                        first_name,
+                        last_name,
+                    },
+                )
+                .await?;
+            let outcome = match outcome {
+                AddOutcome::Created => "created",
+                AddOutcome::AddedExternal => "added_external",
+            };
+            if json {
+                let mut v = json!(user);
+                v["outcome"] = json!(outcome);
+                println!("{}", serde_json::to_string_pretty(&v)?);
+            } else if outcome == "created" {
+                println!(
+                    "Created {} <{}> ({}), internal to {} (invited, no password yet)",
+                    user.username,
+                    user.email,
+                    user.id,
+                    scope.org().slug
+                );
+            } else {
+                println!(
+                    "Added {} <{}> ({}) to {} as an external member",
+                    user.username,
+                    user.email,
+                    user.id,
+                    scope.org().slug
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        OrgCommand::Relationships { org, json } => {
+            let scope = app.services.resolve_org(&bo, &org).await?;
+            let list = app.services.list_relationships(&scope).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&list)?);
+                return Ok(ExitCode::SUCCESS);
+            }
+            if list.is_empty() {
+                eprintln!("no relationships in {}", scope.org().slug);
+                return Ok(ExitCode::SUCCESS);
+            }
+            let mut names: HashMap<portico_domain::ids::UserId, String> = HashMap::new();
+            let mut rows = Vec::with_capacity(list.len());
+            for r in &list {
+                let mut cells = Vec::new();
+                for id in [r.from_user_id, r.to_user_id] {
+                    let name = match names.get(&id) {
+                        Some(n) => n.clone(),
+                        None => {
+                            let n = match app.services.store().get_user(id).await? {
+                                Some(u) => u.username,
+                                None => id.to_string(),
+                            };
+                            names.insert(id, n.clone());
+                            n
+                        }
+                    };
+                    cells.push(name);
+                }
+                rows.push(vec![cells[0].clone(), r.relation.clone(), cells[1].clone()]);
+            }
+            print!("{}", output::table(&["FROM", "RELATION", "OF"], &rows));
+            Ok(ExitCode::SUCCESS)
+        }
+        OrgCommand::Relate(args) => relate(app, &bo, args, true).await,
+        OrgCommand::Unrelate(args) => relate(app, &bo, args, false).await,
     }
+}
+
+async fn relate(app: &App, bo: &BackOffice, args: RelationArgs, add: bool) -> CliResult {
+    let scope = app.services.resolve_org(bo, &args.org).await?;
+    let from = app.find_user(&args.from).await?;
+    let to = app.find_user(&args.to).await?;
+    let relation = args.relation.trim();
+    if add {
+        app.services
+            .add_relationship(&scope, relation, from.id, to.id)
+            .await?;
+        println!(
+            "{} is now the {relation} of {} in {}",
+            from.username,
+            to.username,
+            scope.org().slug
+        );
+    } else {
+        app.services
+            .remove_relationship(&scope, relation, from.id, to.id)
+            .await?;
+        println!(
+            "{} is no longer the {relation} of {} in {}",
+            from.username,
+            to.username,
+            scope.org().slug
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn list(app: &App, bo: &BackOffice, args: OrgListArgs) -> CliResult {

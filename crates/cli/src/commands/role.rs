@@ -1,11 +1,12 @@
-//! `portico role list|import|assign` and `portico authz explain`.
+//! `portico role list|import|create|show|edit|delete` (P2); the assignment commands
+//! (`assign`, `unassign`, `assignments`) are in `assignments.rs`.
 
+use super::{assignments, confirm};
 use crate::app::{App, CliError, CliResult};
-use crate::args::{AuthzCommand, RoleCommand};
+use crate::args::{RoleCommand, RoleEditArgs};
 use portico_domain::access::Level;
-use portico_domain::ids::RoleId;
-use portico_services::access::grants::AssignInput;
-use portico_services::records::ScopeRef;
+use portico_services::BackOffice;
+use portico_services::access::roles::{RoleInput, RoleUpdate, RoleView};
 use std::process::ExitCode;
 
 pub async fn run(app: &App, cmd: RoleCommand) -> CliResult {
@@ -13,14 +14,7 @@ pub async fn run(app: &App, cmd: RoleCommand) -> CliResult {
     let services = &app.services;
     match cmd {
         RoleCommand::List { level, json } => {
-            let level = level
-                .as_deref()
-                .map(|l| {
-                    Level::parse(l).ok_or_else(|| {
-                        CliError::new("--level is platform, organization or project")
-                    })
-                })
-                .transpose()?;
+            let level = level.as_deref().map(parse_level).transpose()?;
             let roles = services.list_roles(&bo, level)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&roles)?);
@@ -42,81 +36,208 @@ pub async fn run(app: &App, cmd: RoleCommand) -> CliResult {
             let n = services.import_preset(&bo, preset.as_str()).await?;
             println!("imported {n} roles from the {} preset", preset.as_str());
         }
-        RoleCommand::Assign {
-            user,
-            role,
-            org,
-            expires_days,
-            ip_allowlist,
+        RoleCommand::Create {
+            name,
+            level,
+            permissions,
+            description,
+            copy_from,
+            json,
         } => {
-            let target = app.find_user(&user).await?;
-            let access = bo.access();
-            let role = match RoleId::parse(&role) {
-                Ok(id) => access.role(id),
-                Err(_) => access.role_by_key(&role),
-            }
-            .ok_or_else(|| CliError::new(format!("no role {role:?}: see `portico role list`")))?
-            .clone();
-            let scope = match org {
-                Some(o) => ScopeRef::Org(services.resolve_org(&bo, &o).await?.org_id()),
-                None => ScopeRef::Platform,
-            };
-            if let Some(list) = ip_allowlist {
-                services
-                    .set_ip_allowlist(&bo, target.id, Some(&list))
-                    .await?;
-            }
-            let expires_at = expires_days.map(|d| services.now().plus_secs(i64::from(d) * 86_400));
-            let a = services
-                .assign_role(
+            let source = copy_from
+                .as_deref()
+                .map(|k| app.find_role(&bo, k))
+                .transpose()?;
+            let r = services
+                .create_role(
                     &bo,
-                    target.id,
-                    AssignInput {
-                        role_id: role.id,
-                        scope,
-                        expires_at,
+                    RoleInput {
+                        name,
+                        level,
+                        description,
+                        permissions,
+                        copy_from: source.as_ref().map(|s| s.role.id),
                     },
                 )
                 .await?;
-            println!(
-                "{} now holds {} at {} ({})",
-                target.username, role.name, a.scope, a.id
-            );
+            if json {
+                println!("{}", serde_json::to_string_pretty(&r)?);
+            } else {
+                println!(
+                    "Created role {} ({}, {}-level, {} permission(s){}) {}",
+                    r.name,
+                    r.key,
+                    r.level,
+                    r.permissions.len(),
+                    source
+                        .map(|s| format!(", copied from {}", s.role.key))
+                        .unwrap_or_default(),
+                    r.id
+                );
+            }
         }
+        RoleCommand::Show { role, json } => {
+            let view = app.find_role(&bo, &role)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&view)?);
+            } else {
+                show(app, &view);
+            }
+        }
+        RoleCommand::Edit(args) => edit(app, &bo, args).await?,
+        RoleCommand::Delete { role, yes } => {
+            let view = app.find_role(&bo, &role)?;
+            let r = &view.role;
+            if !yes {
+                confirm::typed(
+                    &format!("delete the role {}", r.key),
+                    &format!(
+                        "Delete the role {} ({}, {} holder(s))? This cannot be undone. \
+                         Type the role's key to confirm",
+                        r.name, r.key, view.holders
+                    ),
+                    &r.key,
+                    "nothing was deleted",
+                )?;
+            }
+            services.delete_role(&bo, r.id).await?;
+            println!("Deleted the role {} ({}, {})", r.name, r.key, r.id);
+        }
+        other => return assignments::run(app, &bo, other).await,
     }
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn authz(app: &App, cmd: AuthzCommand) -> CliResult {
-    let bo = app.back_office().await?;
-    let services = &app.services;
-    match cmd {
-        AuthzCommand::Explain {
-            user,
-            permission,
-            org,
-        } => {
-            let target = app.find_user(&user).await?;
-            let scope = match org {
-                Some(o) => ScopeRef::Org(services.resolve_org(&bo, &o).await?.org_id()),
-                None => ScopeRef::Platform,
-            };
-            let e = services.explain(&bo, target.id, &permission, scope).await?;
-            println!(
-                "{}: {} {} at {}",
-                e.decision.to_uppercase(),
-                target.username,
-                e.permission,
-                e.scope
-            );
-            for r in e.reasons {
-                println!("  - {}", r.detail);
-            }
-            Ok(if e.allowed {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(1)
-            })
+pub fn parse_level(l: &str) -> CliResult<Level> {
+    Level::parse(l.trim())
+        .ok_or_else(|| CliError::new("--level is platform, organization or project"))
+}
+
+/// The role, then its permissions under the catalogue's sections (the console's layout).
+fn show(app: &App, view: &RoleView) {
+    let r = &view.role;
+    println!(
+        "{}{}",
+        r.name,
+        if r.preset { " (preset, read-only)" } else { "" }
+    );
+    println!("  key          {}", r.key);
+    println!("  id           {}", r.id);
+    println!("  level        {}", r.level);
+    if r.reach != "scope" {
+        println!("  reaches      related users ({})", r.reach);
+    }
+    if !r.description.is_empty() {
+        println!("  description  {}", r.description);
+    }
+    println!("  holders      {}", view.holders);
+    println!("  version      {}", r.version);
+    println!("  updated      {}", r.updated_at.to_display());
+    println!();
+    println!("Permissions ({}):", r.permissions.len());
+    let catalog = app.services.permission_catalog();
+    let holds = |p: &str| r.permissions.iter().any(|k| k == p);
+    let width = r.permissions.iter().map(String::len).max().unwrap_or(0);
+    for (section, entries) in catalog.sections() {
+        let held: Vec<_> = entries
+            .iter()
+            .filter(|e| holds(e.permission.as_str()))
+            .collect();
+        if held.is_empty() {
+            continue;
+        }
+        println!("  {section}");
+        for e in held {
+            println!("    {:<width$}  {}", e.permission.as_str(), e.description);
         }
     }
+}
+
+/// `--permissions` replaces the list; `--add`/`--remove` change the current one. The edit
+/// carries the version read, so a concurrent change is refused rather than overwritten.
+async fn edit(app: &App, bo: &BackOffice, args: RoleEditArgs) -> CliResult<()> {
+    let RoleEditArgs {
+        role,
+        name,
+        description,
+        permissions,
+        add,
+        remove,
+    } = args;
+    let current = app.find_role(bo, &role)?.role;
+    let clean = |v: Vec<String>| -> Vec<String> {
+        v.into_iter()
+            .map(|p| p.trim().to_string())
+            .filter(|p| !p.is_empty())
+            .collect()
+    };
+    let (add, remove) = (clean(add), clean(remove));
+    let permissions = if permissions.is_some() {
+        permissions
+    } else if add.is_empty() && remove.is_empty() {
+        None
+    } else {
+        if let Some(p) = remove.iter().find(|p| !current.permissions.contains(p)) {
+            return Err(CliError::new(format!(
+                "--remove {p}: the role {} does not have it",
+                current.key
+            )));
+        }
+        let mut list: Vec<String> = current
+            .permissions
+            .iter()
+            .filter(|p| !remove.contains(p))
+            .cloned()
+            .collect();
+        for p in add {
+            if !list.contains(&p) {
+                list.push(p);
+            }
+        }
+        Some(list)
+    };
+    if name.is_none() && description.is_none() && permissions.is_none() {
+        return Err(CliError::new(
+            "nothing to change: give --name, --description, --permissions, --add or --remove",
+        ));
+    }
+    let r = app
+        .services
+        .update_role(
+            bo,
+            current.id,
+            Some(current.version),
+            RoleUpdate {
+                name,
+                description,
+                permissions,
+            },
+        )
+        .await?;
+    let gained: Vec<&str> = r
+        .permissions
+        .iter()
+        .filter(|p| !current.permissions.contains(p))
+        .map(String::as_str)
+        .collect();
+    let lost: Vec<&str> = current
+        .permissions
+        .iter()
+        .filter(|p| !r.permissions.contains(p))
+        .map(String::as_str)
+        .collect();
+    println!(
+        "Updated the role {} ({}): {} permission(s), version {}",
+        r.name,
+        r.key,
+        r.permissions.len(),
+        r.version
+    );
+    if !gained.is_empty() {
+        println!("  added    {}", gained.join(", "));
+    }
+    if !lost.is_empty() {
+        println!("  removed  {}", lost.join(", "));
+    }
+    Ok(())
 }

@@ -1,11 +1,13 @@
-//! `portico user list|block|unblock|delete`.
+//! `portico user list|block|unblock|delete|copy`; the access commands (`grant`, `deny`,
+//! `overrides`, `remove-override`, `allowlist`, `filters`) are in `user_access.rs`.
 
-use crate::app::{App, CliError, CliResult};
+use super::{confirm, user_access};
+use crate::app::{App, CliResult};
 use crate::args::UserCommand;
 use crate::output;
 use portico_domain::page::{MAX_LIMIT, PageRequest};
+use portico_services::access::admin::CopyUserInput;
 use portico_services::records::UserRecord;
-use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 
 pub async fn run(app: &App, cmd: UserCommand) -> CliResult {
@@ -77,29 +79,63 @@ pub async fn run(app: &App, cmd: UserCommand) -> CliResult {
                 u.username, u.id
             );
         }
+        UserCommand::Copy {
+            source,
+            username,
+            email,
+            first_name,
+            last_name,
+            copy_filters,
+            json,
+        } => {
+            let src = app.find_user(&source).await?;
+            let u = services
+                .copy_user(
+                    &bo,
+                    src.id,
+                    CopyUserInput {
+                        username,
+                        email,
+                        first_name,
+                        last_name,
+                        copy_filters,
+                    },
+                )
+                .await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&u)?);
+            } else {
+                println!(
+                    "Copied {} to {} <{}> ({}){}: same memberships, roles and personal grants \
+                     and denials; status {}.",
+                    src.username,
+                    u.username,
+                    u.email,
+                    u.id,
+                    if copy_filters {
+                        " with data filters"
+                    } else {
+                        ""
+                    },
+                    u.status.as_str()
+                );
+            }
+        }
+        other => return user_access::run(app, &bo, other).await,
     }
     Ok(ExitCode::SUCCESS)
 }
 
 /// Asks on the terminal; without one, refuses (scripts must say `--yes`).
 fn confirm_delete(u: &UserRecord, memberships: usize) -> CliResult<()> {
-    let stdin = std::io::stdin();
-    if !stdin.is_terminal() {
-        return Err(CliError::new(format!(
-            "refusing to delete {} without confirmation: standard input is not a terminal; add --yes",
-            u.username
-        )));
-    }
-    eprint!(
-        "Delete {} <{}> ({}) permanently? They lose {} membership(s) and their personal data \
-         is erased; this cannot be undone. Type the username to confirm: ",
-        u.username, u.email, u.id, memberships
-    );
-    std::io::stderr().flush()?;
-    let mut line = String::new();
-    stdin.lock().read_line(&mut line)?;
-    if line.trim() != u.username {
-        return Err(CliError::new("not confirmed; nothing was deleted"));
-    }
-    Ok(())
+    confirm::typed(
+        &format!("delete {}", u.username),
+        &format!(
+            "Delete {} <{}> ({}) permanently? They lose {} membership(s) and their personal data \
+             is erased; this cannot be undone. Type the username to confirm",
+            u.username, u.email, u.id, memberships
+        ),
+        &u.username,
+        "nothing was deleted",
+    )
 }

@@ -1,5 +1,6 @@
 //! The `portico` binary, run for real against a fresh data directory per test.
 
+mod access;
 mod admin;
 mod audit;
 mod demo;
