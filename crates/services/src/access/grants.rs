@@ -455,6 +455,10 @@ impl Services {
         Ok(record)
     }
 
+    /// Ending a relationship mirrors creating one: `role_assignments.manage` in the
+    /// organization, both people visible to the caller (404 otherwise, so ids do not leak), and
+    /// no escalation (P6): the caller holds what the related person holds, and — since the
+    /// manager, parent or mentor loses power over them — what that person holds too.
     pub async fn remove_relationship(
         &self,
         scope: &OrgScope,
@@ -464,11 +468,23 @@ impl Services {
     ) -> Result<(), ServiceError> {
         let rel = parse_relation(relation).ok_or(ServiceError::NotFound("relationship"))?;
         scope.require("role_assignments.manage")?;
+        let actor = scope.actor();
+        let (a, b) = (
+            self.visible_user(actor, from).await?,
+            self.visible_user(actor, to).await?,
+        );
+        let verb = "change the relationships of";
+        for u in [&b, &a] {
+            self.not_super_admin(actor, u, verb)?;
+            if !actor.is_super_admin() {
+                self.check_dominates(actor, u.id, verb)?;
+            }
+        }
         let record = RelationshipRecord {
             org_id: scope.org_id(),
             relation: relation_key(rel).to_string(),
-            from_user_id: from,
-            to_user_id: to,
+            from_user_id: a.id,
+            to_user_id: b.id,
             created_at: self.now(),
         };
         Ok(self

@@ -9,8 +9,11 @@ use crate::records::{RolePatch, RoleRecord, ScopeRef, reach_key};
 use portico_domain::ValidationError;
 use portico_domain::access::{Catalog, CatalogEntry, Level, PermissionSet, Role, presets};
 use portico_domain::ids::RoleId;
+use std::collections::HashMap;
 
-/// A role as listed: the record and how many users hold it.
+/// A role as listed: the record and how many users hold it. `list_roles` and `get_role`
+/// count every assignment; [`Services::count_visible_holders`] narrows that to what the
+/// caller may see.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct RoleView {
     #[serde(flatten)]
@@ -156,6 +159,48 @@ impl Services {
             role: role.clone(),
             holders: access.role_holders(id),
         })
+    }
+
+    /// Replaces each view's `holders` with an honest count for this caller: people the caller
+    /// may see (`visible_user`) holding the role now through an assignment the caller may see
+    /// (at the platform or in an organization in reach). Expired assignments do not count.
+    pub async fn count_visible_holders(
+        &self,
+        actor: &BackOffice,
+        views: &mut [RoleView],
+    ) -> Result<(), ServiceError> {
+        let access = actor.access();
+        let now = self.now();
+        let mut counts: HashMap<RoleId, usize> = views.iter().map(|v| (v.role.id, 0)).collect();
+        for user in access.users_with_access() {
+            let mut held: Vec<RoleId> = access
+                .assignments_of(user)
+                .iter()
+                .filter(|a| a.expires_at.is_none_or(|e| e > now))
+                .filter(|a| a.scope.org().is_none_or(|o| actor.sees_org(o)))
+                .map(|a| a.role_id)
+                .filter(|r| counts.contains_key(r))
+                .collect();
+            held.sort();
+            held.dedup();
+            if held.is_empty() {
+                continue;
+            }
+            if !actor.is_super_admin() {
+                match self.visible_user(actor, user).await {
+                    Ok(_) => {}
+                    Err(ServiceError::NotFound(_)) => continue,
+                    Err(e) => return Err(e),
+                }
+            }
+            for r in held {
+                *counts.entry(r).or_default() += 1;
+            }
+        }
+        for v in views {
+            v.holders = counts.get(&v.role.id).copied().unwrap_or(0);
+        }
+        Ok(())
     }
 
     /// P2 + P6: a custom role holds only permissions the caller holds on the platform.

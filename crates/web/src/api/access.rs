@@ -106,13 +106,9 @@ pub async fn list_roles(
             ))
         })?),
     };
-    Ok(Json(
-        st.services
-            .list_roles(&a, level)?
-            .into_iter()
-            .map(Into::into)
-            .collect(),
-    ))
+    let mut roles = st.services.list_roles(&a, level)?;
+    st.services.count_visible_holders(&a, &mut roles).await?;
+    Ok(Json(roles.into_iter().map(Into::into).collect()))
 }
 
 #[utoipa::path(get, path = "/api/v1/roles/{role}", tag = "access", params(("role" = String, Path)),
@@ -123,7 +119,10 @@ pub async fn get_role(
     Path(role): Path<String>,
 ) -> ApiResult<Response> {
     let id: RoleId = parse_id(&role, "role")?;
-    let r = st.services.get_role(&a, id)?;
+    let mut r = st.services.get_role(&a, id)?;
+    st.services
+        .count_visible_holders(&a, std::slice::from_mut(&mut r))
+        .await?;
     Ok(with_etag(r.role.version, RoleDto::from(r)))
 }
 
@@ -194,11 +193,13 @@ pub async fn update_role(
             },
         )
         .await?;
-    let holders = a.access().role_holders(r.id);
-    Ok(with_etag(
-        r.version,
-        RoleDto::from(portico_services::access::roles::RoleView { role: r, holders }),
-    ))
+    let mut view = [portico_services::access::roles::RoleView {
+        role: r,
+        holders: 0,
+    }];
+    st.services.count_visible_holders(&a, &mut view).await?;
+    let [view] = view;
+    Ok(with_etag(view.role.version, RoleDto::from(view)))
 }
 
 /// Deletes a custom role that nobody holds (409 `role-in-use` otherwise).

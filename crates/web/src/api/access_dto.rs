@@ -32,7 +32,8 @@ pub struct RoleDto {
     pub reach: String,
     /// Presets are read-only; copy them to change them.
     pub preset: bool,
-    /// Users holding the role.
+    /// People the caller may see who hold the role now (expired assignments and assignments
+    /// in organizations out of the caller's reach do not count).
     pub holders: usize,
     pub version: i64,
 }

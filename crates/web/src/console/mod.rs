@@ -16,8 +16,10 @@ mod impersonation;
 mod members;
 mod nav;
 mod org_edit;
+mod org_relations;
 mod orgs;
 mod role_form;
+mod role_holders;
 mod roles;
 mod settings;
 mod user_access;
@@ -100,6 +102,9 @@ impl Templates {
             "settings/role.html",
             "settings/role_form.html",
             "settings/role_delete.html",
+            "settings/role_holders.html",
+            "orgs/relationships.html",
+            "orgs/relationship_remove.html",
             "audit/list.html",
         );
         Self { env }
@@ -140,6 +145,7 @@ pub fn router() -> Router<AppState> {
         .merge(orgs::routes())
         .merge(org_edit::routes())
         .merge(members::routes())
+        .merge(org_relations::routes())
         .merge(users::routes())
         .merge(user_access::routes())
         .merge(user_grants::routes())
@@ -147,6 +153,7 @@ pub fn router() -> Router<AppState> {
         .merge(user_copy::routes())
         .merge(impersonation::routes())
         .merge(settings::routes())
+        .merge(role_holders::routes())
         .merge(roles::routes())
         .merge(role_form::routes())
         .merge(audit::routes())

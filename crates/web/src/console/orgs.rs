@@ -335,6 +335,8 @@ pub struct OrgCan {
     pub members_add: bool,
     pub members_remove: bool,
     pub users_view: bool,
+    /// Adding and removing relationships (P8), as the API requires.
+    pub relationships_manage: bool,
     pub audit: bool,
 }
 
@@ -348,6 +350,7 @@ impl OrgCan {
             members_add: scope.can("members.add"),
             members_remove: scope.can("members.remove"),
             users_view: scope.can("users.view"),
+            relationships_manage: scope.can("role_assignments.manage"),
             audit: scope.can("audit.view"),
         }
     }

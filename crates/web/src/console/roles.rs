@@ -1,6 +1,7 @@
-//! Settings → Roles (S2, P1, P2): roles of each level, a role's permissions by section,
-//! deleting a custom role after a confirmation, importing a preset. Creating and editing are
-//! in `role_form.rs`.
+//! Settings → Roles (S2, P1, P2): roles of each level with how many people the viewer can see
+//! hold them, a role's permissions by section, deleting a custom role after a confirmation,
+//! importing a preset. Creating and editing are in `role_form.rs`; "who holds a permission?"
+//! in `role_holders.rs`.
 
 use super::view::{Cx, FormErrors, redirect_flash};
 use crate::AppState;
@@ -90,10 +91,13 @@ struct LevelTab {
 
 async fn list(State(st): State<AppState>, cx: Cx, Query(q): Query<LevelQuery>) -> Response {
     let levels = st.services.visible_levels(&cx.admin);
-    let all = match st.services.list_roles(&cx.admin, None) {
+    let mut all = match st.services.list_roles(&cx.admin, None) {
         Ok(r) => r,
         Err(e) => return cx.error(&st, e),
     };
+    if let Err(e) = st.services.count_visible_holders(&cx.admin, &mut all).await {
+        return cx.error(&st, e);
+    }
     let Some(&first) = levels.first() else {
         return cx.error(
             &st,
@@ -138,6 +142,7 @@ async fn list(State(st): State<AppState>, cx: Cx, Query(q): Query<LevelQuery>) -
             first_preset => first_preset,
             may_manage => may_manage(&cx),
             presets => portico_domain::access::presets::PRESETS,
+            holders_picker => super::role_holders::picker(&st, &cx).await,
         },
     )
 }
@@ -160,10 +165,17 @@ fn load(st: &AppState, cx: &Cx, raw: &str) -> Result<RoleView, ServiceError> {
 }
 
 async fn detail(State(st): State<AppState>, cx: Cx, Path(raw): Path<String>) -> Response {
-    let view = match load(&st, &cx, &raw) {
+    let mut view = match load(&st, &cx, &raw) {
         Ok(v) => v,
         Err(e) => return cx.error(&st, e),
     };
+    if let Err(e) = st
+        .services
+        .count_visible_holders(&cx.admin, std::slice::from_mut(&mut view))
+        .await
+    {
+        return cx.error(&st, e);
+    }
     let catalog = st.services.permission_catalog();
     let held = &view.role.permissions;
     let sections: Vec<PermSection> = catalog

@@ -32,8 +32,9 @@ struct Outcome {
     reasons: Vec<ReasonRow>,
 }
 
+/// One reason of an explanation, as the console words it.
 #[derive(Debug, Serialize)]
-struct ReasonRow {
+pub struct ReasonRow {
     kind: &'static str,
     text: String,
     href: Option<String>,
@@ -77,6 +78,36 @@ pub async fn panel(st: &AppState, cx: &Cx, d: &UserDetail, why: &WhyQuery) -> Op
 async fn outcome(st: &AppState, cx: &Cx, who: &str, x: Explanation) -> Outcome {
     let mut names = ScopeNames::default();
     let (scope, _) = names.label(st, cx, x.scope).await;
+    let reasons = reason_rows(st, cx, &mut names, &x).await;
+    let headline = match x.decision {
+        "allowed" => format!("{who} may use {} at {scope}.", x.permission),
+        "denied" => format!(
+            "{who} may not use {} at {scope}: it is taken away.",
+            x.permission
+        ),
+        _ => format!(
+            "{who} may not use {} at {scope}: no role or personal grant gives it there.",
+            x.permission
+        ),
+    };
+    Outcome {
+        allowed: x.allowed,
+        decision: x.decision,
+        headline,
+        permission: x.permission,
+        scope,
+        reasons,
+    }
+}
+
+/// What decided an explanation, one line per assignment, grant, denial or filter (each role
+/// linked to its page).
+pub async fn reason_rows(
+    st: &AppState,
+    cx: &Cx,
+    names: &mut ScopeNames,
+    x: &Explanation,
+) -> Vec<ReasonRow> {
     let mut reasons = Vec::new();
     for r in &x.reasons {
         let at = match r.scope {
@@ -99,6 +130,7 @@ async fn outcome(st: &AppState, cx: &Cx, who: &str, x: Explanation) -> Outcome {
                 "Personal denial of {}{at} — a denial wins over every role",
                 x.permission
             ),
+            ("super-admin", _) => "The super admin holds every permission everywhere".into(),
             _ => super::capitalize(&r.detail),
         };
         reasons.push(ReasonRow {
@@ -107,23 +139,5 @@ async fn outcome(st: &AppState, cx: &Cx, who: &str, x: Explanation) -> Outcome {
             text,
         });
     }
-    let headline = match x.decision {
-        "allowed" => format!("{who} may use {} at {scope}.", x.permission),
-        "denied" => format!(
-            "{who} may not use {} at {scope}: it is taken away.",
-            x.permission
-        ),
-        _ => format!(
-            "{who} may not use {} at {scope}: no role or personal grant gives it there.",
-            x.permission
-        ),
-    };
-    Outcome {
-        allowed: x.allowed,
-        decision: x.decision,
-        headline,
-        permission: x.permission,
-        scope,
-        reasons,
-    }
+    reasons
 }

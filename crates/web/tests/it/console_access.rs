@@ -9,7 +9,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 /// A signed-in cookie client that does not follow redirects (so a 303 stays visible).
-async fn console_as(app: &TestApp, login: &str) -> reqwest::Client {
+pub(crate) async fn console_as(app: &TestApp, login: &str) -> reqwest::Client {
     let c = reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
@@ -25,13 +25,13 @@ async fn console_as(app: &TestApp, login: &str) -> reqwest::Client {
     c
 }
 
-async fn page(c: &reqwest::Client, app: &TestApp, path: &str) -> (StatusCode, String) {
+pub(crate) async fn page(c: &reqwest::Client, app: &TestApp, path: &str) -> (StatusCode, String) {
     let r = c.get(app.url(path)).send().await.unwrap();
     (r.status(), r.text().await.unwrap())
 }
 
 /// The hidden `_csrf` value of a page's forms.
-fn scrape_csrf(html: &str) -> String {
+pub(crate) fn scrape_csrf(html: &str) -> String {
     let marker = "name=\"_csrf\" value=\"";
     let start = html.find(marker).expect("a _csrf field") + marker.len();
     let len = html[start..].find('"').unwrap();
@@ -39,7 +39,7 @@ fn scrape_csrf(html: &str) -> String {
 }
 
 /// Posts a console form (fields may repeat) with the CSRF token of `from`.
-async fn submit(
+pub(crate) async fn submit(
     c: &reqwest::Client,
     app: &TestApp,
     from: &str,
@@ -55,7 +55,12 @@ async fn submit(
 }
 
 /// A custom role made through the API as the super admin; returns its JSON.
-async fn custom_role(app: &TestApp, name: &str, level: &str, permissions: &[&str]) -> Value {
+pub(crate) async fn custom_role(
+    app: &TestApp,
+    name: &str,
+    level: &str,
+    permissions: &[&str],
+) -> Value {
     let (s, v) = app
         .api(
             Method::POST,
@@ -68,7 +73,7 @@ async fn custom_role(app: &TestApp, name: &str, level: &str, permissions: &[&str
 }
 
 /// Up to `n` characters of `html` from `marker` on (which must be there).
-fn after(html: &str, marker: &str, n: usize) -> String {
+pub(crate) fn after(html: &str, marker: &str, n: usize) -> String {
     let at = html
         .find(marker)
         .unwrap_or_else(|| panic!("{marker} missing"));

@@ -19,4 +19,5 @@ mod browser;
 mod browser_access;
 mod console_access;
 mod console_forms;
+mod console_relations;
 mod super_admin_privacy;
