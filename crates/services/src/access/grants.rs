@@ -493,11 +493,67 @@ impl Services {
             .await?)
     }
 
+    /// The organization's relationships between people the caller may see (P8), so ids of
+    /// people outside their reach do not leak; `hidden` counts the others.
+    pub async fn visible_relationships(
+        &self,
+        scope: &OrgScope,
+    ) -> Result<VisibleRelationships, ServiceError> {
+        scope.require("members.view")?;
+        let actor = scope.actor();
+        let mut seen: std::collections::HashMap<UserId, Option<UserRecord>> = Default::default();
+        let mut out = VisibleRelationships::default();
+        for r in self.store.list_relationships(scope.org_id()).await? {
+            let mut pair = Vec::with_capacity(2);
+            for id in [r.from_user_id, r.to_user_id] {
+                if !seen.contains_key(&id) {
+                    let u = match self.visible_user(actor, id).await {
+                        Ok(u) => Some(crate::users::for_viewer(actor, u)),
+                        Err(ServiceError::NotFound(_)) => None,
+                        Err(e) => return Err(e),
+                    };
+                    seen.insert(id, u);
+                }
+                pair.push(seen[&id].clone());
+            }
+            match (pair[0].take(), pair[1].take()) {
+                (Some(from), Some(to)) => out.items.push(VisibleRelationship {
+                    relationship: r,
+                    from,
+                    to,
+                }),
+                _ => out.hidden += 1,
+            }
+        }
+        Ok(out)
+    }
+
+    /// As [`Self::visible_relationships`], the records only.
     pub async fn list_relationships(
         &self,
         scope: &OrgScope,
     ) -> Result<Vec<RelationshipRecord>, ServiceError> {
-        scope.require("members.view")?;
-        Ok(self.store.list_relationships(scope.org_id()).await?)
+        Ok(self
+            .visible_relationships(scope)
+            .await?
+            .items
+            .into_iter()
+            .map(|v| v.relationship)
+            .collect())
     }
+}
+
+/// A relationship with both people, as the caller may see them.
+#[derive(Debug, Clone)]
+pub struct VisibleRelationship {
+    pub relationship: RelationshipRecord,
+    pub from: UserRecord,
+    pub to: UserRecord,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct VisibleRelationships {
+    pub items: Vec<VisibleRelationship>,
+    /// Relationships involving someone the caller may not see.
+    pub hidden: usize,
 }

@@ -139,31 +139,19 @@ async fn render_list(
     form: &AddForm,
     errors: &FormErrors,
 ) -> Response {
-    let rels = match st.services.list_relationships(scope).await {
+    let rels = match st.services.visible_relationships(scope).await {
         Ok(r) => r,
         Err(e) => return cx.error(st, e),
     };
     let base = format!("{}/relationships", header.org.href);
     let may_manage = header.can.relationships_manage;
-    let mut cache = HashMap::new();
+    let hidden = rels.hidden;
     let mut rows = Vec::new();
-    let mut hidden = 0usize;
-    for r in &rels {
-        let pair = (
-            visible(st, cx, &mut cache, r.from_user_id).await,
-            visible(st, cx, &mut cache, r.to_user_id).await,
-        );
-        let (from, to) = match pair {
-            (Ok(Some(a)), Ok(Some(b))) => (a, b),
-            (Err(e), _) | (_, Err(e)) => return cx.error(st, e),
-            _ => {
-                hidden += 1;
-                continue;
-            }
-        };
+    for v in &rels.items {
+        let (r, from, to) = (&v.relationship, &v.from, &v.to);
         rows.push(RelRow {
-            from: UserView::from(&from),
-            to: UserView::from(&to),
+            from: UserView::from(from),
+            to: UserView::from(to),
             label: relation_label(&r.relation).unwrap_or("related to"),
             relation: r.relation.clone(),
             since: r.created_at.millis(),

@@ -508,3 +508,37 @@ both_backends!(
         assert_eq!(relationships(&app, &beta).await.len(), before - 1);
     }
 );
+
+both_backends!(
+    the_relationship_list_names_only_people_the_caller_may_see,
+    |app: TestApp| async move {
+        let org = app.org("Campus", None).await;
+        let (ana, bob) = (
+            member(&app, &org, "ana").await,
+            member(&app, &org, "bob").await,
+        );
+        relate(&app, &org, "manager", &ana, &bob).await;
+        assert_eq!(relationships(&app, &org).await.len(), 1);
+        // Someone who may list members but not see users: the ids are not theirs to learn.
+        let role = custom_role(
+            &app,
+            "Roster reader",
+            "organization",
+            &["organizations.view", "members.view"],
+        )
+        .await;
+        let (_, key) = app
+            .staff(
+                "roster",
+                role["key"].as_str().unwrap(),
+                Some(&org),
+                Some(&org),
+            )
+            .await;
+        let path = format!("/api/v1/organizations/{}/relationships", id(&org));
+        let (s, v) = app.api_as(&key, Method::GET, &path, None).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(v, json!([]), "{v}");
+        assert!(!v.to_string().contains(id(&ana)));
+    }
+);
