@@ -15,7 +15,9 @@ pub async fn run(app: &App, cmd: RoleCommand) -> CliResult {
     match cmd {
         RoleCommand::List { level, json } => {
             let level = level.as_deref().map(parse_level).transpose()?;
-            let roles = services.list_roles(&bo, level)?;
+            let mut roles = services.list_roles(&bo, level)?;
+            // Live assignments only, as the console and the API count them.
+            services.count_visible_holders(&bo, &mut roles).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&roles)?);
             } else {

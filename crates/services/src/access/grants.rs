@@ -506,13 +506,12 @@ impl Services {
         for r in self.store.list_relationships(scope.org_id()).await? {
             let mut pair = Vec::with_capacity(2);
             for id in [r.from_user_id, r.to_user_id] {
-                if !seen.contains_key(&id) {
-                    let u = match self.visible_user(actor, id).await {
+                if let std::collections::hash_map::Entry::Vacant(slot) = seen.entry(id) {
+                    slot.insert(match self.visible_user(actor, id).await {
                         Ok(u) => Some(crate::users::for_viewer(actor, u)),
                         Err(ServiceError::NotFound(_)) => None,
                         Err(e) => return Err(e),
-                    };
-                    seen.insert(id, u);
+                    });
                 }
                 pair.push(seen[&id].clone());
             }
