@@ -249,7 +249,18 @@ pub(crate) fn check_gain(
     scope: ScopeRef,
     gain: &PermissionSet,
 ) -> Result<(), ServiceError> {
-    let missing = gain.difference(&actor.effective(scope));
+    let mut missing = gain.difference(&actor.effective(scope));
+    // What is given at `scope` reaches every scope below it. Where the caller has a personal
+    // denial below, they lack there what they hold at `scope`: the gain must fit there too.
+    let access = actor.access();
+    for o in access.overrides_of(actor.user().id) {
+        if o.effect == crate::records::OverrideEffect::Deny
+            && o.scope != scope
+            && scope_contains(access, scope, o.scope)
+        {
+            missing.union_with(&gain.difference(&actor.effective(o.scope)));
+        }
+    }
     if missing.is_empty() {
         Ok(())
     } else {
@@ -329,4 +340,17 @@ pub(crate) fn check_reach(
 /// The opening of a refusal by [`check_reach`] for acting on a person.
 pub(crate) fn wider_reach(verb: &str) -> String {
     format!("you cannot {verb} someone whose data filters reach beyond yours")
+}
+
+/// Does `outer` reach `inner` (the platform reaches everything, an organization its subtree)?
+fn scope_contains(
+    access: &super::snapshot::AccessSnapshot,
+    outer: ScopeRef,
+    inner: ScopeRef,
+) -> bool {
+    match (outer, inner) {
+        (ScopeRef::Platform, _) => true,
+        (ScopeRef::Org(a), ScopeRef::Org(b)) => access.is_within(b, a),
+        _ => false,
+    }
 }
