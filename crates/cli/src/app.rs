@@ -156,10 +156,16 @@ impl App {
         Ok(self.services.get_role(bo, id)?)
     }
 
-    /// The scope an `--org SLUG_OR_ID` flag names: that organization, or the platform.
+    /// The scope an `--org SLUG_OR_ID` flag names: that organization (or, given a `prj_…`
+    /// id, that project), or the platform.
     pub async fn scope(&self, bo: &BackOffice, org: Option<&str>) -> CliResult<ScopeRef> {
-        Ok(match org {
-            Some(o) => ScopeRef::Org(self.services.resolve_org(bo, o.trim()).await?.org_id()),
+        Ok(match org.map(str::trim) {
+            Some(p) if p.starts_with("prj_") => {
+                let id = portico_domain::ids::ProjectId::parse(p)
+                    .map_err(|_| CliError(format!("not a project id: {p:?}")))?;
+                ScopeRef::Project(self.services.project_scope(bo, id).await?.project().id)
+            }
+            Some(o) => ScopeRef::Org(self.services.resolve_org(bo, o).await?.org_id()),
             None => ScopeRef::Platform,
         })
     }
@@ -171,6 +177,10 @@ impl App {
             ScopeRef::Org(o) => match self.services.org_scope(bo, o).await {
                 Ok(s) => s.org().slug.clone(),
                 Err(_) => o.to_string(),
+            },
+            ScopeRef::Project(p) => match self.services.project_scope(bo, p).await {
+                Ok(s) => format!("{} ({})", s.project().name, s.org_scope().org().slug),
+                Err(_) => p.to_string(),
             },
         }
     }

@@ -75,6 +75,7 @@ prefixed_id!(AuditId, "aud", "audit event");
 prefixed_id!(RoleId, "rol", "role");
 prefixed_id!(AssignmentId, "ras", "role assignment");
 prefixed_id!(OverrideId, "pov", "permission override");
+prefixed_id!(ProjectId, "prj", "project");
 
 #[cfg(test)]
 mod tests {

@@ -12,14 +12,16 @@ pub mod ip;
 pub mod org;
 pub mod page;
 pub mod password;
+pub mod project;
 pub mod search;
 pub mod time;
 pub mod user;
 
 pub use email::Email;
 pub use error::ValidationError;
-pub use ids::{ApiKeyId, AssignmentId, OrgId, OverrideId, RoleId, SessionId, UserId};
+pub use ids::{ApiKeyId, AssignmentId, OrgId, OverrideId, ProjectId, RoleId, SessionId, UserId};
 pub use ip::IpAllowlist;
 pub use org::{OrgName, OrgStatus, Slug, Tag};
+pub use project::{ProjectName, ProjectStatus};
 pub use time::Timestamp;
 pub use user::{MembershipKind, PersonName, UserStatus, Username};

@@ -133,7 +133,10 @@ impl BackOffice {
                 set = set.intersection(p);
             }
             if let Some(root) = limit.org {
-                let inside = matches!(scope, ScopeRef::Org(o) if self.access.is_within(o, root));
+                let inside = self
+                    .access
+                    .scope_org(scope)
+                    .is_some_and(|o| self.access.is_within(o, root));
                 if !inside {
                     return PermissionSet::EMPTY;
                 }
@@ -161,6 +164,7 @@ impl BackOffice {
             let at = match scope {
                 ScopeRef::Platform => "on the platform".to_string(),
                 ScopeRef::Org(_) => "in this organization".to_string(),
+                ScopeRef::Project(_) => "in this project".to_string(),
             };
             Err(ServiceError::Forbidden(format!(
                 "you need the permission {perm} {at}"
@@ -197,6 +201,16 @@ impl BackOffice {
     /// Is the organization within the caller's reach at all (any permission there)?
     pub fn sees_org(&self, org: OrgId) -> bool {
         !self.effective(ScopeRef::Org(org)).is_empty()
+    }
+
+    /// Is the scope within the caller's reach: the platform always, an organization when
+    /// [`Self::sees_org`], a project when its organization is seen (an unknown project: no).
+    pub fn sees_scope(&self, scope: ScopeRef) -> bool {
+        match scope {
+            ScopeRef::Platform => true,
+            ScopeRef::Org(o) => self.sees_org(o),
+            ScopeRef::Project(p) => self.access.project_org(p).is_some_and(|o| self.sees_org(o)),
+        }
     }
 
     /// Credential changes (API keys, passwords, second factors) are never made while

@@ -13,6 +13,7 @@ pub mod config;
 pub mod error;
 pub mod members;
 pub mod orgs;
+pub mod projects;
 pub mod records;
 pub mod sessions;
 pub mod setup;

@@ -1,9 +1,9 @@
 //! What the store hands back and takes in. Plain data; the store trusts these because they
 //! are built from parsed domain values.
 
-use portico_domain::ids::{ApiKeyId, OrgId, SessionId, UserId};
+use portico_domain::ids::{ApiKeyId, OrgId, ProjectId, SessionId, UserId};
 use portico_domain::user::{MembershipKind, UserStatus};
-use portico_domain::{OrgStatus, Timestamp};
+use portico_domain::{OrgStatus, ProjectStatus, Timestamp};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -67,8 +67,46 @@ pub struct OrgDeletePreview {
     pub organization: OrgRecord,
     pub sub_organizations: Vec<OrgBrief>,
     pub memberships: i64,
+    /// Projects of the deleted organizations (PR1), deleted with them.
+    pub projects: i64,
     /// Users whose home is among the deleted organizations: deleted from the system (U4).
     pub internal_users_deleted: i64,
+}
+
+/// A project (PR1): it belongs to one organization.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProjectRecord {
+    pub id: ProjectId,
+    pub org_id: OrgId,
+    pub name: String,
+    pub status: ProjectStatus,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub version: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewProject {
+    pub id: ProjectId,
+    pub org_id: OrgId,
+    pub name: String,
+    pub status: ProjectStatus,
+}
+
+/// Fields to change; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct ProjectPatch {
+    pub name: Option<String>,
+    pub status: Option<ProjectStatus>,
+}
+
+/// What deleting a project removed with it: the role assignments and personal overrides at
+/// its scope.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProjectDeleted {
+    pub project: ProjectRecord,
+    pub assignments: i64,
+    pub overrides: i64,
 }
 
 #[derive(Debug, Clone, Serialize)]

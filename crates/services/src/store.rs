@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use portico_domain::Timestamp;
 use portico_domain::access::DataFilter;
 use portico_domain::audit::ChainBreak;
-use portico_domain::ids::{ApiKeyId, AssignmentId, OrgId, OverrideId, RoleId, UserId};
+use portico_domain::ids::{ApiKeyId, AssignmentId, OrgId, OverrideId, ProjectId, RoleId, UserId};
 use portico_domain::page::{Page, PageRequest};
 use portico_domain::user::UserStatus;
 
@@ -84,6 +84,27 @@ pub trait Store: Send + Sync {
     async fn org_overview(&self, id: OrgId) -> StoreResult<OrgOverview>;
     async fn org_delete_preview(&self, id: OrgId) -> StoreResult<OrgDeletePreview>;
     async fn delete_org(&self, ctx: &AuditCtx, id: OrgId) -> StoreResult<OrgDeletePreview>;
+
+    // --- projects (PR1) -------------------------------------------------------------------
+    /// NotFound when the organization does not exist.
+    async fn create_project(&self, ctx: &AuditCtx, new: NewProject) -> StoreResult<ProjectRecord>;
+    async fn get_project(&self, id: ProjectId) -> StoreResult<Option<ProjectRecord>>;
+    /// The organization's projects, by name, in keyset pages.
+    async fn list_projects(
+        &self,
+        org: OrgId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<ProjectRecord>>;
+    /// Refuses a stale `expected_version`.
+    async fn update_project(
+        &self,
+        ctx: &AuditCtx,
+        id: ProjectId,
+        expected_version: Option<i64>,
+        patch: ProjectPatch,
+    ) -> StoreResult<ProjectRecord>;
+    /// Deletes the project with the role assignments and overrides at its scope.
+    async fn delete_project(&self, ctx: &AuditCtx, id: ProjectId) -> StoreResult<ProjectDeleted>;
 
     // --- memberships ---------------------------------------------------------------------
     /// U3: an unknown email creates an internal user; a known one adds an external membership.

@@ -185,6 +185,28 @@ impl SqlStore {
                     .map_err(|e| StoreError::Backend(format!("column attributes: {e}")))?,
             });
         }
+        let project_rows = fetch_all(
+            &mut tx,
+            self.build(
+                &Query::select()
+                    .columns([
+                        crate::schema::Projects::Id,
+                        crate::schema::Projects::OrganizationId,
+                    ])
+                    .from(crate::schema::Projects::Table)
+                    .order_by(crate::schema::Projects::Id, Order::Asc)
+                    .to_owned(),
+            ),
+        )
+        .await?;
+        let mut projects = Vec::with_capacity(project_rows.len());
+        for r in &project_rows {
+            projects.push(AccessProject {
+                id: portico_domain::ids::ProjectId::parse(&rows::s(r, "id")?)
+                    .map_err(|e| StoreError::Backend(format!("column id: {e}")))?,
+                org_id: rows::org_id(r, "organization_id")?,
+            });
+        }
         let roles = fetch_all(
             &mut tx,
             self.build(
@@ -265,6 +287,7 @@ impl SqlStore {
         Ok(AccessData {
             version,
             orgs,
+            projects,
             roles,
             assignments,
             overrides,

@@ -118,13 +118,17 @@ impl SqlStore {
             let mut q = Query::insert();
             q.into_table(RA::Table).columns(ASSIGNMENT_COLUMNS);
             for a in &assignments {
-                q.values_panic(assignment_values(&AssignmentRecord {
-                    id: AssignmentId::generate(),
-                    user_id: id,
-                    created_at: ctx.at,
-                    created_by: ctx.actor,
-                    ..a.clone()
-                }));
+                let org = self.audit_org_in(&mut tx, a.scope).await?;
+                q.values_panic(assignment_values(
+                    &AssignmentRecord {
+                        id: AssignmentId::generate(),
+                        user_id: id,
+                        created_at: ctx.at,
+                        created_by: ctx.actor,
+                        ..a.clone()
+                    },
+                    org,
+                ));
             }
             exec(&mut tx, self.build(&q)).await?;
         }
@@ -135,12 +139,16 @@ impl SqlStore {
             let mut q = Query::insert();
             q.into_table(PO::Table).columns(OVERRIDE_COLUMNS);
             for o in &overrides {
-                q.values_panic(override_values(&OverrideRecord {
-                    id: OverrideId::generate(),
-                    user_id: id,
-                    created_at: ctx.at,
-                    ..o.clone()
-                }));
+                let org = self.audit_org_in(&mut tx, o.scope).await?;
+                q.values_panic(override_values(
+                    &OverrideRecord {
+                        id: OverrideId::generate(),
+                        user_id: id,
+                        created_at: ctx.at,
+                        ..o.clone()
+                    },
+                    org,
+                ));
             }
             exec(&mut tx, self.build(&q)).await?;
         }

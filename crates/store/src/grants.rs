@@ -16,27 +16,30 @@ use sea_query::{Expr, ExprTrait, Order, Query, SimpleExpr};
 use serde_json::json;
 use sqlx::AnyConnection;
 
-pub(crate) fn assignment_values(a: &AssignmentRecord) -> Vec<SimpleExpr> {
+/// The row of an assignment; `org` is the organization its scope lies in (a project's
+/// organization for a project), so that deleting the organization deletes it.
+pub(crate) fn assignment_values(a: &AssignmentRecord, org: Option<OrgId>) -> Vec<SimpleExpr> {
     vec![
         a.id.to_string().into(),
         a.user_id.to_string().into(),
         a.role_id.to_string().into(),
         a.scope.key().into(),
-        a.scope.org().map(|o| o.to_string()).into(),
+        org.map(|o| o.to_string()).into(),
         a.expires_at.map(|e| e.millis()).into(),
         a.created_at.millis().into(),
         a.created_by.map(|u| u.to_string()).into(),
     ]
 }
 
-pub(crate) fn override_values(o: &OverrideRecord) -> Vec<SimpleExpr> {
+/// The row of an override; `org` as for [`assignment_values`].
+pub(crate) fn override_values(o: &OverrideRecord, org: Option<OrgId>) -> Vec<SimpleExpr> {
     vec![
         o.id.to_string().into(),
         o.user_id.to_string().into(),
         o.effect.as_str().into(),
         o.permission.clone().into(),
         o.scope.key().into(),
-        o.scope.org().map(|o| o.to_string()).into(),
+        org.map(|o| o.to_string()).into(),
         o.created_at.millis().into(),
     ]
 }
@@ -65,13 +68,6 @@ impl SqlStore {
             Ok(())
         } else {
             Err(StoreError::NotFound("organization"))
-        }
-    }
-
-    async fn require_scope(&self, conn: &mut AnyConnection, scope: ScopeRef) -> R<()> {
-        match scope.org() {
-            Some(o) => self.require_org(conn, o).await,
-            None => Ok(()),
         }
     }
 
@@ -148,14 +144,14 @@ impl SqlStore {
         let mut tx = self.begin_write().await?;
         self.require_user(&mut tx, a.user_id).await?;
         let role = self.role_in(&mut tx, a.role_id).await?;
-        self.require_scope(&mut tx, a.scope).await?;
+        let org = self.scope_org_in(&mut tx, a.scope).await?;
         exec(
             &mut tx,
             self.build(
                 &Query::insert()
                     .into_table(RA::Table)
                     .columns(ASSIGNMENT_COLUMNS)
-                    .values_panic(assignment_values(&a))
+                    .values_panic(assignment_values(&a, org))
                     .to_owned(),
             ),
         )
@@ -173,7 +169,7 @@ impl SqlStore {
                 "scope": a.scope,
                 "expires_at": a.expires_at.map(|e| e.millis()),
             }));
-        if let Some(o) = a.scope.org() {
+        if let Some(o) = org {
             d = d.org(o);
         }
         self.append_in(&mut tx, ctx, d).await?;
@@ -210,7 +206,7 @@ impl SqlStore {
             .target("role_assignment", id)
             .subject(user)
             .changes(json!({ "role_id": a.role_id.to_string(), "scope": a.scope }));
-        if let Some(o) = a.scope.org() {
+        if let Some(o) = self.audit_org_in(&mut tx, a.scope).await? {
             d = d.org(o);
         }
         self.append_in(&mut tx, ctx, d).await?;
@@ -225,14 +221,14 @@ impl SqlStore {
     ) -> R<OverrideRecord> {
         let mut tx = self.begin_write().await?;
         self.require_user(&mut tx, o.user_id).await?;
-        self.require_scope(&mut tx, o.scope).await?;
+        let org = self.scope_org_in(&mut tx, o.scope).await?;
         exec(
             &mut tx,
             self.build(
                 &Query::insert()
                     .into_table(PO::Table)
                     .columns(OVERRIDE_COLUMNS)
-                    .values_panic(override_values(&o))
+                    .values_panic(override_values(&o, org))
                     .to_owned(),
             ),
         )
@@ -246,7 +242,7 @@ impl SqlStore {
                 "permission": o.permission,
                 "scope": o.scope,
             }));
-        if let Some(org) = o.scope.org() {
+        if let Some(org) = org {
             d = d.org(org);
         }
         self.append_in(&mut tx, ctx, d).await?;
@@ -284,7 +280,7 @@ impl SqlStore {
                 "permission": o.permission,
                 "scope": o.scope,
             }));
-        if let Some(org) = o.scope.org() {
+        if let Some(org) = self.audit_org_in(&mut tx, o.scope).await? {
             d = d.org(org);
         }
         self.append_in(&mut tx, ctx, d).await?;

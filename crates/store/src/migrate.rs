@@ -32,6 +32,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_access_control.sql"),
         postgres: include_str!("../migrations/postgres/0003_access_control.sql"),
     },
+    Migration {
+        version: 4,
+        name: "projects",
+        sqlite: include_str!("../migrations/sqlite/0004_projects.sql"),
+        postgres: include_str!("../migrations/postgres/0004_projects.sql"),
+    },
 ];
 
 pub(crate) async fn run(store: &SqlStore) -> Result<Vec<String>, StoreError> {

@@ -367,12 +367,25 @@ impl SqlStore {
                     .to_owned(),
             )
             .await?;
+        let projects = self
+            .count_in(
+                conn,
+                Query::select()
+                    .expr_as(Expr::cust("COUNT(*)"), "n")
+                    .from(crate::schema::Projects::Table)
+                    .and_where(
+                        Expr::col(crate::schema::Projects::OrganizationId).is_in(ids.clone()),
+                    )
+                    .to_owned(),
+            )
+            .await?;
         let subs = briefs.into_iter().filter(|b| b.id != id).collect();
         Ok((
             OrgDeletePreview {
                 organization: org,
                 sub_organizations: subs,
                 memberships,
+                projects,
                 internal_users_deleted: internal,
             },
             ids,
@@ -434,6 +447,7 @@ impl SqlStore {
                     "slug": preview.organization.slug,
                     "sub_organizations": ids.len() - 1,
                     "memberships": preview.memberships,
+                    "projects": preview.projects,
                     "internal_users_deleted": preview.internal_users_deleted,
                 })),
         )

@@ -2,9 +2,10 @@
 //! domain values, so a value that does not parse is reported as a storage error.
 
 use portico_domain::access::Level;
+use portico_domain::ids::ProjectId;
 use portico_domain::ids::{ApiKeyId, AssignmentId, OrgId, OverrideId, RoleId, SessionId, UserId};
 use portico_domain::user::{MembershipKind, UserStatus};
-use portico_domain::{OrgStatus, Timestamp};
+use portico_domain::{OrgStatus, ProjectStatus, Timestamp};
 use portico_services::StoreError;
 use portico_services::records::*;
 use sqlx::Row;
@@ -150,6 +151,19 @@ pub(crate) fn org(r: &AnyRow) -> R<OrgRecord> {
         tags: serde_json::from_str(&s(r, "tags")?).map_err(|e| corrupt("tags", e))?,
         attributes: serde_json::from_str(&s(r, "attributes")?)
             .map_err(|e| corrupt("attributes", e))?,
+        created_at: ts(r, "created_at")?,
+        updated_at: ts(r, "updated_at")?,
+        version: i(r, "version")?,
+    })
+}
+
+pub(crate) fn project(r: &AnyRow) -> R<ProjectRecord> {
+    Ok(ProjectRecord {
+        id: ProjectId::parse(&s(r, "id")?).map_err(|e| corrupt("id", e))?,
+        org_id: org_id(r, "organization_id")?,
+        name: s(r, "name")?,
+        status: ProjectStatus::parse(&s(r, "status")?)
+            .ok_or_else(|| corrupt("status", "unknown"))?,
         created_at: ts(r, "created_at")?,
         updated_at: ts(r, "updated_at")?,
         version: i(r, "version")?,

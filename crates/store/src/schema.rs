@@ -19,6 +19,29 @@ pub enum Organizations {
 }
 
 #[derive(Iden, Clone, Copy)]
+pub enum Projects {
+    Table,
+    Id,
+    OrganizationId,
+    Name,
+    NameKey,
+    Status,
+    CreatedAt,
+    UpdatedAt,
+    Version,
+}
+
+pub const PROJECT_COLUMNS: [Projects; 7] = [
+    Projects::Id,
+    Projects::OrganizationId,
+    Projects::Name,
+    Projects::Status,
+    Projects::CreatedAt,
+    Projects::UpdatedAt,
+    Projects::Version,
+];
+
+#[derive(Iden, Clone, Copy)]
 pub enum Users {
     Table,
     Seq,

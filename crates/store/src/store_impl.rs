@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use portico_domain::Timestamp;
 use portico_domain::access::DataFilter;
 use portico_domain::audit::ChainBreak;
-use portico_domain::ids::{ApiKeyId, AssignmentId, OrgId, OverrideId, RoleId, UserId};
+use portico_domain::ids::{ApiKeyId, AssignmentId, OrgId, OverrideId, ProjectId, RoleId, UserId};
 use portico_domain::page::{Page, PageRequest};
 use portico_domain::user::UserStatus;
 use portico_services::Store;
@@ -113,6 +113,28 @@ impl Store for SqlStore {
     }
     async fn delete_org(&self, ctx: &AuditCtx, id: OrgId) -> R<OrgDeletePreview> {
         self.delete_org_q(ctx, id).await
+    }
+    async fn create_project(&self, ctx: &AuditCtx, new: NewProject) -> R<ProjectRecord> {
+        self.create_project_q(ctx, new).await
+    }
+    async fn get_project(&self, id: ProjectId) -> R<Option<ProjectRecord>> {
+        self.get_project_q(id).await
+    }
+    async fn list_projects(&self, org: OrgId, page: &PageRequest) -> R<Page<ProjectRecord>> {
+        self.list_projects_q(org, page).await
+    }
+    async fn update_project(
+        &self,
+        ctx: &AuditCtx,
+        id: ProjectId,
+        expected_version: Option<i64>,
+        patch: ProjectPatch,
+    ) -> R<ProjectRecord> {
+        self.update_project_q(ctx, id, expected_version, patch)
+            .await
+    }
+    async fn delete_project(&self, ctx: &AuditCtx, id: ProjectId) -> R<ProjectDeleted> {
+        self.delete_project_q(ctx, id).await
     }
     async fn add_member(
         &self,

@@ -44,11 +44,7 @@ fn reason(kind: &'static str, detail: String) -> ExplainReason {
 
 impl Services {
     fn explain_check(&self, actor: &BackOffice, scope: ScopeRef) -> Result<(), ServiceError> {
-        if let ScopeRef::Org(o) = scope
-            && !actor.sees_org(o)
-        {
-            return Err(ServiceError::NotFound("organization"));
-        }
+        self.visible_scope(actor, scope)?;
         actor.require("roles.view", scope)
     }
 

@@ -36,11 +36,17 @@ pub struct AssignmentView {
 }
 
 impl Services {
-    /// A scope the caller can see: the platform, or an organization in reach (404 otherwise).
-    fn visible_scope(&self, actor: &BackOffice, scope: ScopeRef) -> Result<(), ServiceError> {
+    /// A scope the caller can see: the platform, an organization in reach, or a project whose
+    /// organization is in reach (404 otherwise).
+    pub(crate) fn visible_scope(
+        &self,
+        actor: &BackOffice,
+        scope: ScopeRef,
+    ) -> Result<(), ServiceError> {
         match scope {
-            ScopeRef::Org(o) if !actor.sees_org(o) => Err(ServiceError::NotFound("organization")),
-            _ => Ok(()),
+            _ if actor.sees_scope(scope) => Ok(()),
+            ScopeRef::Project(_) => Err(ServiceError::NotFound("project")),
+            _ => Err(ServiceError::NotFound("organization")),
         }
     }
 
@@ -72,10 +78,7 @@ impl Services {
         Ok(access
             .assignments_of(target.id)
             .iter()
-            .filter(|a| match a.scope {
-                ScopeRef::Platform => true,
-                ScopeRef::Org(o) => actor.sees_org(o),
-            })
+            .filter(|a| actor.sees_scope(a.scope))
             .filter_map(|a| {
                 let role = access.role(a.role_id)?;
                 Some(AssignmentView {
@@ -116,7 +119,8 @@ impl Services {
                     role.level,
                     match role.level {
                         portico_domain::access::Level::Platform => "the platform",
-                        _ => "an organization",
+                        portico_domain::access::Level::Organization => "an organization",
+                        portico_domain::access::Level::Project => "a project (prj_…)",
                     }
                 ),
             )
@@ -187,7 +191,7 @@ impl Services {
     /// Taking something away from someone needs holding what they hold at that scope and, at
     /// the platform, reaching as far as they do (a filtered administrator is not above an
     /// unfiltered one with the same platform role).
-    fn demote_check(
+    pub(crate) fn demote_check(
         &self,
         actor: &BackOffice,
         target: &UserRecord,
@@ -222,10 +226,7 @@ impl Services {
             .access()
             .overrides_of(target.id)
             .iter()
-            .filter(|o| match o.scope {
-                ScopeRef::Platform => true,
-                ScopeRef::Org(org) => actor.sees_org(org),
-            })
+            .filter(|o| actor.sees_scope(o.scope))
             .cloned()
             .collect())
     }

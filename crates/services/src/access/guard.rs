@@ -228,6 +228,7 @@ pub(crate) fn refusal(actor: &BackOffice, r: Refusal, verb: &str, scope: ScopeRe
             let at = match scope {
                 ScopeRef::Platform => "on the platform",
                 ScopeRef::Org(_) => "in the person's organization",
+                ScopeRef::Project(_) => "in the project",
             };
             ServiceError::Forbidden(format!("you need the permission {key} {at}"))
         }
@@ -256,7 +257,7 @@ pub(crate) fn check_gain(
     for o in access.overrides_of(actor.user().id) {
         if o.effect == crate::records::OverrideEffect::Deny
             && o.scope != scope
-            && scope_contains(access, scope, o.scope)
+            && access.scope_contains(scope, o.scope)
         {
             missing.union_with(&gain.difference(&actor.effective(o.scope)));
         }
@@ -340,17 +341,4 @@ pub(crate) fn check_reach(
 /// The opening of a refusal by [`check_reach`] for acting on a person.
 pub(crate) fn wider_reach(verb: &str) -> String {
     format!("you cannot {verb} someone whose data filters reach beyond yours")
-}
-
-/// Does `outer` reach `inner` (the platform reaches everything, an organization its subtree)?
-fn scope_contains(
-    access: &super::snapshot::AccessSnapshot,
-    outer: ScopeRef,
-    inner: ScopeRef,
-) -> bool {
-    match (outer, inner) {
-        (ScopeRef::Platform, _) => true,
-        (ScopeRef::Org(a), ScopeRef::Org(b)) => access.is_within(b, a),
-        _ => false,
-    }
 }

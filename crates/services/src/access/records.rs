@@ -3,16 +3,18 @@
 
 use portico_domain::Timestamp;
 use portico_domain::access::{DataFilter, Level, Relation};
-use portico_domain::ids::{AssignmentId, OrgId, OverrideId, RoleId, UserId};
+use portico_domain::ids::{AssignmentId, OrgId, OverrideId, ProjectId, RoleId, UserId};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// Where an assignment or override applies (P3). Projects arrive with the catalog issue;
-/// until then the platform and organizations are the scopes that can be stored.
+/// Where an assignment or override applies (P3): the platform, an organization (and its
+/// sub-organizations), or one project. A project's organization is not part of the value: ask
+/// the access snapshot (`AccessSnapshot::scope_org`) or, in the store, the projects table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ScopeRef {
     Platform,
     Org(OrgId),
+    Project(ProjectId),
 }
 
 impl ScopeRef {
@@ -21,6 +23,7 @@ impl ScopeRef {
         match self {
             ScopeRef::Platform => "platform".into(),
             ScopeRef::Org(o) => o.to_string(),
+            ScopeRef::Project(p) => p.to_string(),
         }
     }
     pub fn parse(s: &str) -> Result<Self, portico_domain::ValidationError> {
@@ -28,23 +31,21 @@ impl ScopeRef {
         if s.is_empty() || s == "platform" {
             return Ok(ScopeRef::Platform);
         }
+        if let Ok(p) = ProjectId::parse(s) {
+            return Ok(ScopeRef::Project(p));
+        }
         OrgId::parse(s).map(ScopeRef::Org).map_err(|_| {
             portico_domain::ValidationError::new(
                 "scope",
-                "a scope is `platform` or an organization id (org_…)",
+                "a scope is `platform`, an organization id (org_…) or a project id (prj_…)",
             )
         })
-    }
-    pub fn org(&self) -> Option<OrgId> {
-        match self {
-            ScopeRef::Platform => None,
-            ScopeRef::Org(o) => Some(*o),
-        }
     }
     pub fn level(&self) -> Level {
         match self {
             ScopeRef::Platform => Level::Platform,
             ScopeRef::Org(_) => Level::Organization,
+            ScopeRef::Project(_) => Level::Project,
         }
     }
 }
@@ -186,11 +187,19 @@ pub struct AccessOrg {
     pub attributes: BTreeMap<String, String>,
 }
 
+/// A project as the engine needs it: which organization it belongs to.
+#[derive(Debug, Clone, Copy)]
+pub struct AccessProject {
+    pub id: ProjectId,
+    pub org_id: OrgId,
+}
+
 /// Everything the access engine is built from, read in one transaction at `version`.
 #[derive(Debug, Clone, Default)]
 pub struct AccessData {
     pub version: i64,
     pub orgs: Vec<AccessOrg>,
+    pub projects: Vec<AccessProject>,
     pub roles: Vec<RoleRecord>,
     pub assignments: Vec<AssignmentRecord>,
     pub overrides: Vec<OverrideRecord>,

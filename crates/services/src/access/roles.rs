@@ -177,7 +177,7 @@ impl Services {
                 .assignments_of(user)
                 .iter()
                 .filter(|a| a.expires_at.is_none_or(|e| e > now))
-                .filter(|a| a.scope.org().is_none_or(|o| actor.sees_org(o)))
+                .filter(|a| actor.sees_scope(a.scope))
                 .map(|a| a.role_id)
                 .filter(|r| counts.contains_key(r))
                 .collect();

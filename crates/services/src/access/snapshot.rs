@@ -8,9 +8,9 @@ use crate::records::{
 };
 use portico_domain::access::{
     AccessEngine, Assignment, Catalog, DataFilter, Effect, OrgKey, OrgTree, Override, PermIx,
-    PermissionSet, Relation, Role, RoleKey, Scope, UserKey,
+    PermissionSet, ProjectKey, Relation, Role, RoleKey, Scope, UserKey,
 };
-use portico_domain::ids::{OrgId, RoleId, UserId};
+use portico_domain::ids::{OrgId, ProjectId, RoleId, UserId};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -37,6 +37,9 @@ pub struct AccessSnapshot {
     engine: AccessEngine,
     org_keys: HashMap<OrgId, OrgKey>,
     org_ids: Vec<OrgId>,
+    /// Each project's key and its organization's key (PR1, P3).
+    project_keys: HashMap<ProjectId, (ProjectKey, OrgKey)>,
+    project_ids: Vec<ProjectId>,
     user_keys: HashMap<UserId, UserKey>,
     user_ids: Vec<UserId>,
     roles: Vec<RoleRecord>,
@@ -64,6 +67,15 @@ impl AccessSnapshot {
             .iter()
             .map(|o| o.parent_id.and_then(|p| org_keys.get(&p).copied()))
             .collect();
+        // A project whose organization is unknown (deleted meanwhile) is skipped.
+        let mut project_ids = Vec::with_capacity(data.projects.len());
+        let mut project_keys = HashMap::with_capacity(data.projects.len());
+        for p in &data.projects {
+            if let Some(o) = org_keys.get(&p.org_id) {
+                project_keys.insert(p.id, (ProjectKey(project_ids.len() as u32), *o));
+                project_ids.push(p.id);
+            }
+        }
         let tree = OrgTree::new(parents.clone()).unwrap_or_else(|_| {
             // A cycle cannot be stored (O1 is checked in the write transaction); should one
             // appear anyway, treat every organization as top-level rather than fail.
@@ -104,6 +116,7 @@ impl AccessSnapshot {
         let scope_of = |s: &ScopeRef| match s {
             ScopeRef::Platform => Some(Scope::Platform),
             ScopeRef::Org(o) => org_keys.get(o).map(|k| Scope::Org(*k)),
+            ScopeRef::Project(p) => project_keys.get(p).map(|(p, o)| Scope::Project(*p, *o)),
         };
         let mut eng_assignments = Vec::new();
         let mut assignments: HashMap<UserId, Vec<AssignmentRecord>> = HashMap::new();
@@ -168,6 +181,8 @@ impl AccessSnapshot {
             engine,
             org_keys,
             org_ids,
+            project_keys,
+            project_ids,
             user_keys,
             user_ids,
             roles: data.roles,
@@ -264,15 +279,51 @@ impl AccessSnapshot {
         match s {
             ScopeRef::Platform => Some(Scope::Platform),
             ScopeRef::Org(o) => self.org_key(o).map(Scope::Org),
+            ScopeRef::Project(p) => self
+                .project_keys
+                .get(&p)
+                .map(|(p, o)| Scope::Project(*p, *o)),
         }
     }
 
     pub(crate) fn scope_ref(&self, s: Scope) -> ScopeRef {
         match s {
             Scope::Platform => ScopeRef::Platform,
-            Scope::Org(o) | Scope::Project(_, o) => {
-                self.org_id(o).map_or(ScopeRef::Platform, ScopeRef::Org)
+            Scope::Org(o) => self.org_id(o).map_or(ScopeRef::Platform, ScopeRef::Org),
+            Scope::Project(p, o) => match self.project_ids.get(p.0 as usize) {
+                Some(id) => ScopeRef::Project(*id),
+                None => self.org_id(o).map_or(ScopeRef::Platform, ScopeRef::Org),
+            },
+        }
+    }
+
+    /// The organization a project belongs to; `None` for an unknown project.
+    pub fn project_org(&self, project: ProjectId) -> Option<OrgId> {
+        self.project_keys
+            .get(&project)
+            .and_then(|(_, o)| self.org_id(*o))
+    }
+
+    /// The organization a scope lies in, for visibility and audit: the organization itself,
+    /// a project's organization, `None` for the platform (and for an unknown project).
+    pub fn scope_org(&self, scope: ScopeRef) -> Option<OrgId> {
+        match scope {
+            ScopeRef::Platform => None,
+            ScopeRef::Org(o) => Some(o),
+            ScopeRef::Project(p) => self.project_org(p),
+        }
+    }
+
+    /// Does `outer` reach `inner`? The platform reaches everything, an organization its
+    /// subtree and the projects in it, a project only itself.
+    pub fn scope_contains(&self, outer: ScopeRef, inner: ScopeRef) -> bool {
+        match (outer, inner) {
+            (ScopeRef::Platform, _) => true,
+            (ScopeRef::Org(a), ScopeRef::Org(_) | ScopeRef::Project(_)) => {
+                self.scope_org(inner).is_some_and(|b| self.is_within(b, a))
             }
+            (ScopeRef::Project(p), ScopeRef::Project(q)) => p == q,
+            _ => false,
         }
     }
 
@@ -291,8 +342,11 @@ impl AccessSnapshot {
     /// given or done at the platform must also compare reach: [`Self::filters_cover`] (P6).
     pub fn filters_pass(&self, user: UserId, scope: ScopeRef) -> bool {
         match (scope, self.filters.get(&user)) {
-            (ScopeRef::Org(o), Some(f)) => self.org_key(o).is_some_and(|k| f.passes(k)),
-            _ => true,
+            (ScopeRef::Platform, _) | (_, None) => true,
+            (s, Some(f)) => self
+                .scope_org(s)
+                .and_then(|o| self.org_key(o))
+                .is_some_and(|k| f.passes(k)),
         }
     }
 
@@ -400,6 +454,15 @@ impl AccessSnapshot {
             .map(|o| self.org_ids[o.0 as usize])
             .collect();
         Reach::Orgs(orgs)
+    }
+
+    /// The users with a role assignment or a personal override attached exactly at `scope`
+    /// (what deleting a project takes away).
+    pub fn users_attached_at(&self, scope: ScopeRef) -> impl Iterator<Item = UserId> + '_ {
+        self.user_ids.iter().copied().filter(move |u| {
+            self.assignments_of(*u).iter().any(|a| a.scope == scope)
+                || self.overrides_of(*u).iter().any(|o| o.scope == scope)
+        })
     }
 
     /// Every user with assignments or overrides (the engine's users), for holders and P6

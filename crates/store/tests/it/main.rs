@@ -5,5 +5,6 @@ mod helpers;
 
 mod access;
 mod grants;
+mod projects;
 mod reach;
 mod users;

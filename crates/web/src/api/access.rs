@@ -51,7 +51,7 @@ pub fn impersonation_cookie(st: &AppState, token: String, max_age_secs: i64) -> 
         .build()
 }
 
-/// `platform` (or nothing) or an organization id; an unknown organization is "not found".
+/// `platform` (or nothing), an organization id or a project id; an unknown one is "not found".
 pub fn parse_scope(s: Option<&str>) -> Result<ScopeRef, ApiError> {
     match s.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(ScopeRef::Platform),
@@ -232,7 +232,7 @@ pub async fn import_preset(
 pub struct ExplainQuery {
     pub user: String,
     pub permission: String,
-    /// `platform` (default) or an organization id.
+    /// `platform` (default), an organization id or a project id.
     pub scope: Option<String>,
 }
 
@@ -258,7 +258,7 @@ pub async fn explain(
 #[serde(deny_unknown_fields)]
 pub struct HoldersQuery {
     pub permission: String,
-    /// `platform` (default) or an organization id.
+    /// `platform` (default), an organization id or a project id.
     pub scope: Option<String>,
 }
 

@@ -96,7 +96,7 @@ pub struct AssignmentDto {
     pub role_id: String,
     pub role_name: String,
     pub role_level: String,
-    /// `platform` or an organization id.
+    /// `platform`, an organization id or a project id.
     pub scope: String,
     pub expires_at: Option<String>,
     pub expired: bool,
@@ -125,7 +125,7 @@ impl From<AssignmentView> for AssignmentDto {
 #[serde(deny_unknown_fields)]
 pub struct CreateAssignment {
     pub role_id: String,
-    /// `platform` (default) or an organization id.
+    /// `platform` (default), an organization id (`org_…`) or a project id (`prj_…`).
     pub scope: Option<String>,
     /// RFC 3339; absent = no expiry.
     pub expires_at: Option<String>,
@@ -159,7 +159,7 @@ pub struct CreateOverride {
     /// `grant` or `deny`.
     pub effect: String,
     pub permission: String,
-    /// `platform` (default) or an organization id.
+    /// `platform` (default), an organization id (`org_…`) or a project id (`prj_…`).
     pub scope: Option<String>,
 }
 

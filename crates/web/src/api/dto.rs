@@ -39,6 +39,71 @@ impl From<OrgRecord> for Organization {
     }
 }
 
+/// A project (PR1): it belongs to one organization.
+#[derive(Serialize, ToSchema)]
+pub struct Project {
+    #[schema(example = "prj_01jd3v6k2m8w1f3q9c4x7b5n2e")]
+    pub id: String,
+    pub organization_id: String,
+    pub name: String,
+    /// `active` or `archived`.
+    pub status: String,
+    pub created_at: String,
+    pub updated_at: String,
+    /// Optimistic-concurrency version; also sent as the `ETag`.
+    pub version: i64,
+}
+
+impl From<ProjectRecord> for Project {
+    fn from(p: ProjectRecord) -> Self {
+        Self {
+            id: p.id.to_string(),
+            organization_id: p.org_id.to_string(),
+            name: p.name,
+            status: p.status.as_str().into(),
+            created_at: p.created_at.to_rfc3339(),
+            updated_at: p.updated_at.to_rfc3339(),
+            version: p.version,
+        }
+    }
+}
+
+/// What deleting a project removed.
+#[derive(Serialize, ToSchema)]
+pub struct ProjectDeletedDto {
+    pub project: Project,
+    /// Role assignments at the project's scope, deleted with it.
+    pub assignments: i64,
+    /// Personal grants and denials at the project's scope, deleted with it.
+    pub overrides: i64,
+}
+
+impl From<ProjectDeleted> for ProjectDeletedDto {
+    fn from(d: ProjectDeleted) -> Self {
+        Self {
+            project: d.project.into(),
+            assignments: d.assignments,
+            overrides: d.overrides,
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateProject {
+    pub name: String,
+    /// `active` (default) or `archived`.
+    pub status: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateProject {
+    pub name: Option<String>,
+    /// `active` or `archived`.
+    pub status: Option<String>,
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct OrgRef {
     pub id: String,
@@ -72,6 +137,8 @@ pub struct DeletePreview {
     pub organization: Organization,
     pub sub_organizations: Vec<OrgRef>,
     pub memberships: i64,
+    /// Projects of the deleted organizations; deleted with them.
+    pub projects: i64,
     /// Users whose home is among the deleted organizations; they are deleted (U4).
     pub internal_users_deleted: i64,
 }
@@ -82,6 +149,7 @@ impl From<OrgDeletePreview> for DeletePreview {
             organization: p.organization.into(),
             sub_organizations: p.sub_organizations.into_iter().map(Into::into).collect(),
             memberships: p.memberships,
+            projects: p.projects,
             internal_users_deleted: p.internal_users_deleted,
         }
     }

@@ -7,6 +7,7 @@ pub mod dto;
 mod health;
 mod keys;
 mod orgs;
+mod projects;
 pub(crate) mod session;
 mod user_access;
 mod users;
@@ -25,12 +26,13 @@ use utoipa::OpenApi;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Portico API", description = "Multi-tenant back office: organizations, users, memberships, sessions, API keys, audit."),
+    info(title = "Portico API", description = "Multi-tenant back office: organizations, projects, users, memberships, sessions, API keys, audit."),
     paths(
         health::healthz, health::readyz,
         session::login, session::logout, session::me,
         orgs::list, orgs::create, orgs::get_one, orgs::update, orgs::delete_preview, orgs::delete,
         orgs::list_members, orgs::add_member, orgs::member_removal, orgs::remove_member,
+        projects::list, projects::create, projects::get_one, projects::update, projects::delete,
         users::list, users::get_one, users::update, users::delete, users::block, users::unblock,
         keys::list, keys::create, keys::revoke, keys::audit_events,
         access::permissions, access::list_roles, access::get_role, access::create_role,
@@ -45,7 +47,7 @@ use utoipa::OpenApi;
     ),
     components(schemas(Problem)),
     modifiers(&Security),
-    tags((name = "auth"), (name = "organizations"), (name = "members"), (name = "users"), (name = "api-keys"), (name = "access"), (name = "audit"), (name = "health"))
+    tags((name = "auth"), (name = "organizations"), (name = "members"), (name = "projects"), (name = "users"), (name = "api-keys"), (name = "access"), (name = "audit"), (name = "health"))
 )]
 pub struct ApiDoc;
 
@@ -77,6 +79,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/auth/logout", post(session::logout))
         .route("/api/v1/auth/me", get(session::me))
         .merge(orgs::routes())
+        .merge(projects::routes())
         .merge(users::routes())
         .merge(access::routes())
         .merge(user_access::routes())

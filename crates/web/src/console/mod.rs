@@ -16,6 +16,7 @@ mod impersonation;
 mod members;
 mod nav;
 mod org_edit;
+mod org_projects;
 mod org_relations;
 mod orgs;
 mod role_form;
@@ -105,6 +106,8 @@ impl Templates {
             "settings/role_holders.html",
             "orgs/relationships.html",
             "orgs/relationship_remove.html",
+            "orgs/projects.html",
+            "orgs/project_delete.html",
             "audit/list.html",
         );
         Self { env }
@@ -146,6 +149,7 @@ pub fn router() -> Router<AppState> {
         .merge(org_edit::routes())
         .merge(members::routes())
         .merge(org_relations::routes())
+        .merge(org_projects::routes())
         .merge(users::routes())
         .merge(user_access::routes())
         .merge(user_grants::routes())

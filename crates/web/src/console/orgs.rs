@@ -337,6 +337,9 @@ pub struct OrgCan {
     pub users_view: bool,
     /// Adding and removing relationships (P8), as the API requires.
     pub relationships_manage: bool,
+    /// The Projects tab and its forms (PR1).
+    pub projects_view: bool,
+    pub projects_manage: bool,
     pub audit: bool,
 }
 
@@ -351,6 +354,8 @@ impl OrgCan {
             members_remove: scope.can("members.remove"),
             users_view: scope.can("users.view"),
             relationships_manage: scope.can("role_assignments.manage"),
+            projects_view: scope.can("projects.view"),
+            projects_manage: scope.can("projects.manage"),
             audit: scope.can("audit.view"),
         }
     }

@@ -62,7 +62,7 @@ pub async fn picker(st: &AppState, cx: &Cx) -> Picker {
         .iter()
         .map(|x| x.scope)
         .chain(access.overrides_of(a.user().id).iter().map(|o| o.scope))
-        .filter_map(|s| s.org())
+        .filter_map(|s| access.scope_org(s))
         .collect();
     orgs.sort();
     orgs.dedup();
@@ -241,6 +241,7 @@ async fn answer_for(
         .filter(|r| match scope {
             ScopeRef::Platform => r.level == Level::Platform,
             ScopeRef::Org(_) => r.level == Level::Organization,
+            ScopeRef::Project(_) => r.level == Level::Project,
         })
         .filter(|r| r.reach == "scope" && r.permissions.contains(&key))
         .map(|r| RoleLink {

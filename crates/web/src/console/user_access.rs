@@ -27,16 +27,29 @@ pub fn routes() -> Router<AppState> {
 pub struct ScopeNames(HashMap<portico_domain::ids::OrgId, Option<(String, String)>>);
 
 impl ScopeNames {
-    /// "Platform", or the organization's name and link ("Hidden organization" when the viewer
-    /// cannot see it).
+    /// "Platform", the organization's name and link, or "Project (Organization)" with a link
+    /// to the organization's projects; the id when the viewer cannot see it.
     pub async fn label(
         &mut self,
         st: &AppState,
         cx: &Cx,
         scope: ScopeRef,
     ) -> (String, Option<String>) {
-        let ScopeRef::Org(id) = scope else {
-            return ("Platform".into(), None);
+        let id = match scope {
+            ScopeRef::Platform => return ("Platform".into(), None),
+            ScopeRef::Org(id) => id,
+            ScopeRef::Project(p) => {
+                return match st.services.project_scope(&cx.admin, p).await {
+                    Ok(s) => {
+                        let org = s.org_scope().org();
+                        (
+                            format!("{} ({})", s.project().name, org.name),
+                            Some(format!("{}/projects", org_href(&org.slug))),
+                        )
+                    }
+                    Err(_) => (p.to_string(), None),
+                };
+            }
         };
         if let std::collections::hash_map::Entry::Vacant(slot) = self.0.entry(id) {
             let found = st
@@ -61,9 +74,14 @@ pub struct ScopeOption {
     pub label: String,
 }
 
-/// Platform (when the viewer holds `perm` there) and the person's organizations where the
-/// viewer holds `perm`. Other organizations are typed in by slug.
-pub fn scope_options(cx: &Cx, d: &UserDetail, perm: &str) -> Vec<ScopeOption> {
+/// Projects offered per organization in a scope picker; more are typed in by id.
+const PROJECT_PICK_LIMIT: u32 = 50;
+
+/// Platform (when the viewer holds `perm` there), the person's organizations where the viewer
+/// holds `perm`, and those organizations' projects where the viewer holds it (for
+/// project-level roles and permissions). Other organizations are typed in by slug, other
+/// projects by id.
+pub async fn scope_options(st: &AppState, cx: &Cx, d: &UserDetail, perm: &str) -> Vec<ScopeOption> {
     let mut out = Vec::new();
     if cx.admin.can(perm, ScopeRef::Platform) {
         out.push(ScopeOption {
@@ -71,6 +89,7 @@ pub fn scope_options(cx: &Cx, d: &UserDetail, perm: &str) -> Vec<ScopeOption> {
             label: "Platform (everywhere)".into(),
         });
     }
+    let mut projects = Vec::new();
     for m in &d.memberships {
         if cx.admin.can(perm, ScopeRef::Org(m.org.id)) {
             out.push(ScopeOption {
@@ -78,7 +97,23 @@ pub fn scope_options(cx: &Cx, d: &UserDetail, perm: &str) -> Vec<ScopeOption> {
                 label: m.org.name.clone(),
             });
         }
+        let Ok(scope) = st.services.org_scope(&cx.admin, m.org.id).await else {
+            continue;
+        };
+        let page = portico_domain::page::PageRequest::first(PROJECT_PICK_LIMIT);
+        if let Ok(page) = st.services.list_projects(&scope, page).await {
+            projects.extend(
+                page.items
+                    .iter()
+                    .filter(|p| cx.admin.can(perm, ScopeRef::Project(p.id)))
+                    .map(|p| ScopeOption {
+                        value: p.id.to_string(),
+                        label: format!("{} › {} (project)", m.org.name, p.name),
+                    }),
+            );
+        }
     }
+    out.extend(projects);
     out
 }
 
@@ -90,6 +125,16 @@ pub async fn form_scope(
     org_text: &str,
 ) -> Result<ScopeRef, FormErrors> {
     let text = org_text.trim();
+    if let Ok(p) = portico_domain::ids::ProjectId::parse(text) {
+        return match st.services.project_scope(&cx.admin, p).await {
+            Ok(s) => Ok(s.scope()),
+            Err(portico_services::ServiceError::NotFound(_)) => Err(FormErrors::field(
+                "scope_org",
+                "No project you can see has this id.",
+            )),
+            Err(e) => Err(FormErrors::from_service(&e, &[])),
+        };
+    }
     if !text.is_empty() {
         return match st.services.resolve_org(&cx.admin, text).await {
             Ok(s) => Ok(ScopeRef::Org(s.org_id())),
@@ -100,8 +145,12 @@ pub async fn form_scope(
             Err(e) => Err(FormErrors::from_service(&e, &[])),
         };
     }
-    ScopeRef::parse(select)
-        .map_err(|_| FormErrors::field("scope", "Choose the platform or an organization."))
+    ScopeRef::parse(select).map_err(|_| {
+        FormErrors::field(
+            "scope",
+            "Choose the platform, an organization or a project.",
+        )
+    })
 }
 
 /// A refused form on this tab: which one, what was typed, and what went wrong.
@@ -299,7 +348,7 @@ pub async fn render_access(
     // The assign form: roles the viewer may see, at the levels that have a scope today.
     let may_assign = !protected && reaches(a, "role_assignments.manage");
     let role_groups: Vec<RoleGroup> = match st.services.list_roles(a, None) {
-        Ok(roles) if may_assign => [Level::Platform, Level::Organization]
+        Ok(roles) if may_assign => [Level::Platform, Level::Organization, Level::Project]
             .into_iter()
             .filter(|l| {
                 *l != Level::Platform || a.can("role_assignments.manage", ScopeRef::Platform)
@@ -315,10 +364,10 @@ pub async fn render_access(
                     .collect();
                 roles.sort_by(|x, y| x.label.cmp(&y.label));
                 RoleGroup {
-                    label: if l == Level::Platform {
-                        "Platform roles"
-                    } else {
-                        "Organization roles"
+                    label: match l {
+                        Level::Platform => "Platform roles",
+                        Level::Organization => "Organization roles",
+                        Level::Project => "Project roles (choose a project below)",
                     },
                     roles,
                 }
@@ -354,9 +403,9 @@ pub async fn render_access(
             may_assign => may_assign && !role_groups.is_empty(),
             may_assign_somewhere => may_assign,
             role_groups => role_groups,
-            assign_scopes => scope_options(cx, d, "role_assignments.manage"),
+            assign_scopes => scope_options(st, cx, d, "role_assignments.manage").await,
             may_override => may_override,
-            override_scopes => scope_options(cx, d, "permissions.grant"),
+            override_scopes => scope_options(st, cx, d, "permissions.grant").await,
             permission_groups => if may_override { permission_groups(st) } else { Vec::new() },
             may_filter => may_filter,
             explain => explain,

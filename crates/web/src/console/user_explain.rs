@@ -49,7 +49,7 @@ pub async fn panel(st: &AppState, cx: &Cx, d: &UserDetail, why: &WhyQuery) -> Op
         permission: why.why_permission.trim().to_string(),
         scope: why.why_scope.trim().to_string(),
         org: why.why_org.trim().to_string(),
-        scopes: scope_options(cx, d, "roles.view"),
+        scopes: scope_options(st, cx, d, "roles.view").await,
         permissions: permission_groups(st),
         result: None,
         error: None,

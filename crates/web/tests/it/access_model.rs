@@ -417,7 +417,10 @@ async fn run(w: &mut World, s: &Step) -> Result<(usize, Option<UserId>), ()> {
         Step::Key {
             perms: p, scope, ..
         } => {
-            let org = w.scopes[*scope].org();
+            let org = match w.scopes[*scope] {
+                ScopeRef::Org(o) => Some(o),
+                _ => None,
+            };
             match sv
                 .create_api_key(
                     &a,

@@ -118,6 +118,24 @@ async fn click(c: &Client, css: &str) -> Step<()> {
         .map_err(step(css))
 }
 
+/// Clicks a form's submit button and waits until the browser has left the page (its old
+/// document is gone), so that a flash message read next is the new page's, not the old one's.
+async fn submit_form(c: &Client, css: &str) -> Step<()> {
+    let old = c
+        .find(Locator::Css("html"))
+        .await
+        .map_err(step("the page before submitting"))?;
+    click(c, css).await?;
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while old.attr("lang").await.is_ok() {
+        if std::time::Instant::now() > deadline {
+            return Err(format!("{css}: the page did not change after submitting"));
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    Ok(())
+}
+
 async fn text(c: &Client, css: &str) -> Step<String> {
     c.find(Locator::Css(css))
         .await
@@ -183,7 +201,7 @@ async fn super_admin_part(app: &TestApp, c: &Client) -> Step<()> {
     ] {
         click(c, &format!("form#new-role input#{id}")).await?;
     }
-    click(c, "button#save-role").await?;
+    submit_form(c, "button#save-role").await?;
     let flash = wait_flash(c, "role created").await?;
     if !flash.contains("Member manager") {
         return Err(format!("unexpected flash after creating the role: {flash}"));
@@ -203,7 +221,7 @@ async fn super_admin_part(app: &TestApp, c: &Client) -> Step<()> {
     fill(c, "form#add-member input[name=email]", EMAIL).await?;
     fill(c, "form#add-member input[name=first_name]", "Nina").await?;
     fill(c, "form#add-member input[name=last_name]", "Berg").await?;
-    click(c, "form#add-member button[type=submit]").await?;
+    submit_form(c, "form#add-member button[type=submit]").await?;
     wait_flash(c, "member added").await?;
     c.find(Locator::LinkText("Nina Berg"))
         .await
@@ -221,7 +239,7 @@ async fn super_admin_part(app: &TestApp, c: &Client) -> Step<()> {
 
     // IP allowlist `*`, then the role at the organization.
     fill(c, "form#ip-allowlist input[name=ip_allowlist]", "*").await?;
-    click(c, "button#ip-allowlist-submit").await?;
+    submit_form(c, "button#ip-allowlist-submit").await?;
     wait_flash(c, "allowlist saved").await?;
     c.find(Locator::Css("select#f-assign-role"))
         .await
@@ -235,7 +253,7 @@ async fn super_admin_part(app: &TestApp, c: &Client) -> Step<()> {
         .select_by_label(ORG)
         .await
         .map_err(step("choose scope"))?;
-    click(c, "button#assign-submit").await?;
+    submit_form(c, "button#assign-submit").await?;
     let flash = wait_flash(c, "role assigned").await?;
     if !flash.contains("Member manager") {
         return Err(format!("unexpected flash after assigning: {flash}"));
