@@ -2,6 +2,7 @@
 //! of roles, assignments, overrides, filters, relationships, impersonation and explain.
 
 pub mod cache;
+pub mod filters;
 pub mod records;
 pub mod snapshot;
 
