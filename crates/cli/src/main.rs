@@ -28,6 +28,9 @@ fn main() -> ExitCode {
         }
     };
     init_logging(&config.log);
+    if !matches!(cli.command, None | Some(Command::Serve)) {
+        quiet_broken_pipe();
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -55,4 +58,15 @@ fn init_logging(filter: &str) {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .init();
+}
+
+/// `portico user list | head` should end quietly when `head` stops reading, as other
+/// command-line tools do, instead of panicking on the failed write: restore the default
+/// SIGPIPE action (Rust ignores the signal). Not for `serve`, whose sockets must never kill it.
+fn quiet_broken_pipe() {
+    // SAFETY: setting a signal's disposition to its default at start-up, before any other
+    // thread exists that could depend on it, has no memory-safety implications.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
 }
