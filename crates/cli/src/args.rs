@@ -329,9 +329,6 @@ pub enum RoleCommand {
         /// Days until the assignment expires.
         #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=36500))]
         expires_days: Option<u32>,
-        /// The user's IP allowlist, set first when they have none (`*` = no restriction).
-        #[arg(long)]
-        ip_allowlist: Option<String>,
     },
     /// Remove a role from a user, by assignment id or by role and scope.
     Unassign {

@@ -16,16 +16,10 @@ pub async fn run(app: &App, bo: &BackOffice, cmd: RoleCommand) -> CliResult {
             role,
             org,
             expires_days,
-            ip_allowlist,
         } => {
             let target = app.find_user(&user).await?;
             let role = app.find_role(bo, &role)?.role;
             let scope = app.scope(bo, org.as_deref()).await?;
-            if let Some(list) = ip_allowlist {
-                services
-                    .set_ip_allowlist(bo, target.id, Some(&list))
-                    .await?;
-            }
             let expires_at = expires_days.map(|d| services.now().plus_secs(i64::from(d) * 86_400));
             let a = services
                 .assign_role(
