@@ -150,11 +150,8 @@ impl Services {
         let actor = scope.org.actor();
         let access = actor.access();
         let at = scope.scope();
-        let holders: Vec<_> = access.users_attached_at(at).collect();
-        for id in holders {
-            if let Some(u) = self.store.get_user(id).await? {
-                self.demote_check(actor, &u, at)?;
-            }
+        for id in access.users_attached_at(at) {
+            self.demote_check(actor, id, at)?;
         }
         Ok(self
             .store

@@ -99,35 +99,26 @@ pub async fn run(app: &App, cmd: OrgCommand) -> CliResult {
         }
         OrgCommand::Relationships { org, json } => {
             let scope = app.services.resolve_org(&bo, &org).await?;
-            let list = app.services.list_relationships(&scope).await?;
+            let list = app.services.visible_relationships(&scope).await?.items;
             if json {
-                println!("{}", serde_json::to_string_pretty(&list)?);
+                let records: Vec<_> = list.iter().map(|v| &v.relationship).collect();
+                println!("{}", serde_json::to_string_pretty(&records)?);
                 return Ok(ExitCode::SUCCESS);
             }
             if list.is_empty() {
                 eprintln!("no relationships in {}", scope.org().slug);
                 return Ok(ExitCode::SUCCESS);
             }
-            let mut names: HashMap<portico_domain::ids::UserId, String> = HashMap::new();
-            let mut rows = Vec::with_capacity(list.len());
-            for r in &list {
-                let mut cells = Vec::new();
-                for id in [r.from_user_id, r.to_user_id] {
-                    let name = match names.get(&id) {
-                        Some(n) => n.clone(),
-                        None => {
-                            let n = match app.services.store().get_user(id).await? {
-                                Some(u) => u.username,
-                                None => id.to_string(),
-                            };
-                            names.insert(id, n.clone());
-                            n
-                        }
-                    };
-                    cells.push(name);
-                }
-                rows.push(vec![cells[0].clone(), r.relation.clone(), cells[1].clone()]);
-            }
+            let rows: Vec<Vec<String>> = list
+                .iter()
+                .map(|v| {
+                    vec![
+                        v.from.username.clone(),
+                        v.relationship.relation.clone(),
+                        v.to.username.clone(),
+                    ]
+                })
+                .collect();
             print!("{}", output::table(&["FROM", "RELATION", "OF"], &rows));
             Ok(ExitCode::SUCCESS)
         }

@@ -139,13 +139,7 @@ impl Services {
                 ValidationError::new("expires_at", "the expiry must be in the future").into(),
             );
         }
-        if target.ip_allowlist.is_none() {
-            return Err(ValidationError::new(
-                "ip_allowlist",
-                "a back-office user needs an IP allowlist: set it first (`*` for no restriction)",
-            )
-            .into());
-        }
+        needs_allowlist(&target)?;
         let record = AssignmentRecord {
             id: AssignmentId::generate(),
             user_id: target.id,
@@ -181,7 +175,7 @@ impl Services {
             .map_err(|_| ServiceError::NotFound("role assignment"))?;
         self.not_super_admin(actor, &target, "change the roles of")?;
         actor.require("role_assignments.manage", a.scope)?;
-        self.demote_check(actor, &target, a.scope)?;
+        self.demote_check(actor, target.id, a.scope)?;
         Ok(self
             .store
             .remove_assignment(&actor.principal().audit_ctx(self), target.id, id)
@@ -194,14 +188,14 @@ impl Services {
     pub(crate) fn demote_check(
         &self,
         actor: &BackOffice,
-        target: &UserRecord,
+        target: UserId,
         scope: ScopeRef,
     ) -> Result<(), ServiceError> {
-        if actor.user().id == target.id || actor.is_super_admin() {
+        if actor.user().id == target || actor.is_super_admin() {
             return Ok(());
         }
         let verb = "remove roles or permissions of";
-        let theirs = actor.access().effective(target.id, scope, actor.now());
+        let theirs = actor.access().effective(target, scope, actor.now());
         let missing = theirs.difference(&actor.effective(scope));
         if !missing.is_empty() {
             return Err(refusal(actor, Refusal::Missing(missing), verb, scope));
@@ -209,7 +203,7 @@ impl Services {
         if scope == ScopeRef::Platform && !theirs.is_empty() {
             check_reach(
                 actor,
-                actor.access().filter_list(target.id),
+                actor.access().filter_list(target),
                 &wider_reach(verb),
             )?;
         }
@@ -256,15 +250,9 @@ impl Services {
         match input.effect {
             OverrideEffect::Grant => {
                 check_gain_to(actor, target.id, input.scope, &set)?;
-                if target.ip_allowlist.is_none() {
-                    return Err(ValidationError::new(
-                        "ip_allowlist",
-                        "a back-office user needs an IP allowlist: set it first (`*` for no restriction)",
-                    )
-                    .into());
-                }
+                needs_allowlist(&target)?;
             }
-            OverrideEffect::Deny => self.demote_check(actor, &target, input.scope)?,
+            OverrideEffect::Deny => self.demote_check(actor, target.id, input.scope)?,
         }
         let record = OverrideRecord {
             id: OverrideId::generate(),
@@ -301,7 +289,7 @@ impl Services {
         self.not_super_admin(actor, &target, "change the permissions of")?;
         actor.require("permissions.grant", o.scope)?;
         match o.effect {
-            OverrideEffect::Grant => self.demote_check(actor, &target, o.scope)?,
+            OverrideEffect::Grant => self.demote_check(actor, target.id, o.scope)?,
             OverrideEffect::Deny => {
                 let set: PermissionSet =
                     access.catalog.index_of(&o.permission).into_iter().collect();
@@ -556,4 +544,16 @@ pub struct VisibleRelationships {
     pub items: Vec<VisibleRelationship>,
     /// Relationships involving someone the caller may not see.
     pub hidden: usize,
+}
+
+/// U9: whoever is given back-office power must have an IP allowlist first.
+fn needs_allowlist(target: &UserRecord) -> Result<(), ServiceError> {
+    if target.ip_allowlist.is_none() {
+        return Err(ValidationError::new(
+            "ip_allowlist",
+            "a back-office user needs an IP allowlist: set it first (`*` for no restriction)",
+        )
+        .into());
+    }
+    Ok(())
 }

@@ -7,7 +7,7 @@ use crate::auth::BackOffice;
 use crate::error::ServiceError;
 use crate::records::{RolePatch, RoleRecord, ScopeRef, reach_key};
 use portico_domain::ValidationError;
-use portico_domain::access::{Catalog, CatalogEntry, Level, PermissionSet, Role, presets};
+use portico_domain::access::{Catalog, Level, PermissionSet, Role, presets};
 use portico_domain::ids::RoleId;
 use std::collections::HashMap;
 
@@ -281,7 +281,17 @@ impl Services {
                 // platform that is everywhere, so a data-filtered actor must not widen the
                 // role for holders who reach further than they do (P5 + P6).
                 let added = set.difference(&old);
-                if !added.is_empty() {
+                // Held at the platform (checked above), the gain falls short of the caller
+                // only where a data filter or a personal denial of theirs narrows them: only
+                // then is every holder's assignment worth a look.
+                let me = actor.user().id;
+                let narrowed = !actor.is_super_admin()
+                    && (!access.filter_list(me).is_empty()
+                        || access
+                            .overrides_of(me)
+                            .iter()
+                            .any(|o| o.effect == crate::records::OverrideEffect::Deny));
+                if narrowed && !added.is_empty() {
                     for holder in access.users_with_access() {
                         for a in access.assignments_of(holder) {
                             if a.role_id == id {
@@ -349,14 +359,11 @@ impl Services {
         name: &str,
     ) -> Result<usize, ServiceError> {
         actor.require("roles.manage", ScopeRef::Platform)?;
-        let catalog = self.access.catalog();
-        let roles = presets::preset(name, catalog)
-            .map_err(|_| ValidationError::new("preset", "choose basic, lms or crm"))?;
-        for r in &roles {
-            check_gain(actor, ScopeRef::Platform, &r.permissions)?;
+        let (records, _) = self.preset_records(name)?;
+        for r in &records {
+            let set = parse_permissions(self.access.catalog(), &r.permissions, r.level)?;
+            check_gain(actor, ScopeRef::Platform, &set)?;
         }
-        let now = self.now();
-        let records = roles.iter().map(|r| role_record(catalog, r, now)).collect();
         Ok(self
             .store
             .import_roles(&actor.principal().audit_ctx(self), records)
@@ -403,11 +410,5 @@ impl Services {
         let ctx = self.system_ctx(&crate::auth::RequestMeta::cli());
         // One transaction, audited inside it as `access.bootstrap` (with the roles it added).
         Ok(self.store.bootstrap_access(&ctx, roles, admin).await?)
-    }
-
-    /// Registers a permission an application brings (A5); kept for the applications issue.
-    pub fn catalog_entry(&self, key: &str) -> Option<&CatalogEntry> {
-        let c = self.access.catalog();
-        c.index_of(key).ok().and_then(|ix| c.entry(ix))
     }
 }

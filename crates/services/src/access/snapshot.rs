@@ -36,6 +36,8 @@ pub struct AccessSnapshot {
     overrides: HashMap<UserId, Vec<OverrideRecord>>,
     filters: HashMap<UserId, CompiledFilters>,
     super_admin: Option<UserId>,
+    /// Users holding each role (any scope, expired included).
+    role_holder_counts: HashMap<RoleId, usize>,
 }
 
 impl AccessSnapshot {
@@ -162,6 +164,15 @@ impl AccessSnapshot {
             })
             .collect();
 
+        let mut role_holder_counts: HashMap<RoleId, usize> = HashMap::new();
+        for held in assignments.values() {
+            let mut roles: Vec<RoleId> = held.iter().map(|a| a.role_id).collect();
+            roles.sort();
+            roles.dedup();
+            for r in roles {
+                *role_holder_counts.entry(r).or_default() += 1;
+            }
+        }
         Self {
             version: data.version,
             catalog,
@@ -179,6 +190,7 @@ impl AccessSnapshot {
             overrides,
             filters,
             super_admin: data.super_admin,
+            role_holder_counts,
         }
     }
 
@@ -254,12 +266,9 @@ impl AccessSnapshot {
         self.filters.get(&user)
     }
 
-    /// How many users hold `role` (any scope).
+    /// How many users hold `role` (any scope), counted once when the snapshot is built.
     pub fn role_holders(&self, role: RoleId) -> usize {
-        self.assignments
-            .values()
-            .filter(|v| v.iter().any(|a| a.role_id == role))
-            .count()
+        self.role_holder_counts.get(&role).copied().unwrap_or(0)
     }
 
     pub(crate) fn scope(&self, s: ScopeRef) -> Option<Scope> {
