@@ -843,3 +843,92 @@ both_backends!(
         assert!(s.is_success(), "{s} {v}");
     }
 );
+
+both_backends!(
+    presets_are_not_deleted_roles_need_an_allowlist_and_expiry_in_the_future,
+    |app: TestApp| async move {
+        app.import_preset("lms").await;
+        let observer = app.role_id("lms.observer").await;
+        let (s, v) = app
+            .api(Method::DELETE, &format!("/api/v1/roles/{observer}"), None)
+            .await;
+        assert_eq!(s, StatusCode::CONFLICT, "{v}");
+        assert_eq!(v["type"], "urn:portico:problem:preset-read-only");
+        app.role_id("lms.observer").await;
+        let org = app.org("Somewhere", None).await;
+        let (s, m) = app
+            .add_member(&org, "nolist@example.com", "No", "List")
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{m}");
+        let uid = m["user"]["id"].as_str().unwrap().to_string();
+        let before = app.audit_seq().await;
+        // U9: no allowlist yet, so no back-office power.
+        for (path, body) in [
+            (
+                format!("/api/v1/users/{uid}/role-assignments"),
+                json!({"role_id": observer}),
+            ),
+            (
+                format!("/api/v1/users/{uid}/permission-overrides"),
+                json!({"effect": "grant", "permission": "users.view"}),
+            ),
+        ] {
+            let (s, v) = app.api(Method::POST, &path, Some(body)).await;
+            assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{path}: {v}");
+            assert_eq!(v["field"], "ip_allowlist", "{v}");
+        }
+        // P3: an expiry in the past.
+        app.api(
+            Method::PUT,
+            &format!("/api/v1/users/{uid}/ip-allowlist"),
+            Some(json!({"ip_allowlist": "*"})),
+        )
+        .await;
+        let after_allowlist = app.audit_seq().await;
+        assert_eq!(
+            after_allowlist,
+            before + 1,
+            "only the allowlist was written"
+        );
+        let (s, v) = app
+            .api(
+                Method::POST,
+                &format!("/api/v1/users/{uid}/role-assignments"),
+                Some(json!({"role_id": observer, "expires_at": "2020-01-01T00:00:00Z"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert_eq!(v["field"], "expires_at", "{v}");
+        assert_eq!(app.audit_seq().await, after_allowlist);
+        let list = app
+            .get(&format!("/api/v1/users/{uid}/role-assignments"))
+            .await;
+        assert_eq!(list, json!([]));
+    }
+);
+
+both_backends!(
+    nobody_else_changes_the_super_admins_roles,
+    |app: TestApp| async move {
+        let (_, key) = app.staff("ops", "basic.admin", None, None).await;
+        let sa = app.get("/api/v1/auth/me").await["user"]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let path = format!("/api/v1/users/{sa}/role-assignments");
+        let held = app.get(&path).await;
+        let aid = held[0]["id"].as_str().unwrap().to_string();
+        let before = app.audit_seq().await;
+        let (s, v) = app
+            .api_as(&key, Method::DELETE, &format!("{path}/{aid}"), None)
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+        let role = app.role_id("basic.standard").await;
+        let (s, v) = app
+            .api_as(&key, Method::POST, &path, Some(json!({"role_id": role})))
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+        assert_eq!(app.audit_seq().await, before, "nothing written");
+        assert_eq!(app.get(&path).await, held);
+    }
+);

@@ -380,3 +380,58 @@ both_backends!(
         assert_eq!(s, StatusCode::OK);
     }
 );
+
+both_backends!(
+    while_impersonating_keys_and_the_allowlist_cannot_change,
+    |app: TestApp| async move {
+        // A back-office user, so only P9 (not missing back-office access) can refuse.
+        let (helper, key) = app.staff("helper", "basic.admin", None, None).await;
+        let (s, keys) = app
+            .api_as(&key, Method::GET, "/api/v1/api-keys", None)
+            .await;
+        assert_eq!(s, StatusCode::OK, "{keys}");
+        let key_id = keys["items"].as_array().map_or_else(
+            || keys.as_array().unwrap()[0]["id"].clone(),
+            |a| a[0]["id"].clone(),
+        );
+        let key_id = key_id.as_str().unwrap().to_string();
+        let (c, csrf) = app.login("admin", ADMIN_PASSWORD).await;
+        let (s, v) = send(
+            &c,
+            &app,
+            Method::POST,
+            &format!("/api/v1/users/{}/impersonate", id(&helper)),
+            &csrf,
+            Some(json!({"reason": "ticket 9"})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let icsrf = v["csrf_token"].as_str().unwrap().to_string();
+        let before = app.audit_seq().await;
+        for (m, path, body) in [
+            (
+                Method::POST,
+                "/api/v1/api-keys".to_string(),
+                Some(json!({"name": "k"})),
+            ),
+            (Method::DELETE, format!("/api/v1/api-keys/{key_id}"), None),
+            (
+                Method::PUT,
+                format!("/api/v1/users/{}/ip-allowlist", id(&helper)),
+                Some(json!({"ip_allowlist": "10.0.0.0/8"})),
+            ),
+        ] {
+            let (s, v) = send(&c, &app, m.clone(), &path, &icsrf, body).await;
+            assert_eq!(s, StatusCode::FORBIDDEN, "{m} {path}: {v}");
+            assert!(
+                v["detail"].as_str().unwrap_or("").contains("impersonating"),
+                "{v}"
+            );
+        }
+        assert_eq!(app.audit_seq().await, before, "nothing written");
+        let (s, _) = app
+            .api_as(&key, Method::GET, "/api/v1/organizations", None)
+            .await;
+        assert_eq!(s, StatusCode::OK, "the key still works");
+    }
+);
