@@ -4,7 +4,7 @@
 //! [`TABLE`] describes every setting; `portico config --markdown` prints it for the README,
 //! and a test checks that the README's configuration table names every variable.
 
-use crate::secret::DatabaseUrl;
+use crate::secret::{DatabaseUrl, SecretUrl};
 use ipnet::IpNet;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -92,6 +92,41 @@ pub const IMPERSONATION_MAX_MINUTES: Setting = Setting {
     default: "30",
     meaning: "The longest a \"log in as\" (impersonation) may last; each one asks for its own time up to this.",
 };
+pub const PUBLIC_URL: Setting = Setting {
+    key: "public_url",
+    flag: "--public-url URL",
+    env: "PORTICO_PUBLIC_URL",
+    default: "http://127.0.0.1:8080",
+    meaning: "The address people reach the console at; links in emails (welcome, password reset) start with it.",
+};
+pub const PLATFORM_NAME: Setting = Setting {
+    key: "platform_name",
+    flag: "--platform-name NAME",
+    env: "PORTICO_PLATFORM_NAME",
+    default: "Portico",
+    meaning: "The platform's name in emails.",
+};
+pub const DEFAULT_LANGUAGE: Setting = Setting {
+    key: "default_language",
+    flag: "--default-language LANG",
+    env: "PORTICO_DEFAULT_LANGUAGE",
+    default: "en",
+    meaning: "Language of an email when the recipient's language has no template (built in: `en`, `de`).",
+};
+pub const EMAIL_FROM: Setting = Setting {
+    key: "email_from",
+    flag: "--email-from ADDRESS",
+    env: "PORTICO_EMAIL_FROM",
+    default: "Portico <portico@localhost>",
+    meaning: "The `From` of every email, `Name <address>` or `address`.",
+};
+pub const SMTP_URL: Setting = Setting {
+    key: "smtp_url",
+    flag: "--smtp-url URL",
+    env: "PORTICO_SMTP_URL",
+    default: "none (emails are kept in the outbox)",
+    meaning: "SMTP server for email: `smtps://user:password@host:465` (TLS), `smtp://user:password@host:587?tls=required` (STARTTLS), `smtp://host:25` (no TLS: a relay on the same host). Without it emails are kept (`held`) in Settings → Sent emails. A secret: shown redacted.",
+};
 pub const LOG: Setting = Setting {
     key: "log",
     flag: "--log FILTER",
@@ -112,6 +147,11 @@ pub const TABLE: &[Setting] = &[
     SESSION_IDLE_MINUTES,
     SESSION_LIFETIME_MINUTES,
     IMPERSONATION_MAX_MINUTES,
+    PUBLIC_URL,
+    PLATFORM_NAME,
+    DEFAULT_LANGUAGE,
+    EMAIL_FROM,
+    SMTP_URL,
     LOG,
 ];
 
@@ -154,6 +194,16 @@ pub struct ConfigArgs {
     pub session_lifetime_minutes: Option<i64>,
     #[arg(long, global = true, value_name = "N", help = IMPERSONATION_MAX_MINUTES.meaning)]
     pub impersonation_max_minutes: Option<i64>,
+    #[arg(long, global = true, value_name = "URL", help = PUBLIC_URL.meaning)]
+    pub public_url: Option<String>,
+    #[arg(long, global = true, value_name = "NAME", help = PLATFORM_NAME.meaning)]
+    pub platform_name: Option<String>,
+    #[arg(long, global = true, value_name = "LANG", help = DEFAULT_LANGUAGE.meaning)]
+    pub default_language: Option<String>,
+    #[arg(long, global = true, value_name = "ADDRESS", help = EMAIL_FROM.meaning)]
+    pub email_from: Option<String>,
+    #[arg(long, global = true, value_name = "URL", help = SMTP_URL.meaning)]
+    pub smtp_url: Option<String>,
     #[arg(long, global = true, value_name = "FILTER", help = LOG.meaning)]
     pub log: Option<String>,
 }
@@ -171,6 +221,11 @@ struct FileConfig {
     session_idle_minutes: Option<i64>,
     session_lifetime_minutes: Option<i64>,
     impersonation_max_minutes: Option<i64>,
+    public_url: Option<String>,
+    platform_name: Option<String>,
+    default_language: Option<String>,
+    email_from: Option<String>,
+    smtp_url: Option<String>,
     log: Option<String>,
 }
 
@@ -232,6 +287,12 @@ pub struct Config {
     pub session_idle_minutes: i64,
     pub session_lifetime_minutes: i64,
     pub impersonation_max_minutes: i64,
+    pub public_url: String,
+    pub platform_name: String,
+    pub default_language: String,
+    pub email_from: String,
+    /// A secret: shown redacted.
+    pub smtp_url: Option<SecretUrl>,
     pub log: String,
     /// Where each setting (by file key) came from.
     pub sources: BTreeMap<&'static str, Source>,
@@ -400,6 +461,35 @@ impl Config {
                 parse_num,
             )?
             .unwrap_or(30);
+        let text = |s: &str| Ok(s.to_string());
+        let public_url = r
+            .pick(&PUBLIC_URL, args.public_url.clone(), file.public_url, text)?
+            .unwrap_or_else(|| PUBLIC_URL.default.to_string())
+            .trim_end_matches('/')
+            .to_string();
+        let platform_name = r
+            .pick(
+                &PLATFORM_NAME,
+                args.platform_name.clone(),
+                file.platform_name,
+                text,
+            )?
+            .unwrap_or_else(|| PLATFORM_NAME.default.to_string());
+        let default_language = r
+            .pick(
+                &DEFAULT_LANGUAGE,
+                args.default_language.clone(),
+                file.default_language,
+                text,
+            )?
+            .unwrap_or_else(|| DEFAULT_LANGUAGE.default.to_string())
+            .to_ascii_lowercase();
+        let email_from = r
+            .pick(&EMAIL_FROM, args.email_from.clone(), file.email_from, text)?
+            .unwrap_or_else(|| EMAIL_FROM.default.to_string());
+        let smtp_url = r
+            .pick(&SMTP_URL, args.smtp_url.clone(), file.smtp_url, text)?
+            .map(SecretUrl::new);
         let log = r
             .pick(&LOG, args.log.clone(), file.log, |s| Ok(s.to_string()))?
             .unwrap_or_else(|| LOG.default.to_string());
@@ -416,6 +506,11 @@ impl Config {
             session_idle_minutes,
             session_lifetime_minutes,
             impersonation_max_minutes,
+            public_url,
+            platform_name,
+            default_language,
+            email_from,
+            smtp_url,
             log,
             sources: r.sources,
         };
@@ -454,6 +549,34 @@ impl Config {
         if !(1..=24 * 60).contains(&self.impersonation_max_minutes) {
             return bad("the impersonation maximum must be 1 to 1440 minutes".into());
         }
+        if !(self.public_url.starts_with("http://") || self.public_url.starts_with("https://")) {
+            return bad(format!(
+                "public URL {:?} must start with http:// or https://",
+                self.public_url
+            ));
+        }
+        if self.platform_name.trim().is_empty() {
+            return bad("the platform name cannot be empty".into());
+        }
+        let lang = &self.default_language;
+        if lang.is_empty() || lang.len() > 8 || !lang.bytes().all(|b| b.is_ascii_lowercase()) {
+            return bad(format!(
+                "default language {lang:?} is not a language code such as en or de"
+            ));
+        }
+        if !self.email_from.contains('@') {
+            return bad(format!(
+                "email from {:?} is not `Name <address>` or an address",
+                self.email_from
+            ));
+        }
+        if let Some(url) = &self.smtp_url
+            && !(url.expose().starts_with("smtp://") || url.expose().starts_with("smtps://"))
+        {
+            return bad(format!(
+                "SMTP URL {url} must start with smtp:// or smtps://"
+            ));
+        }
         if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.log) {
             return bad(format!("log filter {:?}: {e}", self.log));
         }
@@ -472,6 +595,11 @@ impl Config {
             session_idle_secs: self.session_idle_minutes * 60,
             session_lifetime_secs: self.session_lifetime_minutes * 60,
             impersonation_max_minutes: self.impersonation_max_minutes,
+            public_url: self.public_url.clone(),
+            default_language: self.default_language.clone(),
+            email_from: self.email_from.clone(),
+            platform_name: self.platform_name.clone(),
+            email_delivery: self.smtp_url.is_some(),
             ..Default::default()
         }
     }
@@ -525,6 +653,16 @@ impl Config {
             (
                 IMPERSONATION_MAX_MINUTES.key,
                 self.impersonation_max_minutes.to_string(),
+            ),
+            (PUBLIC_URL.key, self.public_url.clone()),
+            (PLATFORM_NAME.key, self.platform_name.clone()),
+            (DEFAULT_LANGUAGE.key, self.default_language.clone()),
+            (EMAIL_FROM.key, self.email_from.clone()),
+            (
+                SMTP_URL.key,
+                self.smtp_url
+                    .as_ref()
+                    .map_or_else(|| "none".to_string(), ToString::to_string),
             ),
             (LOG.key, self.log.clone()),
         ];

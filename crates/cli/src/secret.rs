@@ -70,6 +70,33 @@ impl fmt::Display for DatabaseUrl {
     }
 }
 
+/// Another URL with a password in it (the SMTP server's), redacted the same way.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretUrl(DatabaseUrl);
+
+impl SecretUrl {
+    pub fn new(url: String) -> Self {
+        Self(DatabaseUrl::new(url))
+    }
+
+    /// The real URL, for connecting. Never print it.
+    pub fn expose(&self) -> &str {
+        self.0.expose()
+    }
+}
+
+impl fmt::Debug for SecretUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SecretUrl({:?})", self.0.redacted())
+    }
+}
+
+impl fmt::Display for SecretUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.redacted())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,6 +18,17 @@ pub struct ServiceConfig {
     pub argon2_iterations: u32,
     /// P9: the longest an impersonation may last.
     pub impersonation_max_minutes: i64,
+    /// The console's base URL, for links in emails (`https://portico.example.com`).
+    pub public_url: String,
+    /// The language of an email when the recipient's has no template.
+    pub default_language: String,
+    /// The `From` header of every email.
+    pub email_from: String,
+    /// The platform's name in emails.
+    pub platform_name: String,
+    /// An SMTP server is configured: new messages are `queued` for delivery instead of
+    /// `held` in the outbox.
+    pub email_delivery: bool,
 }
 
 impl Default for ServiceConfig {
@@ -33,6 +44,11 @@ impl Default for ServiceConfig {
             argon2_memory_kib: 19 * 1024,
             argon2_iterations: 2,
             impersonation_max_minutes: 30,
+            public_url: "http://127.0.0.1:8080".into(),
+            default_language: "en".into(),
+            email_from: "Portico <portico@localhost>".into(),
+            platform_name: "Portico".into(),
+            email_delivery: false,
         }
     }
 }

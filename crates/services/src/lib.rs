@@ -10,6 +10,7 @@ pub mod audit;
 pub mod auth;
 pub mod clock;
 pub mod config;
+pub mod email;
 pub mod error;
 pub mod members;
 pub mod orgs;
@@ -41,6 +42,8 @@ pub struct Services {
     pub(crate) hash_slots: Arc<tokio::sync::Semaphore>,
     /// The access-control engine, rebuilt when the database's access version moves.
     pub(crate) access: Arc<access::AccessCache>,
+    /// Wakes this process's email delivery worker when a message was queued.
+    pub(crate) mail_wake: Arc<tokio::sync::Notify>,
 }
 
 impl Services {
@@ -53,6 +56,7 @@ impl Services {
             access: Arc::new(access::AccessCache::new(
                 portico_domain::access::Catalog::portico(),
             )),
+            mail_wake: Arc::default(),
             hash_slots: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             )),

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 pub use crate::access::records::*;
+pub use crate::email::records::*;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct OrgRecord {

@@ -8,7 +8,9 @@ use async_trait::async_trait;
 use portico_domain::Timestamp;
 use portico_domain::access::DataFilter;
 use portico_domain::audit::ChainBreak;
-use portico_domain::ids::{ApiKeyId, AssignmentId, OrgId, OverrideId, ProjectId, RoleId, UserId};
+use portico_domain::ids::{
+    ApiKeyId, AssignmentId, EmailId, OrgId, OverrideId, ProjectId, RoleId, UserId,
+};
 use portico_domain::page::{Page, PageRequest};
 use portico_domain::user::UserStatus;
 
@@ -166,6 +168,13 @@ pub trait Store: Send + Sync {
         &self,
         progress: &(dyn Fn(u64, u64) + Send + Sync),
     ) -> StoreResult<Result<u64, ChainBreak>>;
+
+    // --- email outbox ------------------------------------------------------------------------
+    /// Stores one message with its `email.queued` audit entry (recipient as personal data;
+    /// never the subject, a body or a link).
+    async fn enqueue_email(&self, ctx: &AuditCtx, message: OutboxInsert) -> StoreResult<()>;
+    /// One message with its bodies.
+    async fn get_email(&self, id: EmailId) -> StoreResult<Option<OutboxMessage>>;
 
     // --- access control (P1–P10) -------------------------------------------------------------
     /// The counter that every access-changing transaction increments (roles, assignments,

@@ -15,6 +15,7 @@ mod grants;
 mod memberships;
 mod migrate;
 mod orgs;
+mod outbox;
 mod projects;
 mod rows;
 mod schema;

@@ -38,6 +38,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_projects.sql"),
         postgres: include_str!("../migrations/postgres/0004_projects.sql"),
     },
+    Migration {
+        version: 6,
+        name: "email",
+        sqlite: include_str!("../migrations/sqlite/0006_email.sql"),
+        postgres: include_str!("../migrations/postgres/0006_email.sql"),
+    },
 ];
 
 pub(crate) async fn run(store: &SqlStore) -> Result<Vec<String>, StoreError> {

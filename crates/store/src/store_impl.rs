@@ -6,7 +6,9 @@ use async_trait::async_trait;
 use portico_domain::Timestamp;
 use portico_domain::access::DataFilter;
 use portico_domain::audit::ChainBreak;
-use portico_domain::ids::{ApiKeyId, AssignmentId, OrgId, OverrideId, ProjectId, RoleId, UserId};
+use portico_domain::ids::{
+    ApiKeyId, AssignmentId, EmailId, OrgId, OverrideId, ProjectId, RoleId, UserId,
+};
 use portico_domain::page::{Page, PageRequest};
 use portico_domain::user::UserStatus;
 use portico_services::Store;
@@ -196,6 +198,12 @@ impl Store for SqlStore {
         progress: &(dyn Fn(u64, u64) + Send + Sync),
     ) -> R<Result<u64, ChainBreak>> {
         self.verify_audit_q(progress).await
+    }
+    async fn enqueue_email(&self, ctx: &AuditCtx, m: OutboxInsert) -> R<()> {
+        self.enqueue_email_q(ctx, m).await
+    }
+    async fn get_email(&self, id: EmailId) -> R<Option<OutboxMessage>> {
+        self.get_email_q(id).await
     }
     async fn access_version(&self) -> R<i64> {
         self.access_version_q().await

@@ -312,11 +312,13 @@ impl SqlStore {
     }
 
     /// Removes a user and everything that hangs off them, erasing their personal data from
-    /// the audit log (U4, U5). Runs inside the caller's transaction.
+    /// the audit log (U4, U5), and their emails in the outbox. Runs inside the caller's
+    /// transaction.
     /// Role assignments, overrides, data filters and relationships go with the user (ON DELETE
     /// CASCADE).
     pub(crate) async fn delete_user_in(&self, conn: &mut AnyConnection, id: &str) -> R<()> {
         self.delete_sessions_of_in(conn, id).await?;
+        crate::outbox::erase_user_in(conn, self, id).await?;
         self.delete_where(conn, ApiKeys::Table, Expr::col(ApiKeys::UserId).eq(id))
             .await?;
         self.delete_where(conn, M::Table, Expr::col(M::UserId).eq(id))
