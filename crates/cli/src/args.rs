@@ -126,7 +126,7 @@ pub enum OrgCommand {
     /// List organizations (by name).
     List(OrgListArgs),
     /// Add a person to an organization by email: an unknown email creates a user internal to
-    /// it (invited, no password yet); a known one adds an external membership.
+    /// it; a known one adds an external membership.
     AddMember {
         /// The organization (slug or id).
         org: String,
@@ -139,6 +139,13 @@ pub enum OrgCommand {
         first_name: String,
         #[arg(long, default_value = "")]
         last_name: String,
+        /// A new user's first credential (U8): `welcome_email` (a single-use set-password
+        /// link), `generated_password` (printed once, never again) or `none`.
+        #[arg(long, default_value = "welcome_email")]
+        credentials: String,
+        /// The welcome email's language (en, de, …).
+        #[arg(long)]
+        language: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -187,6 +194,25 @@ pub struct OrgListArgs {
 
 #[derive(Subcommand, Debug)]
 pub enum UserCommand {
+    /// Reset a password (U8): email a reset link, or --generate a password printed once.
+    /// Refused over someone holding more than you (P6).
+    ResetPassword {
+        /// Username, email or id.
+        user: String,
+        /// Set a generated password (printed once) instead of emailing a link; ends the
+        /// person's sessions.
+        #[arg(long)]
+        generate: bool,
+        /// The reset email's language (en, de, …).
+        #[arg(long)]
+        language: Option<String>,
+    },
+    /// Remove someone's second factor (a lost phone); they log in with the password alone
+    /// and may set up a new one.
+    ResetMfa {
+        /// Username, email or id.
+        user: String,
+    },
     /// Search users by name, username or email (word prefixes); newest first.
     List {
         #[arg(long)]

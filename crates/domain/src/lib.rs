@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod credential;
 pub mod email;
 pub mod error;
 pub mod ids;
@@ -16,6 +17,7 @@ pub mod password;
 pub mod project;
 pub mod search;
 pub mod time;
+pub mod totp;
 pub mod user;
 
 pub use email::Email;

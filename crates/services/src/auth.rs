@@ -281,6 +281,16 @@ impl Services {
                 "your account has no access to the back office".into(),
             ));
         }
+        // S6: with the policy on, a back-office user's own session may only set up a second
+        // factor until they have one (keys are programs; an impersonation was started by
+        // someone who passed this check).
+        if self.config.mfa_required_for_back_office
+            && principal.impersonator.is_none()
+            && matches!(principal.credential, Credential::Session(_))
+            && !self.has_second_factor(u.id).await?
+        {
+            return Err(ServiceError::MfaEnrollmentRequired);
+        }
         let limit = match &principal.credential {
             Credential::ApiKey(k) if k.permissions.is_some() || k.org_id.is_some() => {
                 Some(KeyLimit {

@@ -29,6 +29,12 @@ pub struct ServiceConfig {
     /// An SMTP server is configured: new messages are `queued` for delivery instead of
     /// `held` in the outbox.
     pub email_delivery: bool,
+    /// U8: how long a welcome (set-password) link works.
+    pub welcome_link_hours: i64,
+    /// U8: how long a password-reset link works.
+    pub reset_link_hours: i64,
+    /// S6: back-office users must set up a second factor before using the back office.
+    pub mfa_required_for_back_office: bool,
 }
 
 impl Default for ServiceConfig {
@@ -49,6 +55,9 @@ impl Default for ServiceConfig {
             email_from: "Portico <portico@localhost>".into(),
             platform_name: "Portico".into(),
             email_delivery: false,
+            welcome_link_hours: 72,
+            reset_link_hours: 2,
+            mfa_required_for_back_office: false,
         }
     }
 }

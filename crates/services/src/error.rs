@@ -42,6 +42,14 @@ pub enum ServiceError {
     /// U9: the request comes from an address outside the user's (or key's) IP allowlist.
     #[error("access from this address is not allowed for this account")]
     AddressNotAllowed,
+    /// U8: the password was right and the account has a second factor: send the code with
+    /// this challenge (single use, short-lived).
+    #[error("a second-factor code is required")]
+    MfaRequired { challenge: String },
+    /// S6: the security policy requires a second factor for back-office users, and this one
+    /// has none yet; only setting it up is allowed.
+    #[error("set up a second factor before using the back office")]
+    MfaEnrollmentRequired,
     #[error("the resource was changed by someone else; reload and try again")]
     PreconditionFailed,
     #[error("internal error")]

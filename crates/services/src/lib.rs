@@ -10,6 +10,7 @@ pub mod audit;
 pub mod auth;
 pub mod clock;
 pub mod config;
+pub mod credentials;
 pub mod email;
 pub mod error;
 pub mod members;

@@ -18,6 +18,21 @@ pub struct AddMemberInput {
     pub username: Option<String>,
     pub first_name: String,
     pub last_name: String,
+    /// U8: how a new user gets their first credential (ignored for a known email).
+    pub credentials: portico_domain::credential::CredentialChoice,
+    /// The welcome email's language; the platform's default when absent or unknown.
+    pub language: Option<String>,
+}
+
+/// What adding a member produced.
+#[derive(Debug, Clone)]
+pub struct AddedMember {
+    pub user: UserRecord,
+    pub outcome: AddOutcome,
+    /// U8: the generated password, to show once; never stored or retrievable again.
+    pub generated_password: Option<String>,
+    /// A welcome email was queued (or held in the outbox) for the new user.
+    pub welcome_email: bool,
 }
 
 impl Services {
@@ -27,7 +42,7 @@ impl Services {
         &self,
         scope: &OrgScope,
         input: AddMemberInput,
-    ) -> Result<(UserRecord, AddOutcome), ServiceError> {
+    ) -> Result<AddedMember, ServiceError> {
         scope.require("members.add")?;
         let email = Email::parse(&input.email)?;
         let first = PersonName::parse("first_name", &input.first_name)?;
@@ -52,7 +67,7 @@ impl Services {
                 })
                 .collect()
         };
-        let user = NewUser {
+        let mut user = NewUser {
             id: UserId::generate(),
             username_key: username.key(),
             search_document: user_document(
@@ -73,6 +88,21 @@ impl Services {
             is_platform_admin: false,
             ip_allowlist: None,
         };
+        use portico_domain::credential::CredentialChoice;
+        let mut generated = None;
+        let mut welcome = None;
+        match input.credentials {
+            CredentialChoice::GeneratedPassword => {
+                let (pw, hash) = self.generated_credentials().await?;
+                user.password_hash = Some(hash);
+                user.status = UserStatus::Active;
+                generated = Some(pw);
+            }
+            CredentialChoice::WelcomeEmail => {
+                welcome = Some(self.welcome_rows(&user, input.language.as_deref())?);
+            }
+            CredentialChoice::None => {}
+        }
         let (user, outcome) = self
             .store
             .add_member(
@@ -81,10 +111,20 @@ impl Services {
                 NewMember {
                     user,
                     username_fallbacks: fallbacks,
+                    welcome: welcome.clone(),
                 },
             )
             .await?;
-        Ok((for_viewer(scope.actor(), user), outcome))
+        let created = outcome == AddOutcome::Created;
+        if created && welcome.is_some() {
+            self.email_queued();
+        }
+        Ok(AddedMember {
+            user: for_viewer(scope.actor(), user),
+            outcome,
+            generated_password: generated.filter(|_| created),
+            welcome_email: created && welcome.is_some(),
+        })
     }
 
     pub async fn list_members(

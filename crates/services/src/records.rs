@@ -186,6 +186,8 @@ pub struct NewMember {
     pub user: NewUser,
     /// Usernames to try, in order, if the suggested one is taken.
     pub username_fallbacks: Vec<(String, String)>,
+    /// U8: a welcome link and its email, stored only when a new user is created.
+    pub welcome: Option<WelcomeRows>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -353,4 +355,41 @@ pub struct LoginThrottleKeys {
     pub account: String,
     /// Decremented by one.
     pub address: Option<String>,
+}
+
+// --- credentials (U8) -------------------------------------------------------------------
+
+/// A single-use token to store: only the SHA-256 of the secret leaves the service.
+#[derive(Debug, Clone)]
+pub struct TokenInsert {
+    pub token_hash: String,
+    pub user_id: UserId,
+    pub purpose: portico_domain::credential::TokenPurpose,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+}
+
+#[derive(Debug, Clone)]
+pub struct TokenRecord {
+    pub user: UserRecord,
+    pub purpose: portico_domain::credential::TokenPurpose,
+    pub expires_at: Timestamp,
+    pub used_at: Option<Timestamp>,
+}
+
+/// A user's TOTP second factor; `confirmed_at` is empty while enrolment waits for a code.
+#[derive(Debug, Clone)]
+pub struct MfaRecord {
+    pub secret: String,
+    pub created_at: Timestamp,
+    pub confirmed_at: Option<Timestamp>,
+    pub last_step: Option<i64>,
+}
+
+/// A welcome link for a member created by `add_member`: the token and the email carrying it
+/// commit with the new user, or not at all. Unused when the email belongs to a known user.
+#[derive(Debug, Clone)]
+pub struct WelcomeRows {
+    pub token: TokenInsert,
+    pub email: OutboxInsert,
 }

@@ -18,7 +18,7 @@ pub struct NewSession {
     pub max_age_secs: i64,
 }
 
-fn login_key(login: &str) -> String {
+pub(crate) fn login_key(login: &str) -> String {
     let t = login.trim();
     if t.contains('@') {
         Email::key_of(t).unwrap_or_else(|| t.to_lowercase())
@@ -36,6 +36,19 @@ impl Services {
         &self,
         login: &str,
         password: &str,
+        meta: RequestMeta,
+    ) -> Result<NewSession, ServiceError> {
+        self.login_with_code(login, password, None, meta).await
+    }
+
+    /// A login with the second-factor code sent along (programs that know the account has
+    /// one). Without a code, an account with a second factor answers `MfaRequired` with a
+    /// challenge for [`Services::login_second_factor`].
+    pub async fn login_with_code(
+        &self,
+        login: &str,
+        password: &str,
+        code: Option<&str>,
         meta: RequestMeta,
     ) -> Result<NewSession, ServiceError> {
         let now = self.now();
@@ -101,6 +114,128 @@ impl Services {
             self.store.append_audit(&ctx, d).await?;
             return Err(e);
         }
+        let settle = LoginThrottleKeys {
+            account: account_key,
+            address: address_key,
+        };
+        if self.has_second_factor(user.id).await? {
+            match code {
+                Some(c) if !c.trim().is_empty() => {
+                    self.second_factor_or_fail(&user, c, &meta).await?;
+                }
+                _ => {
+                    let challenge = self.issue_challenge(&user, &meta).await?;
+                    return Err(ServiceError::MfaRequired { challenge });
+                }
+            }
+        }
+        self.open_session(user, &meta, settle).await
+    }
+
+    pub(crate) async fn has_second_factor(
+        &self,
+        user: portico_domain::ids::UserId,
+    ) -> Result<bool, ServiceError> {
+        Ok(self
+            .store
+            .mfa(user)
+            .await?
+            .is_some_and(|m| m.confirmed_at.is_some()))
+    }
+
+    /// Checks a login's code; wrong or replayed codes count against the account like wrong
+    /// passwords, so the six digits cannot be guessed in bulk.
+    async fn second_factor_or_fail(
+        &self,
+        user: &UserRecord,
+        code: &str,
+        meta: &RequestMeta,
+    ) -> Result<(), ServiceError> {
+        let key = format!("mfa:{}", user.id);
+        let n = self
+            .store
+            .throttle_hit(
+                std::slice::from_ref(&key),
+                self.now(),
+                self.config.login_window_secs,
+            )
+            .await?
+            .first()
+            .copied()
+            .unwrap_or(0);
+        let ok = n <= self.config.login_max_failures_per_account
+            && self.check_code(user.id, code).await?;
+        if !ok {
+            let d = AuditDraft::new("login.failed")
+                .subject(user.id)
+                .target("user", user.id)
+                .changes(json!({ "reason": if n > self.config.login_max_failures_per_account { "second-factor-throttled" } else { "second-factor" } }));
+            self.store.append_audit(&self.system_ctx(meta), d).await?;
+            return Err(ServiceError::Invalid(portico_domain::ValidationError::new(
+                "code",
+                "the code is not right (or was already used): enter the current code from your authenticator app",
+            )));
+        }
+        Ok(())
+    }
+
+    /// The second step of a login: the challenge from `MfaRequired` and a code. The
+    /// challenge works once and for five minutes.
+    pub async fn login_second_factor(
+        &self,
+        challenge: &str,
+        code: &str,
+        meta: RequestMeta,
+    ) -> Result<NewSession, ServiceError> {
+        let hash = sha256_hex(challenge);
+        let rec = self
+            .store
+            .credential_token(&hash)
+            .await?
+            .filter(|r| {
+                r.purpose == portico_domain::credential::TokenPurpose::MfaChallenge
+                    && r.used_at.is_none()
+                    && r.expires_at > self.now()
+            })
+            .ok_or(ServiceError::Unauthenticated)?;
+        let user = rec.user;
+        if user.status != UserStatus::Active {
+            return Err(ServiceError::BadCredentials);
+        }
+        self.second_factor_or_fail(&user, code, &meta).await?;
+        let ctx = AuditCtx {
+            actor: Some(user.id),
+            ..self.system_ctx(&meta)
+        };
+        // One use: a second request with the same challenge finds it used.
+        self.store
+            .redeem_token(
+                &ctx,
+                &hash,
+                portico_domain::credential::TokenPurpose::MfaChallenge,
+                None,
+            )
+            .await
+            .map_err(|e| match e {
+                crate::error::StoreError::Conflict { .. } => ServiceError::Unauthenticated,
+                e => e.into(),
+            })?;
+        let settle = LoginThrottleKeys {
+            account: format!("acct:{}", login_key(&user.username)),
+            address: meta.ip.map(|ip| format!("ip:{ip}")),
+        };
+        self.open_session(user, &meta, settle).await
+    }
+
+    async fn open_session(
+        &self,
+        user: UserRecord,
+        meta: &RequestMeta,
+        settle: LoginThrottleKeys,
+    ) -> Result<NewSession, ServiceError> {
+        let now = self.now();
+        let cfg = &self.config;
+        let ctx = self.system_ctx(meta);
         let token = random_token(32);
         let csrf_token = random_token(32);
         let session = SessionRecord {
@@ -119,10 +254,6 @@ impl Services {
         let ctx = AuditCtx {
             actor: Some(user.id),
             ..ctx
-        };
-        let settle = LoginThrottleKeys {
-            account: account_key,
-            address: address_key,
         };
         self.store
             .record_login(&ctx, user.id, session, settle)

@@ -280,6 +280,54 @@ pub trait Store: Send + Sync {
     /// Ends an impersonation session (deletes it) with its audit entry.
     async fn end_impersonation(&self, ctx: &AuditCtx, token_hash: &str) -> StoreResult<()>;
 
+    // --- credentials (U8) -------------------------------------------------------------------
+    async fn credential_token(&self, token_hash: &str) -> StoreResult<Option<TokenRecord>>;
+    /// Stores a token (the user's unused ones of the same purpose stop working) and, in the
+    /// same transaction, the email carrying its link and the audit entry.
+    async fn issue_token(
+        &self,
+        ctx: &AuditCtx,
+        token: TokenInsert,
+        email: Option<OutboxInsert>,
+        audit: Option<AuditDraft>,
+    ) -> StoreResult<()>;
+    /// Uses a token once: `Conflict` `link-invalid`/`link-used`/`link-expired` otherwise.
+    /// With a password hash, sets it (activating an invited user; a reset ends every session).
+    async fn redeem_token(
+        &self,
+        ctx: &AuditCtx,
+        token_hash: &str,
+        purpose: portico_domain::credential::TokenPurpose,
+        password_hash: Option<String>,
+    ) -> StoreResult<UserRecord>;
+    /// An administrator's reset: sets the hash, optionally ends sessions, queues the email.
+    async fn set_password(
+        &self,
+        ctx: &AuditCtx,
+        id: UserId,
+        password_hash: String,
+        end_sessions: bool,
+        email: Option<OutboxInsert>,
+    ) -> StoreResult<UserRecord>;
+    async fn mfa(&self, id: UserId) -> StoreResult<Option<MfaRecord>>;
+    async fn mfa_begin(&self, ctx: &AuditCtx, id: UserId, secret: String) -> StoreResult<()>;
+    async fn mfa_confirm(
+        &self,
+        ctx: &AuditCtx,
+        id: UserId,
+        step: i64,
+        email: Option<OutboxInsert>,
+    ) -> StoreResult<()>;
+    /// False when the step (or a later one) was already used: a replay.
+    async fn mfa_accept_step(&self, id: UserId, step: i64) -> StoreResult<bool>;
+    /// True when a second factor (confirmed or pending) was removed.
+    async fn mfa_remove(
+        &self,
+        ctx: &AuditCtx,
+        id: UserId,
+        email: Option<OutboxInsert>,
+    ) -> StoreResult<bool>;
+
     // --- overview and bulk -----------------------------------------------------------------
     async fn counts(&self, now: Timestamp) -> StoreResult<Counts>;
     /// Writes a batch in one transaction (demo data, benchmarks). No per-row audit entries.

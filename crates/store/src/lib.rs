@@ -11,6 +11,7 @@ mod access;
 mod access_users;
 mod audit;
 mod bulk;
+mod credentials;
 mod grants;
 mod memberships;
 mod migrate;

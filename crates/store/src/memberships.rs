@@ -83,6 +83,11 @@ impl SqlStore {
                         })),
                 )
                 .await?;
+                // U8: the welcome link and its email commit with the new user.
+                if let Some(w) = &member.welcome {
+                    self.insert_token_in(&mut tx, &w.token).await?;
+                    crate::outbox::insert_in(&mut tx, self, &w.email).await?;
+                }
                 (u, AddOutcome::Created, MembershipKind::Internal)
             }
         };

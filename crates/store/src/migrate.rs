@@ -44,6 +44,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_email.sql"),
         postgres: include_str!("../migrations/postgres/0006_email.sql"),
     },
+    Migration {
+        version: 7,
+        name: "credentials",
+        sqlite: include_str!("../migrations/sqlite/0007_credentials.sql"),
+        postgres: include_str!("../migrations/postgres/0007_credentials.sql"),
+    },
 ];
 
 pub(crate) async fn run(store: &SqlStore) -> Result<Vec<String>, StoreError> {

@@ -301,3 +301,24 @@ pub fn user_columns_sql(alias: &str) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+#[derive(Iden, Clone, Copy)]
+pub enum CredentialTokens {
+    Table,
+    TokenHash,
+    UserId,
+    Purpose,
+    CreatedAt,
+    ExpiresAt,
+    UsedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum UserMfa {
+    Table,
+    UserId,
+    Secret,
+    CreatedAt,
+    ConfirmedAt,
+    LastStep,
+}

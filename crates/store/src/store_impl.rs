@@ -306,6 +306,59 @@ impl Store for SqlStore {
     async fn end_impersonation(&self, ctx: &AuditCtx, token_hash: &str) -> R<()> {
         self.end_impersonation_q(ctx, token_hash).await
     }
+    async fn credential_token(&self, h: &str) -> R<Option<TokenRecord>> {
+        self.credential_token_q(h).await
+    }
+    async fn issue_token(
+        &self,
+        ctx: &AuditCtx,
+        token: TokenInsert,
+        email: Option<OutboxInsert>,
+        audit: Option<AuditDraft>,
+    ) -> R<()> {
+        self.issue_token_q(ctx, token, email, audit).await
+    }
+    async fn redeem_token(
+        &self,
+        ctx: &AuditCtx,
+        h: &str,
+        purpose: portico_domain::credential::TokenPurpose,
+        password_hash: Option<String>,
+    ) -> R<UserRecord> {
+        self.redeem_token_q(ctx, h, purpose, password_hash).await
+    }
+    async fn set_password(
+        &self,
+        ctx: &AuditCtx,
+        id: UserId,
+        hash: String,
+        end_sessions: bool,
+        email: Option<OutboxInsert>,
+    ) -> R<UserRecord> {
+        self.set_password_q(ctx, id, hash, end_sessions, email)
+            .await
+    }
+    async fn mfa(&self, id: UserId) -> R<Option<MfaRecord>> {
+        self.mfa_q(id).await
+    }
+    async fn mfa_begin(&self, ctx: &AuditCtx, id: UserId, secret: String) -> R<()> {
+        self.mfa_begin_q(ctx, id, secret).await
+    }
+    async fn mfa_confirm(
+        &self,
+        ctx: &AuditCtx,
+        id: UserId,
+        step: i64,
+        email: Option<OutboxInsert>,
+    ) -> R<()> {
+        self.mfa_confirm_q(ctx, id, step, email).await
+    }
+    async fn mfa_accept_step(&self, id: UserId, step: i64) -> R<bool> {
+        self.mfa_accept_step_q(id, step).await
+    }
+    async fn mfa_remove(&self, ctx: &AuditCtx, id: UserId, email: Option<OutboxInsert>) -> R<bool> {
+        self.mfa_remove_q(ctx, id, email).await
+    }
     async fn counts(&self, now: Timestamp) -> R<Counts> {
         self.counts_q(now).await
     }

@@ -299,7 +299,7 @@ impl SqlStore {
     }
 
     /// The user's sessions, and the impersonation sessions they opened as someone else (P9).
-    async fn delete_sessions_of_in(&self, conn: &mut AnyConnection, id: &str) -> R<()> {
+    pub(crate) async fn delete_sessions_of_in(&self, conn: &mut AnyConnection, id: &str) -> R<()> {
         self.delete_where(
             conn,
             Sessions::Table,

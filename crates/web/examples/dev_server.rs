@@ -140,7 +140,7 @@ async fn seed_data(s: &Services) -> Result<(), Box<dyn std::error::Error>> {
         for _ in 0..members {
             let (f, l) = people[n % people.len()];
             let email = format!("{}.{}{}@example.com", f.to_lowercase(), l.to_lowercase(), n);
-            let (u, _) = s
+            let added = s
                 .add_member(
                     &scope,
                     AddMemberInput {
@@ -148,10 +148,11 @@ async fn seed_data(s: &Services) -> Result<(), Box<dyn std::error::Error>> {
                         username: None,
                         first_name: f.into(),
                         last_name: l.into(),
+                        ..Default::default()
                     },
                 )
                 .await?;
-            first_users.push(u.email);
+            first_users.push(added.user.email);
             n += 1;
         }
         for sub in ["Europe", "North America"] {

@@ -214,7 +214,13 @@ impl FromRequestParts<AppState> for ConsoleAdmin {
             .back_office(p)
             .await
             .map(ConsoleAdmin)
-            .map_err(|e| ConsoleReject::Forbidden(crate::console::no_access(state, &e)))
+            .map_err(|e| match e {
+                // S6: only setting up the second factor is open until there is one.
+                portico_services::ServiceError::MfaEnrollmentRequired => ConsoleReject::Forbidden(
+                    crate::console::see_other_page("/account/security?required=1"),
+                ),
+                e => ConsoleReject::Forbidden(crate::console::no_access(state, &e)),
+            })
     }
 }
 

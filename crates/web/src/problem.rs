@@ -20,6 +20,10 @@ pub struct Problem {
     /// For validation problems: the offending field.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// Members that belong to one problem type (e.g. `challenge` of `mfa-required`).
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    #[schema(value_type = Object)]
+    pub extensions: serde_json::Map<String, serde_json::Value>,
 }
 
 /// An error on its way to the client.
@@ -30,6 +34,8 @@ pub struct ApiError {
     pub title: &'static str,
     pub detail: Option<String>,
     pub field: Option<String>,
+    /// Boxed: most errors have none, and `Result<_, ApiError>` stays small.
+    pub extensions: Option<Box<serde_json::Map<String, serde_json::Value>>>,
 }
 
 impl ApiError {
@@ -45,7 +51,14 @@ impl ApiError {
             title,
             detail: detail.into(),
             field: None,
+            extensions: None,
         }
+    }
+    pub fn with(mut self, key: &str, value: impl Into<serde_json::Value>) -> Self {
+        self.extensions
+            .get_or_insert_default()
+            .insert(key.to_string(), value.into());
+        self
     }
     pub fn bad_request(detail: impl Into<String>) -> Self {
         Self::new(
@@ -72,6 +85,7 @@ impl ApiError {
             status: self.status.as_u16(),
             detail: self.detail.clone(),
             field: self.field.clone(),
+            extensions: self.extensions.as_deref().cloned().unwrap_or_default(),
         }
     }
 }
@@ -86,6 +100,7 @@ impl From<ServiceError> for ApiError {
                 title: "A value is not valid",
                 detail: Some(v.message),
                 field: Some(v.field.to_string()),
+                extensions: None,
             },
             E::NotFound(what) => ApiError::new(
                 StatusCode::NOT_FOUND,
@@ -116,6 +131,25 @@ impl From<ServiceError> for ApiError {
                 "address-not-allowed",
                 "Not allowed from this address",
                 Some("the account's IP allowlist does not include this address".into()),
+            ),
+            E::MfaRequired { challenge } => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "mfa-required",
+                "A second-factor code is required",
+                Some(
+                    "send the code from your authenticator app to /api/v1/auth/login/totp with this challenge"
+                        .into(),
+                ),
+            )
+            .with("challenge", challenge),
+            E::MfaEnrollmentRequired => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "mfa-enrollment-required",
+                "Set up a second factor first",
+                Some(
+                    "the security policy requires a second factor for back-office users: set one up at /api/v1/auth/me/mfa"
+                        .into(),
+                ),
             ),
             E::PreconditionFailed => ApiError::new(
                 StatusCode::PRECONDITION_FAILED,

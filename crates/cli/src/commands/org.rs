@@ -55,10 +55,13 @@ pub async fn run(app: &App, cmd: OrgCommand) -> CliResult {
             username,
             first_name,
             last_name,
+            credentials,
+            language,
             json,
         } => {
             let scope = app.services.resolve_org(&bo, &org).await?;
-            let (user, outcome) = app
+            let credentials = portico_domain::credential::CredentialChoice::parse(&credentials)?;
+            let added = app
                 .services
                 .add_member(
                     &scope,
@@ -67,20 +70,34 @@ pub async fn run(app: &App, cmd: OrgCommand) -> CliResult {
                         username,
                         first_name,
                         last_name,
+                        credentials,
+                        language,
                     },
                 )
                 .await?;
-            let outcome = match outcome {
+            let user = added.user;
+            let outcome = match added.outcome {
                 AddOutcome::Created => "created",
                 AddOutcome::AddedExternal => "added_external",
             };
             if json {
                 let mut v = json!(user);
                 v["outcome"] = json!(outcome);
+                v["welcome_email"] = json!(added.welcome_email);
+                if let Some(pw) = &added.generated_password {
+                    v["generated_password"] = json!(pw);
+                }
                 println!("{}", serde_json::to_string_pretty(&v)?);
             } else if outcome == "created" {
+                let how = if let Some(pw) = &added.generated_password {
+                    format!("password (shown once, copy it now): {pw}")
+                } else if added.welcome_email {
+                    "a welcome email with a set-password link is on its way".to_string()
+                } else {
+                    "invited, no password yet".to_string()
+                };
                 println!(
-                    "Created {} <{}> ({}), internal to {} (invited, no password yet)",
+                    "Created {} <{}> ({}), internal to {}; {how}",
                     user.username,
                     user.email,
                     user.id,

@@ -67,6 +67,43 @@ pub async fn run(app: &App, cmd: UserCommand) -> CliResult {
             let u = services.unblock_user(&bo, u.id).await?;
             println!("{} ({}) is {}.", u.username, u.id, u.status.as_str());
         }
+        UserCommand::ResetPassword {
+            user,
+            generate,
+            language,
+        } => {
+            use portico_services::credentials::ResetMode;
+            let u = app.find_user(&user).await?;
+            let mode = if generate {
+                ResetMode::Generate
+            } else {
+                ResetMode::Email
+            };
+            match services
+                .admin_reset_password(&bo, u.id, mode, language.as_deref())
+                .await?
+            {
+                Some(pw) => println!(
+                    "New password for {} (shown once, copy it now): {pw}\nTheir sessions were ended.",
+                    u.username
+                ),
+                None => println!(
+                    "A password reset link is on its way to {} <{}>.",
+                    u.username, u.email
+                ),
+            }
+        }
+        UserCommand::ResetMfa { user } => {
+            let u = app.find_user(&user).await?;
+            if services.admin_reset_mfa(&bo, u.id).await? {
+                println!(
+                    "Removed {}'s second factor; they log in with their password and may set up a new one.",
+                    u.username
+                );
+            } else {
+                println!("{} has no second factor.", u.username);
+            }
+        }
         UserCommand::Delete { user, yes } => {
             let u = app.find_user(&user).await?;
             if !yes {

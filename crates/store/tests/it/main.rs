@@ -4,6 +4,7 @@
 mod helpers;
 
 mod access;
+mod credentials;
 mod grants;
 mod projects;
 mod reach;

@@ -244,6 +244,11 @@ pub struct MemberAdded {
     pub user: User,
     /// `created` (a new user, internal here) or `added_external` (an existing user).
     pub outcome: String,
+    /// U8: the generated password, present once in this response and never again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub generated_password: Option<String>,
+    /// A welcome email with a set-password link was queued for the new user.
+    pub welcome_email: bool,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -374,6 +379,9 @@ pub struct LoginRequest {
     /// Username or email.
     pub login: String,
     pub password: String,
+    /// The current code of the account's second factor, for programs that know it has one.
+    /// Without it such an account answers 401 `mfa-required` with a `challenge`.
+    pub totp_code: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -431,6 +439,11 @@ pub struct AddMember {
     pub first_name: String,
     #[serde(default)]
     pub last_name: String,
+    /// U8, for a new user: `welcome_email` (default: a single-use set-password link by email),
+    /// `generated_password` (shown once in the response) or `none`.
+    pub credentials: Option<String>,
+    /// The welcome email's language (`en`, `de`, …); the platform's default otherwise.
+    pub language: Option<String>,
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -3,6 +3,7 @@
 
 pub(crate) mod access;
 pub mod access_dto;
+mod credentials;
 pub mod dto;
 mod health;
 mod keys;
@@ -30,6 +31,9 @@ use utoipa::OpenApi;
     paths(
         health::healthz, health::readyz,
         session::login, session::logout, session::me,
+        credentials::login_totp, credentials::request_reset, credentials::set_password,
+        credentials::mfa_status, credentials::mfa_begin, credentials::mfa_confirm,
+        credentials::mfa_disable, credentials::admin_reset, credentials::admin_reset_mfa,
         orgs::list, orgs::create, orgs::get_one, orgs::update, orgs::delete_preview, orgs::delete,
         orgs::list_members, orgs::add_member, orgs::member_removal, orgs::remove_member,
         projects::list, projects::create, projects::get_one, projects::update, projects::delete,
@@ -84,6 +88,7 @@ pub fn router() -> Router<AppState> {
         .merge(access::routes())
         .merge(user_access::routes())
         .merge(keys::routes())
+        .merge(credentials::routes())
         .fallback(not_found)
 }
 

@@ -244,7 +244,11 @@ pub async fn add_member(
     ApiJson(b): ApiJson<AddMember>,
 ) -> ApiResult<Response> {
     let scope = st.services.resolve_org(&a, &org).await?;
-    let (user, outcome) = st
+    let credentials = portico_domain::credential::CredentialChoice::parse(
+        b.credentials.as_deref().unwrap_or_default(),
+    )
+    .map_err(portico_services::ServiceError::from)?;
+    let added = st
         .services
         .add_member(
             &scope,
@@ -253,18 +257,22 @@ pub async fn add_member(
                 username: b.username,
                 first_name: b.first_name,
                 last_name: b.last_name,
+                credentials,
+                language: b.language,
             },
         )
         .await?;
-    let outcome = match outcome {
+    let outcome = match added.outcome {
         AddOutcome::Created => "created",
         AddOutcome::AddedExternal => "added_external",
     };
     Ok((
         StatusCode::CREATED,
         Json(MemberAdded {
-            user: user.into(),
+            user: added.user.into(),
             outcome: outcome.into(),
+            generated_password: added.generated_password,
+            welcome_email: added.welcome_email,
         }),
     )
         .into_response())

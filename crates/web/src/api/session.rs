@@ -42,12 +42,26 @@ pub async fn login(
 ) -> Result<Response, ApiError> {
     let s = st
         .services
-        .login(&body.login, &body.password, meta.clone())
+        .login_with_code(
+            &body.login,
+            &body.password,
+            body.totp_code.as_deref(),
+            meta.clone(),
+        )
         .await?;
+    session_response(&st, jar, s).await
+}
+
+/// The session cookie and body for a login that succeeded (with or without a second step).
+pub(crate) async fn session_response(
+    st: &AppState,
+    jar: CookieJar,
+    s: portico_services::sessions::NewSession,
+) -> Result<Response, ApiError> {
     let back_office = st.services.is_back_office(s.user.id).await?;
     let jar = jar
-        .add(session_cookie(&st, s.token, s.max_age_secs))
-        .add(crate::api::access::clear_impersonation_cookie(&st));
+        .add(session_cookie(st, s.token, s.max_age_secs))
+        .add(crate::api::access::clear_impersonation_cookie(st));
     Ok((
         jar,
         Json(SessionInfo {

@@ -33,7 +33,7 @@ pub struct LoginForm {
     next: String,
 }
 
-fn safe_next(next: Option<&str>) -> String {
+pub(crate) fn safe_next(next: Option<&str>) -> String {
     match next {
         Some(n) if is_local_path(n) && !n.starts_with("/login") && !n.starts_with("/logout") => {
             n.to_string()
@@ -90,7 +90,7 @@ pub async fn login_page(
 
 /// Login CSRF: a browser tells where a form came from; a sign-in posted from another site is
 /// refused (programs that send neither header are unaffected).
-fn cross_site(headers: &HeaderMap) -> bool {
+pub(crate) fn cross_site(headers: &HeaderMap) -> bool {
     if headers
         .get("sec-fetch-site")
         .and_then(|v| v.to_str().ok())
@@ -124,6 +124,9 @@ pub async fn login_submit(
         return super::csrf_failed(&st);
     }
     match login(&st, &f, meta).await {
+        Err(ServiceError::MfaRequired { challenge }) => {
+            super::credential_pages::render_totp_step(&st, StatusCode::OK, &challenge, &next, None)
+        }
         Ok((token, max_age)) => {
             let jar = jar
                 .add(session_cookie(&st, token, max_age))

@@ -39,6 +39,7 @@ pub struct AddForm {
     first_name: String,
     last_name: String,
     username: String,
+    credentials: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -117,6 +118,7 @@ async fn render_members(
             pager => pager,
             form => form,
             errors => errors,
+            welcome_hours => st.services.config().welcome_link_hours,
         },
     )
 }
@@ -131,15 +133,52 @@ async fn add(
         Ok(x) => x,
         Err(r) => return r,
     };
+    let credentials = match portico_domain::credential::CredentialChoice::parse(&form.credentials) {
+        Ok(c) => c,
+        Err(v) => {
+            let e = ServiceError::Invalid(v);
+            let errors = FormErrors::from_service(&e, &[]);
+            return render_members(
+                &st,
+                &cx,
+                &scope,
+                &header,
+                &MembersQuery::default(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &form,
+                &errors,
+            )
+            .await;
+        }
+    };
     let input = AddMemberInput {
         email: form.email.clone(),
         username: Some(form.username.clone()).filter(|u| !u.trim().is_empty()),
         first_name: form.first_name.clone(),
         last_name: form.last_name.clone(),
+        credentials,
+        language: None,
     };
     match st.services.add_member(&scope, input).await {
-        Ok((user, outcome)) => {
-            let msg = match outcome {
+        Ok(added) => {
+            let user = added.user;
+            if let Some(pw) = added.generated_password {
+                // U8: shown once, on this response only (never in a flash cookie or a URL).
+                return super::user_credentials::password_once_page(
+                    &st,
+                    &cx,
+                    &user,
+                    &pw,
+                    &format!("{}/users", header.org.href),
+                    "Added to the organization",
+                );
+            }
+            let msg = match added.outcome {
+                AddOutcome::Created if added.welcome_email => format!(
+                    "Created new user {} (internal). Username: {}. A welcome email with a set-password link is on its way.",
+                    user.display_name(),
+                    user.username
+                ),
                 AddOutcome::Created => format!(
                     "Created new user {} (internal). Username: {}.",
                     user.display_name(),

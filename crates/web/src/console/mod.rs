@@ -6,10 +6,12 @@
 //! binary. The Content-Security-Policy forbids inline styles and scripts, so nothing here uses
 //! them: charts are SVG whose sizes are attributes, never `style=""`.
 
+mod account;
 mod activity;
 mod assets;
 mod audit;
 mod auth_pages;
+mod credential_pages;
 mod form;
 mod home;
 mod impersonation;
@@ -25,6 +27,7 @@ mod roles;
 mod settings;
 mod user_access;
 mod user_copy;
+mod user_credentials;
 mod user_explain;
 mod user_grants;
 mod user_unassign;
@@ -79,6 +82,11 @@ impl Templates {
             "layout.html",
             "bare.html",
             "login.html",
+            "login_totp.html",
+            "password_form.html",
+            "forgot_password.html",
+            "account/security.html",
+            "users/credentials.html",
             "error.html",
             "home.html",
             "orgs/_header.html",
@@ -145,6 +153,8 @@ pub fn router() -> Router<AppState> {
             post(auth_pages::logout).get(auth_pages::logout_get),
         )
         .route("/", get(home::home))
+        .merge(credential_pages::routes())
+        .merge(account::routes())
         .merge(orgs::routes())
         .merge(org_edit::routes())
         .merge(members::routes())
@@ -155,6 +165,7 @@ pub fn router() -> Router<AppState> {
         .merge(user_grants::routes())
         .merge(user_unassign::routes())
         .merge(user_copy::routes())
+        .merge(user_credentials::routes())
         .merge(impersonation::routes())
         .merge(settings::routes())
         .merge(role_holders::routes())
@@ -199,6 +210,11 @@ pub fn no_access(state: &AppState, e: &ServiceError) -> Response {
     );
     res.extensions_mut().insert(impersonation::NoAccessPage);
     res
+}
+
+/// A redirect (for extractors that answer before a handler runs).
+pub(crate) fn see_other_page(to: &str) -> Response {
+    view::see_other(to)
 }
 
 /// The page shown when a form's CSRF token is missing or wrong.

@@ -57,6 +57,8 @@ pub struct Acts {
     pub impersonate: bool,
     /// Change their IP allowlist.
     pub edit: bool,
+    /// Reset their password or second factor (U8).
+    pub reset: bool,
 }
 
 impl Acts {
@@ -80,6 +82,7 @@ impl Acts {
                 && a.can("users.impersonate", scope),
             edit: not_impersonating
                 && ((is_self && a.is_super_admin()) || (other && a.can("users.edit", scope))),
+            reset: other && not_impersonating && a.can("users.reset_credentials", scope),
         }
     }
 }

@@ -137,7 +137,14 @@ pub fn describe_error(e: &ServiceError) -> (StatusCode, &'static str, String) {
             "Changed meanwhile",
             "Someone else changed this while you were editing. Reload the page to see their changes, then try again.".into(),
         ),
-        ServiceError::Unauthenticated | ServiceError::BadCredentials => (
+        ServiceError::MfaEnrollmentRequired => (
+            StatusCode::FORBIDDEN,
+            "Second factor required",
+            "The security policy requires a second factor: set one up under Account security.".into(),
+        ),
+        ServiceError::Unauthenticated
+        | ServiceError::BadCredentials
+        | ServiceError::MfaRequired { .. } => (
             StatusCode::UNAUTHORIZED,
             "Signed out",
             "Your session has ended. Sign in again.".into(),

@@ -167,16 +167,17 @@ impl TestApp {
     /// A second server (its own services, cache and connection pool) on the same database:
     /// what another `portico serve` process is. Shares the clock.
     pub async fn second_server(&self) -> TestApp {
+        self.second_server_with(ServiceConfig::default()).await
+    }
+
+    /// A second server on the same database with other settings (a stricter policy, …).
+    pub async fn second_server_with(&self, config: ServiceConfig) -> TestApp {
         let store = Arc::new(
             SqlStore::connect(&self.db_url, 4)
                 .await
                 .expect("second pool"),
         );
-        let services = Services::new(
-            store.clone() as Arc<dyn Store>,
-            self.clock.clone(),
-            ServiceConfig::default(),
-        );
+        let services = Services::new(store.clone() as Arc<dyn Store>, self.clock.clone(), config);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();

@@ -21,5 +21,6 @@ mod browser_access;
 mod console_access;
 mod console_forms;
 mod console_relations;
+mod credentials;
 mod projects;
 mod super_admin_privacy;

@@ -1,0 +1,525 @@
+//! U8: first credentials, password resets and the TOTP second factor.
+//!
+//! A member gets a welcome email with a single-use, expiring set-password link, or a strong
+//! generated password shown once. Passwords are reset by the user (an emailed link) or by an
+//! administrator (P6: only over someone they dominate). Links carry a random token; only its
+//! SHA-256 is stored, and redeeming it is one conditional update, so a link works once.
+
+use crate::Services;
+use crate::auth::{BackOffice, Principal, RequestMeta, random_token, sha256_hex};
+use crate::email::RenderedEmail;
+use crate::email::records::OutboxInsert;
+use crate::error::ServiceError;
+use crate::records::{AuditDraft, NewUser, TokenInsert, UserRecord, WelcomeRows};
+use portico_domain::Email;
+use portico_domain::access::UserAction;
+use portico_domain::credential::{TokenPurpose, TokenRefusal};
+use portico_domain::ids::UserId;
+use portico_domain::password::generate_password;
+use portico_domain::totp::{TotpRefusal, TotpSecret};
+use portico_domain::user::UserStatus;
+use serde_json::json;
+
+/// What the holder of a link sees before choosing a password.
+#[derive(Debug, Clone)]
+pub struct LinkView {
+    pub purpose: TokenPurpose,
+    pub display_name: String,
+    pub username: String,
+    /// The minimum length the policy asks of this user.
+    pub min_length: usize,
+}
+
+/// How an administrator resets someone's password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResetMode {
+    /// Email a reset link (the person chooses the password).
+    Email,
+    /// A generated password, shown once to the administrator.
+    Generate,
+}
+
+/// A TOTP enrolment in progress: shown once, confirmed with a first code.
+#[derive(Debug, Clone)]
+pub struct MfaEnrolment {
+    pub secret: String,
+    pub uri: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct MfaStatus {
+    pub enabled: bool,
+    pub pending: bool,
+    /// S6: the policy requires a second factor of this user.
+    pub required: bool,
+}
+
+impl Services {
+    fn token_for(
+        &self,
+        user: UserId,
+        purpose: TokenPurpose,
+        ttl_secs: i64,
+    ) -> (String, TokenInsert) {
+        let token = random_token(32);
+        let now = self.now();
+        let row = TokenInsert {
+            token_hash: sha256_hex(&token),
+            user_id: user,
+            purpose,
+            created_at: now,
+            expires_at: now.plus_secs(ttl_secs),
+        };
+        (token, row)
+    }
+
+    fn link(&self, path: &str, token: &str) -> String {
+        format!(
+            "{}/{path}/{token}",
+            self.config.public_url.trim_end_matches('/')
+        )
+    }
+
+    fn email_to(
+        &self,
+        to: &str,
+        user: Option<UserId>,
+        rendered: RenderedEmail,
+    ) -> Result<OutboxInsert, ServiceError> {
+        let to = Email::parse(to)?;
+        Ok(self.outbox_message(&to, user, rendered))
+    }
+
+    /// The welcome link and email for a user about to be created (stored with them).
+    pub(crate) fn welcome_rows(
+        &self,
+        user: &NewUser,
+        language: Option<&str>,
+    ) -> Result<WelcomeRows, ServiceError> {
+        let hours = self.config.welcome_link_hours;
+        let (token, row) = self.token_for(user.id, TokenPurpose::Welcome, hours * 3600);
+        let name = format!("{} {}", user.first_name, user.last_name);
+        let rendered = self.render_email(
+            portico_domain::outbox::EmailTemplateKey::Welcome,
+            language,
+            &json!({
+                "name": name.trim(),
+                "link": self.link("set-password", &token),
+                "expires_hours": hours,
+                "platform": self.config.platform_name,
+                "username": user.username,
+            }),
+        )?;
+        Ok(WelcomeRows {
+            token: row,
+            email: self.email_to(&user.email, Some(user.id), rendered)?,
+        })
+    }
+
+    /// A strong password for a new member, shown once (U8), and its hash.
+    pub(crate) async fn generated_credentials(&self) -> Result<(String, String), ServiceError> {
+        let pw = generate_password();
+        let hash = self.hash_password(&pw).await?;
+        Ok((pw, hash))
+    }
+
+    async fn has_mfa(&self, user: UserId) -> Result<bool, ServiceError> {
+        Ok(self
+            .store
+            .mfa(user)
+            .await?
+            .is_some_and(|m| m.confirmed_at.is_some()))
+    }
+
+    fn min_length(&self, has_mfa: bool) -> usize {
+        let p = &self.config.password_policy;
+        if has_mfa {
+            p.min_length_with_mfa
+        } else {
+            p.min_length
+        }
+    }
+
+    /// What a set-password or reset link stands for, or why it cannot be used.
+    pub async fn link_view(&self, token: &str) -> Result<LinkView, ServiceError> {
+        let rec = self
+            .store
+            .credential_token(&sha256_hex(token))
+            .await?
+            .filter(|r| r.purpose != TokenPurpose::MfaChallenge)
+            .ok_or_else(|| refusal(TokenRefusal::Unknown))?;
+        if rec.used_at.is_some() {
+            return Err(refusal(TokenRefusal::Used));
+        }
+        if rec.expires_at <= self.now() {
+            return Err(refusal(TokenRefusal::Expired));
+        }
+        if rec.user.status == UserStatus::Blocked {
+            return Err(refusal(TokenRefusal::Unknown));
+        }
+        let has_mfa = self.has_mfa(rec.user.id).await?;
+        Ok(LinkView {
+            purpose: rec.purpose,
+            display_name: rec.user.display_name(),
+            username: rec.user.username.clone(),
+            min_length: self.min_length(has_mfa),
+        })
+    }
+
+    /// Sets a password through a welcome or reset link: the policy applies (U8), the link
+    /// works once, an invited user becomes active, and a reset ends every session.
+    pub async fn set_password_with_link(
+        &self,
+        token: &str,
+        password: &str,
+        meta: RequestMeta,
+    ) -> Result<UserRecord, ServiceError> {
+        let hash = sha256_hex(token);
+        let rec = self
+            .store
+            .credential_token(&hash)
+            .await?
+            .filter(|r| r.purpose != TokenPurpose::MfaChallenge)
+            .ok_or_else(|| refusal(TokenRefusal::Unknown))?;
+        if rec.user.status == UserStatus::Blocked {
+            return Err(refusal(TokenRefusal::Unknown));
+        }
+        let u = &rec.user;
+        let has_mfa = self.has_mfa(u.id).await?;
+        self.config.password_policy.check(
+            password,
+            has_mfa,
+            &[&u.username, &u.email, &u.first_name, &u.last_name],
+        )?;
+        let password_hash = self.hash_password(password).await?;
+        let ctx = crate::records::AuditCtx {
+            actor: Some(u.id),
+            ..self.system_ctx(&meta)
+        };
+        Ok(self
+            .store
+            .redeem_token(&ctx, &hash, rec.purpose, Some(password_hash))
+            .await?)
+    }
+
+    /// "Forgot password": emails a reset link when the login names an account that can log
+    /// in. Always answers the same, so it does not tell who has an account; throttled per
+    /// account and per address like logins.
+    pub async fn request_password_reset(
+        &self,
+        login: &str,
+        language: Option<&str>,
+        meta: RequestMeta,
+    ) -> Result<(), ServiceError> {
+        let key = crate::sessions::login_key(login);
+        let mut keys = vec![format!("reset:{key}")];
+        keys.extend(meta.ip.map(|ip| format!("reset-ip:{ip}")));
+        let counts = self
+            .store
+            .throttle_hit(&keys, self.now(), self.config.login_window_secs)
+            .await?;
+        let ctx = self.system_ctx(&meta);
+        if counts.first().copied().unwrap_or(0) > 3
+            || counts.get(1).copied().unwrap_or(0) > self.config.login_max_failures_per_ip
+        {
+            self.store
+                .append_audit(&ctx, AuditDraft::new("password_reset.throttled"))
+                .await?;
+            return Ok(());
+        }
+        let Some((user, _)) = self.store.find_login(&key).await? else {
+            return Ok(());
+        };
+        if user.status == UserStatus::Blocked {
+            return Ok(());
+        }
+        self.send_reset_link(&ctx, &user, language, "password_reset.requested")
+            .await
+    }
+
+    async fn send_reset_link(
+        &self,
+        ctx: &crate::records::AuditCtx,
+        user: &UserRecord,
+        language: Option<&str>,
+        action: &'static str,
+    ) -> Result<(), ServiceError> {
+        let hours = self.config.reset_link_hours;
+        let (token, row) = self.token_for(user.id, TokenPurpose::Reset, hours * 3600);
+        let rendered = self.render_email(
+            portico_domain::outbox::EmailTemplateKey::PasswordReset,
+            language,
+            &json!({
+                "name": user.display_name(),
+                "link": self.link("reset-password", &token),
+                "expires_hours": hours,
+                "platform": self.config.platform_name,
+            }),
+        )?;
+        let email = self.email_to(&user.email, Some(user.id), rendered)?;
+        self.store
+            .issue_token(
+                ctx,
+                row,
+                Some(email),
+                Some(
+                    AuditDraft::new(action)
+                        .target("user", user.id)
+                        .subject(user.id),
+                ),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// An administrator resets someone's password (U8) — P6: only a person the caller may act
+    /// on (`users.reset_credentials` where they are, and holding all they hold). Answers the
+    /// generated password, to be shown once, in `Generate` mode.
+    pub async fn admin_reset_password(
+        &self,
+        actor: &BackOffice,
+        user: UserId,
+        mode: ResetMode,
+        language: Option<&str>,
+    ) -> Result<Option<String>, ServiceError> {
+        actor.forbid_while_impersonating("resetting a password")?;
+        let target = self.visible_user(actor, user).await?;
+        if target.id != actor.user().id {
+            self.check_act_on(actor, &target, UserAction::ResetCredentials)
+                .await?;
+        }
+        let ctx = actor.principal().audit_ctx(self);
+        match mode {
+            ResetMode::Email => {
+                self.send_reset_link(&ctx, &target, language, "password_reset.sent")
+                    .await?;
+                Ok(None)
+            }
+            ResetMode::Generate => {
+                let (pw, hash) = self.generated_credentials().await?;
+                self.store
+                    .set_password(&ctx, target.id, hash, true, None)
+                    .await?;
+                Ok(Some(pw))
+            }
+        }
+    }
+
+    /// Removes someone's second factor (a lost phone) — same rule as a password reset.
+    pub async fn admin_reset_mfa(
+        &self,
+        actor: &BackOffice,
+        user: UserId,
+    ) -> Result<bool, ServiceError> {
+        actor.forbid_while_impersonating("removing a second factor")?;
+        let target = self.visible_user(actor, user).await?;
+        if target.id != actor.user().id {
+            self.check_act_on(actor, &target, UserAction::ResetCredentials)
+                .await?;
+        }
+        let email = self.mfa_email(
+            &target,
+            portico_domain::outbox::EmailTemplateKey::MfaDisabled,
+        )?;
+        Ok(self
+            .store
+            .mfa_remove(&actor.principal().audit_ctx(self), target.id, Some(email))
+            .await?)
+    }
+
+    fn mfa_email(
+        &self,
+        user: &UserRecord,
+        key: portico_domain::outbox::EmailTemplateKey,
+    ) -> Result<OutboxInsert, ServiceError> {
+        let rendered = self.render_email(
+            key,
+            None,
+            &json!({
+                "name": user.display_name(),
+                "platform": self.config.platform_name,
+                "when": self.now().to_rfc3339(),
+            }),
+        )?;
+        self.email_to(&user.email, Some(user.id), rendered)
+    }
+
+    // --- one's own second factor -------------------------------------------------------------
+
+    pub async fn mfa_status(&self, me: &Principal) -> Result<MfaStatus, ServiceError> {
+        let m = self.store.mfa(me.user.id).await?;
+        Ok(MfaStatus {
+            enabled: m.as_ref().is_some_and(|m| m.confirmed_at.is_some()),
+            pending: m.as_ref().is_some_and(|m| m.confirmed_at.is_none()),
+            required: self.mfa_required_for(me.user.id).await?,
+        })
+    }
+
+    /// S6: the policy requires a second factor of back-office users.
+    async fn mfa_required_for(&self, user: UserId) -> Result<bool, ServiceError> {
+        if !self.config.mfa_required_for_back_office {
+            return Ok(false);
+        }
+        let access = self.access().await?;
+        Ok(access.is_back_office(user, self.now().millis()))
+    }
+
+    /// Starts TOTP enrolment: a new secret, shown once as text and as an `otpauth://` URI.
+    pub async fn mfa_begin(&self, me: &Principal) -> Result<MfaEnrolment, ServiceError> {
+        forbid_impersonated(me)?;
+        let secret = TotpSecret::generate();
+        self.store
+            .mfa_begin(&me.audit_ctx(self), me.user.id, secret.encoded())
+            .await?;
+        Ok(MfaEnrolment {
+            secret: secret.encoded(),
+            uri: secret.uri(&self.config.platform_name, &me.user.email),
+        })
+    }
+
+    /// The enrolment waiting for its first code (to show again after a wrong code).
+    pub async fn mfa_pending(&self, me: &Principal) -> Result<Option<MfaEnrolment>, ServiceError> {
+        let Some(m) = self
+            .store
+            .mfa(me.user.id)
+            .await?
+            .filter(|m| m.confirmed_at.is_none())
+        else {
+            return Ok(None);
+        };
+        let secret = TotpSecret::parse(&m.secret)?;
+        Ok(Some(MfaEnrolment {
+            secret: secret.encoded(),
+            uri: secret.uri(&self.config.platform_name, &me.user.email),
+        }))
+    }
+
+    /// Confirms enrolment with a first code from the app.
+    pub async fn mfa_confirm(&self, me: &Principal, code: &str) -> Result<(), ServiceError> {
+        forbid_impersonated(me)?;
+        let m = self
+            .store
+            .mfa(me.user.id)
+            .await?
+            .filter(|m| m.confirmed_at.is_none())
+            .ok_or_else(|| {
+                ServiceError::conflict("mfa-not-pending", "start the second-factor set-up first")
+            })?;
+        let secret = TotpSecret::parse(&m.secret)?;
+        let step = secret
+            .verify(code, self.now().millis() / 1000, None)
+            .map_err(code_refusal)?;
+        let email = self.mfa_email(
+            &me.user,
+            portico_domain::outbox::EmailTemplateKey::MfaEnabled,
+        )?;
+        self.store
+            .mfa_confirm(&me.audit_ctx(self), me.user.id, step, Some(email))
+            .await?;
+        Ok(())
+    }
+
+    /// Removes one's own second factor; needs the current password. Refused while the policy
+    /// requires one.
+    pub async fn mfa_disable(&self, me: &Principal, password: &str) -> Result<(), ServiceError> {
+        forbid_impersonated(me)?;
+        if self.mfa_required_for(me.user.id).await? {
+            return Err(ServiceError::conflict(
+                "mfa-required-by-policy",
+                "the security policy requires a second factor for back-office users",
+            ));
+        }
+        let hash = self
+            .store
+            .find_login(&crate::sessions::login_key(&me.user.username))
+            .await?
+            .and_then(|(_, h)| h);
+        if !self.verify_password(password, hash).await {
+            return Err(portico_domain::ValidationError::new(
+                "password",
+                "the password is not right",
+            )
+            .into());
+        }
+        let email = self.mfa_email(
+            &me.user,
+            portico_domain::outbox::EmailTemplateKey::MfaDisabled,
+        )?;
+        self.store
+            .mfa_remove(&me.audit_ctx(self), me.user.id, Some(email))
+            .await?;
+        Ok(())
+    }
+
+    /// A login's second step: the code must match and must not have been used (a replay is
+    /// refused even inside its 30-second window).
+    pub(crate) async fn check_code(&self, user: UserId, code: &str) -> Result<bool, ServiceError> {
+        let Some(m) = self
+            .store
+            .mfa(user)
+            .await?
+            .filter(|m| m.confirmed_at.is_some())
+        else {
+            return Ok(false);
+        };
+        let secret = TotpSecret::parse(&m.secret)?;
+        match secret.verify(code, self.now().millis() / 1000, m.last_step) {
+            Ok(step) => Ok(self.store.mfa_accept_step(user, step).await?),
+            Err(_) => Ok(false),
+        }
+    }
+
+    /// A short-lived challenge for a login that passed the password.
+    pub(crate) async fn issue_challenge(
+        &self,
+        user: &UserRecord,
+        meta: &RequestMeta,
+    ) -> Result<String, ServiceError> {
+        let (token, row) = self.token_for(user.id, TokenPurpose::MfaChallenge, 5 * 60);
+        let ctx = crate::records::AuditCtx {
+            actor: Some(user.id),
+            ..self.system_ctx(meta)
+        };
+        self.store
+            .issue_token(
+                &ctx,
+                row,
+                None,
+                Some(
+                    AuditDraft::new("login.second_factor_asked")
+                        .target("user", user.id)
+                        .subject(user.id),
+                ),
+            )
+            .await?;
+        Ok(token)
+    }
+}
+
+fn forbid_impersonated(me: &Principal) -> Result<(), ServiceError> {
+    if me.impersonator.is_some() {
+        return Err(ServiceError::Forbidden(
+            "a second factor cannot be changed while impersonating".into(),
+        ));
+    }
+    Ok(())
+}
+
+fn refusal(r: TokenRefusal) -> ServiceError {
+    let kind = match r {
+        TokenRefusal::Unknown => "link-invalid",
+        TokenRefusal::Expired => "link-expired",
+        TokenRefusal::Used => "link-used",
+    };
+    ServiceError::conflict(kind, r.message())
+}
+
+fn code_refusal(r: TotpRefusal) -> ServiceError {
+    let m = match r {
+        TotpRefusal::Wrong => {
+            "the code is not right: check the time on your phone and try the next code"
+        }
+        TotpRefusal::Replayed => "this code was already used: wait for the next one",
+    };
+    portico_domain::ValidationError::new("code", m).into()
+}
