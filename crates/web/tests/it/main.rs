@@ -21,5 +21,7 @@ mod browser_access;
 mod console_access;
 mod console_forms;
 mod console_relations;
+mod email;
 mod projects;
+mod smtp;
 mod super_admin_privacy;
