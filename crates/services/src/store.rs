@@ -175,6 +175,34 @@ pub trait Store: Send + Sync {
     async fn enqueue_email(&self, ctx: &AuditCtx, message: OutboxInsert) -> StoreResult<()>;
     /// One message with its bodies.
     async fn get_email(&self, id: EmailId) -> StoreResult<Option<OutboxMessage>>;
+    /// The outbox, newest first.
+    async fn list_emails(
+        &self,
+        filter: &OutboxFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<OutboxMessage>>;
+    /// Claims the oldest due message for delivery, in a write transaction: `queued` with
+    /// `next_attempt_at <= now`, or `sending` with a lease that ran out (its worker died).
+    /// The message becomes `sending` with `lease_until` and one more attempt. Two workers,
+    /// in one process or several, never hold the same message.
+    async fn claim_email(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+    ) -> StoreResult<Option<OutboxMessage>>;
+    /// Records an attempt's outcome if the lease `lease_until` is still the message's
+    /// (`false` otherwise: the lease ran out and another worker took the message). `Sent`
+    /// and `Failed` append `email.sent` / `email.failed`.
+    async fn finish_email(
+        &self,
+        ctx: &AuditCtx,
+        id: EmailId,
+        lease_until: Timestamp,
+        outcome: DeliveryOutcome,
+    ) -> StoreResult<bool>;
+    /// Queues a held, failed or sent message again, due at once, with fresh attempts;
+    /// Conflict `email-pending` while it is queued or being sent. Appends `email.resend`.
+    async fn resend_email(&self, ctx: &AuditCtx, id: EmailId) -> StoreResult<OutboxMessage>;
 
     // --- access control (P1–P10) -------------------------------------------------------------
     /// The counter that every access-changing transaction increments (roles, assignments,

@@ -205,6 +205,28 @@ impl Store for SqlStore {
     async fn get_email(&self, id: EmailId) -> R<Option<OutboxMessage>> {
         self.get_email_q(id).await
     }
+    async fn list_emails(
+        &self,
+        filter: &OutboxFilter,
+        page: &PageRequest,
+    ) -> R<Page<OutboxMessage>> {
+        self.list_emails_q(filter, page).await
+    }
+    async fn claim_email(&self, now: Timestamp, lease: Timestamp) -> R<Option<OutboxMessage>> {
+        self.claim_email_q(now, lease).await
+    }
+    async fn finish_email(
+        &self,
+        ctx: &AuditCtx,
+        id: EmailId,
+        lease: Timestamp,
+        outcome: DeliveryOutcome,
+    ) -> R<bool> {
+        self.finish_email_q(ctx, id, lease, outcome).await
+    }
+    async fn resend_email(&self, ctx: &AuditCtx, id: EmailId) -> R<OutboxMessage> {
+        self.resend_email_q(ctx, id).await
+    }
     async fn access_version(&self) -> R<i64> {
         self.access_version_q().await
     }

@@ -2,8 +2,12 @@
 
 use crate::app::{App, CliError, CliResult};
 use crate::config::Config;
+use portico_services::Services;
+use portico_services::email::DeliveryOptions;
 use std::future::Future;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
 
 pub async fn serve(config: &Config) -> CliResult {
     let app = App::open(config).await?;
@@ -25,6 +29,7 @@ pub async fn serve(config: &Config) -> CliResult {
              strong password generated and shown once. Then log in at http://{addr}/\n"
         );
     }
+    let (stop_worker, worker) = start_email_worker(config, &app.services)?;
     portico_web::serve(
         listener,
         app.services.clone(),
@@ -32,10 +37,53 @@ pub async fn serve(config: &Config) -> CliResult {
         shutdown_signal(),
     )
     .await?;
+    if let Some(worker) = worker {
+        let _ = stop_worker.send(());
+        // An attempt in progress is given a moment to finish; a message cut off here is sent
+        // again by the next worker once its lease runs out.
+        if tokio::time::timeout(WORKER_GRACE, worker).await.is_err() {
+            tracing::warn!("the email worker did not stop in time; its message will be retried");
+        }
+    }
     tracing::info!("stopped");
     app.close().await;
     Ok(ExitCode::SUCCESS)
 }
+
+const WORKER_GRACE: Duration = Duration::from_secs(10);
+
+/// Starts the email delivery worker when an SMTP server is configured; without one, messages
+/// stay `held` in the outbox. Returns the worker's stop signal and task.
+fn start_email_worker(
+    config: &Config,
+    services: &Services,
+) -> CliResult<(
+    tokio::sync::oneshot::Sender<()>,
+    Option<tokio::task::JoinHandle<()>>,
+)> {
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let Some(url) = &config.smtp_url else {
+        tracing::info!(
+            "no SMTP server configured (PORTICO_SMTP_URL): emails are kept in Settings → Sent emails"
+        );
+        return Ok((stop, None));
+    };
+    let mailer = portico_mail::SmtpMailer::new(url.expose(), &config.email_from, SMTP_TIMEOUT)
+        .map_err(CliError::new)?;
+    tracing::info!("sending email through {url}");
+    let services = services.clone();
+    let task = tokio::spawn(async move {
+        services
+            .run_email_worker(Arc::new(mailer), DeliveryOptions::default(), async {
+                let _ = stopped.await;
+            })
+            .await;
+    });
+    Ok((stop, Some(task)))
+}
+
+/// The longest one SMTP exchange may take; shorter than the worker's lease.
+const SMTP_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Resolves on Ctrl-C or SIGTERM. The SIGTERM handler is installed at once, not on first poll.
 fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {

@@ -9,7 +9,11 @@
 //! but the other embedded templates; HTML parts are auto-escaped; an undefined variable is an
 //! error, so a missing value cannot silently produce "Hello ," or a link to nowhere.
 
+pub mod outbox;
 pub mod records;
+pub mod worker;
+
+pub use worker::{DeliveryOptions, Mailer, SendError};
 
 use crate::error::ServiceError;
 use crate::records::{AuditCtx, OutboxInsert};

@@ -20,6 +20,8 @@ pub struct OutboxInsert {
 /// A message as stored.
 #[derive(Debug, Clone, Serialize)]
 pub struct OutboxMessage {
+    /// The outbox's order (newest first in lists).
+    pub seq: i64,
     pub id: EmailId,
     pub to_address: String,
     pub to_user_id: Option<UserId>,
@@ -35,4 +37,23 @@ pub struct OutboxMessage {
     pub last_error: Option<String>,
     pub created_at: Timestamp,
     pub sent_at: Option<Timestamp>,
+}
+
+/// What one delivery attempt came to, recorded by the worker that holds the message's lease.
+#[derive(Debug, Clone)]
+pub enum DeliveryOutcome {
+    /// The SMTP server accepted the message.
+    Sent,
+    /// A transient failure: try again at `next_attempt_at`.
+    Retry {
+        error: String,
+        next_attempt_at: Timestamp,
+    },
+    /// Refused for good, or out of attempts.
+    Failed { error: String },
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct OutboxFilter {
+    pub status: Option<EmailStatus>,
 }

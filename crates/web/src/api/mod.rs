@@ -8,6 +8,7 @@ pub mod dto;
 mod health;
 mod keys;
 mod orgs;
+pub(crate) mod outbox;
 mod projects;
 pub(crate) mod session;
 mod user_access;
@@ -48,10 +49,11 @@ use utoipa::OpenApi;
         user_access::copy, user_access::impersonate, user_access::end_impersonation,
         user_access::list_relationships, user_access::add_relationship,
         user_access::remove_relationship,
+        outbox::list, outbox::get_one, outbox::resend,
     ),
     components(schemas(Problem)),
     modifiers(&Security),
-    tags((name = "auth"), (name = "organizations"), (name = "members"), (name = "projects"), (name = "users"), (name = "api-keys"), (name = "access"), (name = "audit"), (name = "health"))
+    tags((name = "auth"), (name = "organizations"), (name = "members"), (name = "projects"), (name = "users"), (name = "api-keys"), (name = "access"), (name = "audit"), (name = "email"), (name = "health"))
 )]
 pub struct ApiDoc;
 
@@ -89,6 +91,7 @@ pub fn router() -> Router<AppState> {
         .merge(user_access::routes())
         .merge(keys::routes())
         .merge(credentials::routes())
+        .merge(outbox::routes())
         .fallback(not_found)
 }
 

@@ -21,6 +21,7 @@ mod org_edit;
 mod org_projects;
 mod org_relations;
 mod orgs;
+mod outbox;
 mod role_form;
 mod role_holders;
 mod roles;
@@ -112,6 +113,8 @@ impl Templates {
             "settings/role_form.html",
             "settings/role_delete.html",
             "settings/role_holders.html",
+            "settings/emails.html",
+            "settings/email.html",
             "orgs/relationships.html",
             "orgs/relationship_remove.html",
             "orgs/projects.html",
@@ -168,6 +171,7 @@ pub fn router() -> Router<AppState> {
         .merge(user_credentials::routes())
         .merge(impersonation::routes())
         .merge(settings::routes())
+        .merge(outbox::routes())
         .merge(role_holders::routes())
         .merge(roles::routes())
         .merge(role_form::routes())

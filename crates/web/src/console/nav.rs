@@ -23,6 +23,8 @@ pub struct Nav {
     pub administrators: bool,
     /// Settings → Roles (`roles.view` somewhere).
     pub roles: bool,
+    /// Settings → Sent emails (`settings.view` on the platform).
+    pub emails: bool,
     /// Where the Settings entry leads (its first page the viewer may use).
     pub settings: Option<&'static str>,
     /// "New organization" (a top-level one needs `organizations.create` on the platform).
@@ -37,10 +39,13 @@ impl Nav {
     pub fn of(admin: &BackOffice) -> Self {
         let administrators = admin.can("administrators.view", ScopeRef::Platform);
         let roles = reaches(admin, "roles.view");
+        let emails = admin.can("settings.view", ScopeRef::Platform);
         let settings = if administrators {
             Some("/settings/administrators")
         } else if roles {
             Some("/settings/roles")
+        } else if emails {
+            Some("/settings/emails")
         } else {
             None
         };
@@ -63,6 +68,7 @@ impl Nav {
             audit: reaches(admin, "audit.view"),
             administrators,
             roles,
+            emails,
             settings,
             new_org: admin.can("organizations.create", ScopeRef::Platform),
             platform_stats: portico_services::orgs::sees_whole_platform(admin),

@@ -34,7 +34,7 @@ async fn settings_home(State(st): State<AppState>, cx: Cx) -> Response {
         None => cx.error(
             &st,
             ServiceError::Forbidden(
-                "you need the permission roles.view or administrators.view".into(),
+                "you need the permission roles.view, administrators.view or settings.view".into(),
             ),
         ),
     }

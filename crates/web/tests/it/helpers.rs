@@ -26,6 +26,8 @@ pub struct TestApp {
     pub http: reqwest::Client,
     /// The database's URL, for a second server on the same database.
     pub db_url: String,
+    /// The email delivery worker, when started with [`TestApp::spawn_with_smtp`].
+    pub mail: Option<MailWorker>,
     _dir: Option<tempfile::TempDir>,
     _shutdown: tokio::sync::oneshot::Sender<()>,
 }
@@ -105,6 +107,27 @@ impl TestApp {
     }
 
     pub async fn spawn_with(backend: Backend, web: WebConfig) -> Option<TestApp> {
+        Self::spawn_configured(backend, web, ServiceConfig::default()).await
+    }
+
+    /// A server whose email goes to the SMTP server at `smtp_url` (e.g. a
+    /// [`crate::smtp::SmtpServer`]), through the real lettre transport, with the delivery
+    /// worker running (`app.mail`).
+    pub async fn spawn_with_smtp(backend: Backend, smtp_url: &str) -> Option<TestApp> {
+        let config = ServiceConfig {
+            email_delivery: true,
+            ..ServiceConfig::default()
+        };
+        let mut app = Self::spawn_configured(backend, WebConfig::default(), config).await?;
+        app.mail = Some(MailWorker::start(&app.services, smtp_url));
+        Some(app)
+    }
+
+    pub async fn spawn_configured(
+        backend: Backend,
+        web: WebConfig,
+        config: ServiceConfig,
+    ) -> Option<TestApp> {
         let (store, dir, db_url) = open_store(backend).await?;
         store.migrate().await.expect("migrate");
         let store = Arc::new(store);
@@ -113,11 +136,7 @@ impl TestApp {
             .unwrap()
             .as_millis() as i64;
         let clock = Arc::new(ManualClock::new(Timestamp(now)));
-        let services = Services::new(
-            store.clone() as Arc<dyn Store>,
-            clock.clone(),
-            ServiceConfig::default(),
-        );
+        let services = Services::new(store.clone() as Arc<dyn Store>, clock.clone(), config);
         let init = services
             .init_super_admin("admin", "admin@example.com", Some(ADMIN_PASSWORD), "basic")
             .await
@@ -155,6 +174,7 @@ impl TestApp {
             clock,
             admin_key: key.token,
             db_url,
+            mail: None,
             http: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
@@ -197,6 +217,7 @@ impl TestApp {
             admin_key: self.admin_key.clone(),
             http: self.http.clone(),
             db_url: self.db_url.clone(),
+            mail: None,
             _dir: None,
             _shutdown: tx,
         }
@@ -459,5 +480,53 @@ impl TestApp {
     /// Runs SQL directly against the database (tampering tests).
     pub async fn sql(&self, sql: &str) {
         self.store.execute_raw(sql).await.expect("raw sql");
+    }
+}
+
+/// A running email delivery worker (`Services::run_email_worker` with the real SMTP mailer);
+/// polls every 50 ms so that retries made due by moving the clock go out promptly.
+pub struct MailWorker {
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl MailWorker {
+    pub fn start(services: &Services, smtp_url: &str) -> Self {
+        let mailer = portico_mail::SmtpMailer::new(
+            smtp_url,
+            &services.config().email_from,
+            std::time::Duration::from_secs(10),
+        )
+        .expect("SMTP mailer");
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let opts = portico_services::email::DeliveryOptions {
+            poll_interval: std::time::Duration::from_millis(50),
+            ..Default::default()
+        };
+        let svc = services.clone();
+        let task = tokio::spawn(async move {
+            svc.run_email_worker(Arc::new(mailer), opts, async {
+                let _ = stopped.await;
+            })
+            .await;
+        });
+        Self {
+            stop: Some(stop),
+            task,
+        }
+    }
+
+    /// Stops between messages, as `portico serve` does on shutdown.
+    pub async fn stop(mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        let _ = (&mut self.task).await;
+    }
+
+    /// Kills the worker wherever it is (a process that dies mid-delivery).
+    pub async fn kill(self) {
+        self.task.abort();
+        let _ = self.task.await;
     }
 }

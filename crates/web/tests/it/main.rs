@@ -22,5 +22,7 @@ mod console_access;
 mod console_forms;
 mod console_relations;
 mod credentials;
+mod email;
 mod projects;
+mod smtp;
 mod super_admin_privacy;
