@@ -6,7 +6,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-struct Driver {
+pub(crate) struct Driver {
     child: Child,
     port: u16,
 }
@@ -27,7 +27,7 @@ fn free_port() -> u16 {
 }
 
 /// Starts chromedriver, or says why the browser tests are skipped.
-async fn browser() -> Option<(Driver, Client)> {
+pub(crate) async fn browser() -> Option<(Driver, Client)> {
     let (Ok(driver), Ok(chromium)) = (
         std::env::var("PORTICO_TEST_CHROMEDRIVER"),
         std::env::var("PORTICO_TEST_CHROMIUM"),
@@ -62,7 +62,8 @@ async fn browser() -> Option<(Driver, Client)> {
     });
     let caps = caps.as_object().unwrap().clone();
     let mut last = None;
-    for _ in 0..50 {
+    // Up to 20 s: on a loaded 2-core machine chromedriver can take a while to listen.
+    for _ in 0..200 {
         tokio::time::sleep(Duration::from_millis(100)).await;
         match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
             .capabilities(caps.clone())
@@ -76,7 +77,7 @@ async fn browser() -> Option<(Driver, Client)> {
     panic!("chromedriver did not start: {last:?}");
 }
 
-async fn screenshot(c: &Client, name: &str) {
+pub(crate) async fn screenshot(c: &Client, name: &str) {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/test-artifacts");
     let _ = std::fs::create_dir_all(&dir);
     if let Ok(png) = c.screenshot().await {
@@ -86,13 +87,17 @@ async fn screenshot(c: &Client, name: &str) {
     }
 }
 
-async fn fill(c: &Client, css: &str, value: &str) -> Result<(), fantoccini::error::CmdError> {
+pub(crate) async fn fill(
+    c: &Client,
+    css: &str,
+    value: &str,
+) -> Result<(), fantoccini::error::CmdError> {
     let e = c.find(Locator::Css(css)).await?;
     e.clear().await?;
     e.send_keys(value).await
 }
 
-async fn text(c: &Client, css: &str) -> Result<String, fantoccini::error::CmdError> {
+pub(crate) async fn text(c: &Client, css: &str) -> Result<String, fantoccini::error::CmdError> {
     c.find(Locator::Css(css)).await?.text().await
 }
 

@@ -26,3 +26,4 @@ mod email;
 mod projects;
 mod smtp;
 mod super_admin_privacy;
+mod welcome;
