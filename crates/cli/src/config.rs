@@ -92,6 +92,27 @@ pub const IMPERSONATION_MAX_MINUTES: Setting = Setting {
     default: "30",
     meaning: "The longest a \"log in as\" (impersonation) may last; each one asks for its own time up to this.",
 };
+pub const WELCOME_LINK_HOURS: Setting = Setting {
+    key: "welcome_link_hours",
+    flag: "--welcome-link-hours N",
+    env: "PORTICO_WELCOME_LINK_HOURS",
+    default: "72",
+    meaning: "How long the set-password link of a welcome email works (it works once).",
+};
+pub const RESET_LINK_HOURS: Setting = Setting {
+    key: "reset_link_hours",
+    flag: "--reset-link-hours N",
+    env: "PORTICO_RESET_LINK_HOURS",
+    default: "2",
+    meaning: "How long a password-reset link works (it works once).",
+};
+pub const MFA_REQUIRED: Setting = Setting {
+    key: "mfa_required",
+    flag: "--mfa-required[=BOOL]",
+    env: "PORTICO_MFA_REQUIRED",
+    default: "false",
+    meaning: "Back-office users must set up a second factor (TOTP) before using the back office; application users are not asked.",
+};
 pub const PUBLIC_URL: Setting = Setting {
     key: "public_url",
     flag: "--public-url URL",
@@ -147,6 +168,9 @@ pub const TABLE: &[Setting] = &[
     SESSION_IDLE_MINUTES,
     SESSION_LIFETIME_MINUTES,
     IMPERSONATION_MAX_MINUTES,
+    WELCOME_LINK_HOURS,
+    RESET_LINK_HOURS,
+    MFA_REQUIRED,
     PUBLIC_URL,
     PLATFORM_NAME,
     DEFAULT_LANGUAGE,
@@ -194,6 +218,12 @@ pub struct ConfigArgs {
     pub session_lifetime_minutes: Option<i64>,
     #[arg(long, global = true, value_name = "N", help = IMPERSONATION_MAX_MINUTES.meaning)]
     pub impersonation_max_minutes: Option<i64>,
+    #[arg(long, global = true, value_name = "N", help = WELCOME_LINK_HOURS.meaning)]
+    pub welcome_link_hours: Option<i64>,
+    #[arg(long, global = true, value_name = "N", help = RESET_LINK_HOURS.meaning)]
+    pub reset_link_hours: Option<i64>,
+    #[arg(long, global = true, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true", help = MFA_REQUIRED.meaning)]
+    pub mfa_required: Option<bool>,
     #[arg(long, global = true, value_name = "URL", help = PUBLIC_URL.meaning)]
     pub public_url: Option<String>,
     #[arg(long, global = true, value_name = "NAME", help = PLATFORM_NAME.meaning)]
@@ -221,6 +251,9 @@ struct FileConfig {
     session_idle_minutes: Option<i64>,
     session_lifetime_minutes: Option<i64>,
     impersonation_max_minutes: Option<i64>,
+    welcome_link_hours: Option<i64>,
+    reset_link_hours: Option<i64>,
+    mfa_required: Option<bool>,
     public_url: Option<String>,
     platform_name: Option<String>,
     default_language: Option<String>,
@@ -287,6 +320,9 @@ pub struct Config {
     pub session_idle_minutes: i64,
     pub session_lifetime_minutes: i64,
     pub impersonation_max_minutes: i64,
+    pub welcome_link_hours: i64,
+    pub reset_link_hours: i64,
+    pub mfa_required: bool,
     pub public_url: String,
     pub platform_name: String,
     pub default_language: String,
@@ -461,6 +497,30 @@ impl Config {
                 parse_num,
             )?
             .unwrap_or(30);
+        let welcome_link_hours = r
+            .pick(
+                &WELCOME_LINK_HOURS,
+                args.welcome_link_hours,
+                file.welcome_link_hours,
+                parse_num,
+            )?
+            .unwrap_or(72);
+        let reset_link_hours = r
+            .pick(
+                &RESET_LINK_HOURS,
+                args.reset_link_hours,
+                file.reset_link_hours,
+                parse_num,
+            )?
+            .unwrap_or(2);
+        let mfa_required = r
+            .pick(
+                &MFA_REQUIRED,
+                args.mfa_required,
+                file.mfa_required,
+                parse_bool,
+            )?
+            .unwrap_or(false);
         let text = |s: &str| Ok(s.to_string());
         let public_url = r
             .pick(&PUBLIC_URL, args.public_url.clone(), file.public_url, text)?
@@ -506,6 +566,9 @@ impl Config {
             session_idle_minutes,
             session_lifetime_minutes,
             impersonation_max_minutes,
+            welcome_link_hours,
+            reset_link_hours,
+            mfa_required,
             public_url,
             platform_name,
             default_language,
@@ -548,6 +611,11 @@ impl Config {
         }
         if !(1..=24 * 60).contains(&self.impersonation_max_minutes) {
             return bad("the impersonation maximum must be 1 to 1440 minutes".into());
+        }
+        if !(1..=24 * 30).contains(&self.welcome_link_hours)
+            || !(1..=24 * 7).contains(&self.reset_link_hours)
+        {
+            return bad("welcome links may last 1 to 720 hours, reset links 1 to 168 hours".into());
         }
         if !(self.public_url.starts_with("http://") || self.public_url.starts_with("https://")) {
             return bad(format!(
@@ -595,6 +663,9 @@ impl Config {
             session_idle_secs: self.session_idle_minutes * 60,
             session_lifetime_secs: self.session_lifetime_minutes * 60,
             impersonation_max_minutes: self.impersonation_max_minutes,
+            welcome_link_hours: self.welcome_link_hours,
+            reset_link_hours: self.reset_link_hours,
+            mfa_required_for_back_office: self.mfa_required,
             public_url: self.public_url.clone(),
             default_language: self.default_language.clone(),
             email_from: self.email_from.clone(),
@@ -654,6 +725,9 @@ impl Config {
                 IMPERSONATION_MAX_MINUTES.key,
                 self.impersonation_max_minutes.to_string(),
             ),
+            (WELCOME_LINK_HOURS.key, self.welcome_link_hours.to_string()),
+            (RESET_LINK_HOURS.key, self.reset_link_hours.to_string()),
+            (MFA_REQUIRED.key, self.mfa_required.to_string()),
             (PUBLIC_URL.key, self.public_url.clone()),
             (PLATFORM_NAME.key, self.platform_name.clone()),
             (DEFAULT_LANGUAGE.key, self.default_language.clone()),

@@ -103,7 +103,10 @@ async fn welcome_email_over_smtp_sets_the_password_in_chromium() {
     assert!(mail.subject.contains("Welcome"), "{}", mail.subject);
     let path = link_path(&mail.text, "/set-password/");
     let token = path.trim_start_matches("/set-password/");
-    assert!(mail.html.contains(token), "the HTML body carries the same link");
+    assert!(
+        mail.html.contains(token),
+        "the HTML body carries the same link"
+    );
 
     let step = |name: &'static str| move |e: fantoccini::error::CmdError| format!("{name}: {e}");
     let result: Result<(), String> = async {
