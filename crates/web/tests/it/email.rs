@@ -363,13 +363,38 @@ both_backends!(
     }
 );
 
-both_backends!(an_empty_outbox_explains_itself, |app: TestApp| async move {
-    let c = console_as(&app, "admin").await;
-    let (s, html) = page(&c, &app, "/settings/emails").await;
-    assert_eq!(s, StatusCode::OK);
-    assert!(html.contains("id=\"no-emails\""), "{html}");
-    assert!(html.contains("PORTICO_SMTP_URL"));
-});
+both_backends!(
+    an_empty_outbox_explains_itself_and_the_api_is_documented,
+    |app: TestApp| async move {
+        let c = console_as(&app, "admin").await;
+        let (s, html) = page(&c, &app, "/settings/emails").await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(html.contains("id=\"no-emails\""), "{html}");
+        assert!(html.contains("PORTICO_SMTP_URL"));
+        assert_eq!(app.get("/api/v1/outbox").await["items"], json!([]));
+        let doc: Value = app
+            .http
+            .get(app.url("/api/v1/openapi.json"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        for path in [
+            "/api/v1/outbox",
+            "/api/v1/outbox/{id}",
+            "/api/v1/outbox/{id}/resend",
+        ] {
+            assert!(doc["paths"].get(path).is_some(), "{path} not documented");
+        }
+        assert!(
+            doc["components"]["schemas"]
+                .get("OutboxEmailDetail")
+                .is_some()
+        );
+    }
+);
 
 both_backends!(
     an_organization_admin_cannot_read_the_outbox_and_the_audit_holds_no_body_or_link,
