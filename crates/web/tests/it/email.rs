@@ -199,6 +199,38 @@ each_backend!(
 );
 
 each_backend!(
+    a_server_that_never_answers_is_given_up_on_within_the_lease_and_retried,
+    |backend| async move {
+        let smtp = SmtpServer::start().await;
+        smtp.script([EndOfData::Hang]);
+        let Some(mut app) = TestApp::spawn_with_smtp(backend, &smtp.url()).await else {
+            return;
+        };
+        app.mail.take().unwrap().stop().await;
+        let worker = MailWorker::start_with(
+            &app.services,
+            &smtp.url(),
+            portico_services::email::DeliveryOptions {
+                lease_secs: 2,
+                ..Default::default()
+            },
+        );
+        let id = enqueue(&app, "anna@example.com", None).await;
+        let v = wait_status(&app, id, "queued").await;
+        assert_eq!(v["attempts"], 1);
+        assert!(
+            v["last_error"].as_str().unwrap().contains("did not answer"),
+            "{v}"
+        );
+        app.clock.advance_secs(61);
+        smtp.wait_for(1).await;
+        assert_eq!(wait_status(&app, id, "sent").await["attempts"], 2);
+        assert_eq!(smtp.deliveries_of(&format!("<{id}@localhost>")), 1);
+        worker.stop().await;
+    }
+);
+
+each_backend!(
     a_permanent_refusal_fails_with_the_error_shown,
     |backend| async move {
         let smtp = SmtpServer::start().await;
