@@ -40,6 +40,9 @@ pub enum Command {
     /// The audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// The email outbox: what was sent, what is waiting, what failed.
+    #[command(subcommand)]
+    Outbox(OutboxCommand),
     /// Roles and role assignments (P2, P3).
     #[command(subcommand)]
     Role(RoleCommand),
@@ -480,6 +483,34 @@ pub enum AdminCommand {
         /// Do not ask for confirmation (required when standard input is not a terminal).
         #[arg(long, short = 'y')]
         yes: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum OutboxCommand {
+    /// The outbox, newest first.
+    List {
+        /// Only messages with this status: queued, sending, sent, failed or held.
+        #[arg(long)]
+        status: Option<String>,
+        /// At most this many messages.
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=200))]
+        limit: u32,
+        #[arg(long)]
+        json: bool,
+    },
+    /// One message with its text body (the HTML body with --json).
+    Show {
+        /// The message's id (`eml_…`).
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Queue a held, failed or sent message again (needs an SMTP server configured; a running
+    /// `portico serve` sends it).
+    Resend {
+        /// The message's id (`eml_…`).
+        id: String,
     },
 }
 

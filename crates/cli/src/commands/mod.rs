@@ -8,6 +8,7 @@ mod audit;
 mod authz;
 mod confirm;
 mod org;
+mod outbox;
 mod role;
 mod serve;
 mod user;
@@ -38,6 +39,7 @@ pub async fn run(command: Command, config: Config) -> CliResult {
         Command::Org(cmd) => org::run(&app, cmd).await,
         Command::User(cmd) => user::run(&app, cmd).await,
         Command::Audit(cmd) => audit::run(&app, cmd).await,
+        Command::Outbox(cmd) => outbox::run(&app, cmd).await,
         Command::Role(cmd) => role::run(&app, cmd).await,
         Command::Authz(cmd) => authz::run(&app, cmd).await,
         Command::Admin(cmd) => administrators::run(&app, cmd).await,

@@ -4,6 +4,7 @@ mod access;
 mod admin;
 mod audit;
 mod demo;
+mod email;
 mod helpers;
 mod orgs_users;
 mod postgres;

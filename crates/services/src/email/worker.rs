@@ -103,7 +103,18 @@ impl Services {
         let Some(msg) = self.store.claim_email(now, lease).await? else {
             return Ok(Delivered::Idle);
         };
-        let (outcome, step) = match mailer.send(&msg).await {
+        // An attempt must end well inside its lease, or another worker could take the
+        // message while this one is still talking to the server.
+        let limit = Duration::from_secs((opts.lease_secs / 2).max(1) as u64);
+        let sent = tokio::time::timeout(limit, mailer.send(&msg))
+            .await
+            .unwrap_or_else(|_| {
+                Err(SendError::Transient(format!(
+                    "the mail server did not answer within {} s",
+                    limit.as_secs()
+                )))
+            });
+        let (outcome, step) = match sent {
             Ok(()) => (DeliveryOutcome::Sent, Delivered::Sent),
             Err(SendError::Transient(error)) if msg.attempts < opts.max_attempts => {
                 let next_attempt_at = self.now().plus_secs(opts.backoff_secs(msg.attempts));

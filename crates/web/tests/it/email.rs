@@ -199,6 +199,38 @@ each_backend!(
 );
 
 each_backend!(
+    a_server_that_never_answers_is_given_up_on_within_the_lease_and_retried,
+    |backend| async move {
+        let smtp = SmtpServer::start().await;
+        smtp.script([EndOfData::Hang]);
+        let Some(mut app) = TestApp::spawn_with_smtp(backend, &smtp.url()).await else {
+            return;
+        };
+        app.mail.take().unwrap().stop().await;
+        let worker = MailWorker::start_with(
+            &app.services,
+            &smtp.url(),
+            portico_services::email::DeliveryOptions {
+                lease_secs: 2,
+                ..Default::default()
+            },
+        );
+        let id = enqueue(&app, "anna@example.com", None).await;
+        let v = wait_status(&app, id, "queued").await;
+        assert_eq!(v["attempts"], 1);
+        assert!(
+            v["last_error"].as_str().unwrap().contains("did not answer"),
+            "{v}"
+        );
+        app.clock.advance_secs(61);
+        smtp.wait_for(1).await;
+        assert_eq!(wait_status(&app, id, "sent").await["attempts"], 2);
+        assert_eq!(smtp.deliveries_of(&format!("<{id}@localhost>")), 1);
+        worker.stop().await;
+    }
+);
+
+each_backend!(
     a_permanent_refusal_fails_with_the_error_shown,
     |backend| async move {
         let smtp = SmtpServer::start().await;
@@ -363,13 +395,38 @@ both_backends!(
     }
 );
 
-both_backends!(an_empty_outbox_explains_itself, |app: TestApp| async move {
-    let c = console_as(&app, "admin").await;
-    let (s, html) = page(&c, &app, "/settings/emails").await;
-    assert_eq!(s, StatusCode::OK);
-    assert!(html.contains("id=\"no-emails\""), "{html}");
-    assert!(html.contains("PORTICO_SMTP_URL"));
-});
+both_backends!(
+    an_empty_outbox_explains_itself_and_the_api_is_documented,
+    |app: TestApp| async move {
+        let c = console_as(&app, "admin").await;
+        let (s, html) = page(&c, &app, "/settings/emails").await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(html.contains("id=\"no-emails\""), "{html}");
+        assert!(html.contains("PORTICO_SMTP_URL"));
+        assert_eq!(app.get("/api/v1/outbox").await["items"], json!([]));
+        let doc: Value = app
+            .http
+            .get(app.url("/api/v1/openapi.json"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        for path in [
+            "/api/v1/outbox",
+            "/api/v1/outbox/{id}",
+            "/api/v1/outbox/{id}/resend",
+        ] {
+            assert!(doc["paths"].get(path).is_some(), "{path} not documented");
+        }
+        assert!(
+            doc["components"]["schemas"]
+                .get("OutboxEmailDetail")
+                .is_some()
+        );
+    }
+);
 
 both_backends!(
     an_organization_admin_cannot_read_the_outbox_and_the_audit_holds_no_body_or_link,

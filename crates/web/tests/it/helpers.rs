@@ -492,6 +492,15 @@ pub struct MailWorker {
 
 impl MailWorker {
     pub fn start(services: &Services, smtp_url: &str) -> Self {
+        Self::start_with(services, smtp_url, Default::default())
+    }
+
+    /// As [`MailWorker::start`] with other delivery options (the poll interval stays 50 ms).
+    pub fn start_with(
+        services: &Services,
+        smtp_url: &str,
+        opts: portico_services::email::DeliveryOptions,
+    ) -> Self {
         let mailer = portico_mail::SmtpMailer::new(
             smtp_url,
             &services.config().email_from,
@@ -501,7 +510,7 @@ impl MailWorker {
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let opts = portico_services::email::DeliveryOptions {
             poll_interval: std::time::Duration::from_millis(50),
-            ..Default::default()
+            ..opts
         };
         let svc = services.clone();
         let task = tokio::spawn(async move {
