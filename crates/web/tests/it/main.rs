@@ -19,6 +19,7 @@ mod audit_export;
 mod browser;
 mod browser_access;
 mod console_access;
+mod console_credentials;
 mod console_forms;
 mod console_relations;
 mod credentials;
