@@ -76,6 +76,7 @@ prefixed_id!(RoleId, "rol", "role");
 prefixed_id!(AssignmentId, "ras", "role assignment");
 prefixed_id!(OverrideId, "pov", "permission override");
 prefixed_id!(ProjectId, "prj", "project");
+prefixed_id!(AppId, "app", "application");
 
 #[cfg(test)]
 mod tests {

@@ -6,11 +6,14 @@
 
 pub mod access;
 pub mod api_keys;
+pub mod app_records;
+pub mod applications;
 pub mod audit;
 pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod error;
+pub mod licenses;
 pub mod members;
 pub mod orgs;
 pub mod projects;

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 pub use crate::access::records::*;
+pub use crate::app_records::*;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct OrgRecord {
@@ -177,6 +178,8 @@ pub struct MemberRow {
     pub user: UserRecord,
     pub kind: MembershipKind,
     pub joined_at: Timestamp,
+    /// A4: the applications this membership gives access to.
+    pub applications: Vec<AppBrief>,
 }
 
 /// U3: who is being added, when the email is unknown.
@@ -185,6 +188,9 @@ pub struct NewMember {
     pub user: NewUser,
     /// Usernames to try, in order, if the suggested one is taken.
     pub username_fallbacks: Vec<(String, String)>,
+    /// A3: the applications the membership is given; `None` = the organization's
+    /// auto-assigned ones. Each takes the membership's application seat (L1).
+    pub applications: Option<Vec<portico_domain::ids::AppId>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

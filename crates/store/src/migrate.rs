@@ -38,6 +38,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_projects.sql"),
         postgres: include_str!("../migrations/postgres/0004_projects.sql"),
     },
+    Migration {
+        version: 5,
+        name: "applications_licenses",
+        sqlite: include_str!("../migrations/sqlite/0005_applications_licenses.sql"),
+        postgres: include_str!("../migrations/postgres/0005_applications_licenses.sql"),
+    },
 ];
 
 pub(crate) async fn run(store: &SqlStore) -> Result<Vec<String>, StoreError> {

@@ -148,6 +148,7 @@ async fn seed_data(s: &Services) -> Result<(), Box<dyn std::error::Error>> {
                         username: None,
                         first_name: f.into(),
                         last_name: l.into(),
+                        ..Default::default()
                     },
                 )
                 .await?;

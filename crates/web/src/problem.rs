@@ -20,6 +20,12 @@ pub struct Problem {
     /// For validation problems: the offending field.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// L1–L3 (`seat-limit-reached`, `limit-below-usage`): the limit concerned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+    /// L1–L3: the seats in use.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub used: Option<i64>,
 }
 
 /// An error on its way to the client.
@@ -30,6 +36,8 @@ pub struct ApiError {
     pub title: &'static str,
     pub detail: Option<String>,
     pub field: Option<String>,
+    /// Extension members `limit` and `used` (seat limits).
+    pub limit_used: Option<(i64, i64)>,
 }
 
 impl ApiError {
@@ -45,6 +53,7 @@ impl ApiError {
             title,
             detail: detail.into(),
             field: None,
+            limit_used: None,
         }
     }
     pub fn bad_request(detail: impl Into<String>) -> Self {
@@ -72,6 +81,8 @@ impl ApiError {
             status: self.status.as_u16(),
             detail: self.detail.clone(),
             field: self.field.clone(),
+            limit: self.limit_used.map(|(l, _)| l),
+            used: self.limit_used.map(|(_, u)| u),
         }
     }
 }
@@ -86,6 +97,7 @@ impl From<ServiceError> for ApiError {
                 title: "A value is not valid",
                 detail: Some(v.message),
                 field: Some(v.field.to_string()),
+                limit_used: None,
             },
             E::NotFound(what) => ApiError::new(
                 StatusCode::NOT_FOUND,
@@ -96,6 +108,20 @@ impl From<ServiceError> for ApiError {
             E::Conflict { kind, message } => {
                 ApiError::new(StatusCode::CONFLICT, kind, "Conflict", Some(message))
             }
+            E::Limit {
+                kind,
+                message,
+                limit,
+                used,
+            } => ApiError {
+                limit_used: Some((limit, used)),
+                ..ApiError::new(
+                    StatusCode::CONFLICT,
+                    kind,
+                    "A seat limit applies",
+                    Some(message),
+                )
+            },
             E::Unauthenticated => ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "unauthenticated",

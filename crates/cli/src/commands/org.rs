@@ -67,6 +67,7 @@ pub async fn run(app: &App, cmd: OrgCommand) -> CliResult {
                         username,
                         first_name,
                         last_name,
+                        ..Default::default()
                     },
                 )
                 .await?;

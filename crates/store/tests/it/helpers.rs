@@ -178,6 +178,7 @@ impl Db {
                 NewMember {
                     user: new_user(name),
                     username_fallbacks: vec![],
+                    applications: None,
                 },
             )
             .await

@@ -111,6 +111,7 @@ both_backends!(copy_user_copies_access, |db: Db| async move {
         NewMember {
             user: new_user("source"),
             username_fallbacks: vec![],
+            applications: None,
         },
     )
     .await

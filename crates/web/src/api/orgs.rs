@@ -253,6 +253,14 @@ pub async fn add_member(
                 username: b.username,
                 first_name: b.first_name,
                 last_name: b.last_name,
+                applications: b
+                    .applications
+                    .map(|ids| {
+                        ids.iter()
+                            .map(|s| super::applications::parse_app_ref(s))
+                            .collect::<Result<Vec<_>, _>>()
+                    })
+                    .transpose()?,
             },
         )
         .await?;

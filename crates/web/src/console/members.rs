@@ -136,6 +136,7 @@ async fn add(
         username: Some(form.username.clone()).filter(|u| !u.trim().is_empty()),
         first_name: form.first_name.clone(),
         last_name: form.last_name.clone(),
+        applications: None,
     };
     match st.services.add_member(&scope, input).await {
         Ok((user, outcome)) => {
