@@ -106,6 +106,29 @@ impl Services {
         Ok(self.store.list_apps(&page).await?)
     }
 
+    /// An application by id or slug (`applications.view`).
+    pub async fn resolve_app(
+        &self,
+        actor: &BackOffice,
+        key: &str,
+    ) -> Result<AppRecord, ServiceError> {
+        if let Ok(id) = AppId::parse(key.trim()) {
+            return self.get_app(actor, id).await;
+        }
+        require_view(actor)?;
+        let mut page = PageRequest::first(portico_domain::page::MAX_LIMIT);
+        loop {
+            let p = self.store.list_apps(&page).await?;
+            if let Some(a) = p.items.iter().find(|a| a.slug == key.trim()) {
+                return Ok(a.clone());
+            }
+            match p.next {
+                Some(next) => page.after = Some(next),
+                None => return Err(ServiceError::NotFound("application")),
+            }
+        }
+    }
+
     /// One application (`applications.view`).
     pub async fn get_app(&self, actor: &BackOffice, id: AppId) -> Result<AppRecord, ServiceError> {
         require_view(actor)?;

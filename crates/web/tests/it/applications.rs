@@ -716,3 +716,135 @@ both_backends!(
         assert_eq!(users["items"][0]["applications"][0]["slug"], "crm");
     }
 );
+
+both_backends!(
+    console_applications_section_and_organization_tab,
+    |app: TestApp| async move {
+        use crate::console_access::{console_as, page, submit};
+        let c = console_as(&app, "admin").await;
+        let (s, html) = page(&c, &app, "/applications").await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(html.contains("id=\"nav-applications\""), "nav entry");
+        assert!(
+            html.contains("No applications yet"),
+            "empty state says what to do"
+        );
+
+        // Create through the form (no JavaScript): a bad slug stays on the form, next to it.
+        let r = submit(
+            &c,
+            &app,
+            "/applications/new",
+            "/applications",
+            &[("name", "CRM"), ("slug", "Bad Slug"), ("status", "active")],
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = r.text().await.unwrap();
+        assert!(html.contains("f-app-slug-error"), "{html}");
+        let r = submit(
+            &c,
+            &app,
+            "/applications/new",
+            "/applications",
+            &[
+                ("name", "CRM"),
+                ("status", "inactive"),
+                ("auto_assigned", "yes"),
+            ],
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let list = app.get("/api/v1/applications").await;
+        let crm = list["items"][0].clone();
+        assert_eq!(crm["status"], "inactive");
+        assert_eq!(crm["auto_assigned"], true);
+        let (_, html) = page(&c, &app, "/applications").await;
+        assert!(
+            html.contains("badge-auto") && html.contains("badge-inactive"),
+            "{html}"
+        );
+
+        // Register a permission on its page.
+        let at = format!("/applications/{}", id(&crm));
+        let r = submit(
+            &c,
+            &app,
+            &at,
+            &format!("{at}/permissions"),
+            &[
+                ("key", "crm.deals_export"),
+                ("description", "Export deals"),
+                ("levels", "organization"),
+            ],
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let (_, html) = page(&c, &app, &at).await;
+        assert!(html.contains("crm.deals_export"), "{html}");
+        let r = submit(
+            &c,
+            &app,
+            &at,
+            &format!("{at}/permissions"),
+            &[("key", "users.export"), ("description", "x")],
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+        // The organization's tab: the auto-assigned application (inactive, marked), a member
+        // with it, the unassign page with the count, then unassigning.
+        let org = app.org("Acme", None).await;
+        let (_, m) = app.add_member(&org, "ann@example.com", "Ann", "A").await;
+        let slug = org["slug"].as_str().unwrap();
+        let tab = format!("/organizations/{slug}/applications");
+        let (s, html) = page(&c, &app, &tab).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(
+            html.contains("id=\"tab-applications\"") && html.contains("row-inactive"),
+            "{html}"
+        );
+        let (_, html) = page(&c, &app, &format!("/organizations/{slug}/users")).await;
+        assert!(
+            html.contains("app-chip") && html.contains(">CRM<"),
+            "{html}"
+        );
+        let (s, html) = page(&c, &app, &format!("{tab}/{}/unassign", id(&crm))).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(html.contains("1 member loses"), "{html}");
+        let r = submit(
+            &c,
+            &app,
+            &format!("{tab}/{}/unassign", id(&crm)),
+            &format!("{tab}/{}/unassign", id(&crm)),
+            &[("confirm", "yes")],
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(
+            member_apps(&app, &org).await,
+            [("ann@example.com".into(), vec![])]
+        );
+        let (_, html) = page(&c, &app, &tab).await;
+        assert!(html.contains("No applications assigned"), "{html}");
+
+        // Assign it again through the form, and give Ann access on her page.
+        let r = submit(&c, &app, &tab, &tab, &[("application", id(&crm))]).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let mp = format!(
+            "/organizations/{slug}/users/{}/applications",
+            id(&m["user"])
+        );
+        let r = submit(&c, &app, &mp, &mp, &[("applications", id(&crm))]).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(
+            member_apps(&app, &org).await,
+            [("ann@example.com".into(), vec!["crm".into()])]
+        );
+        let (_, html) = page(&c, &app, "/users?q=ann").await;
+        assert!(
+            html.contains("app-chip"),
+            "global users list shows applications: {html}"
+        );
+    }
+);

@@ -244,3 +244,100 @@ both_backends!(
         );
     }
 );
+
+both_backends!(
+    console_licenses_tab_and_the_disabled_new_user_button,
+    |app: TestApp| async move {
+        use crate::console_access::{console_as, page, submit};
+        let org = app.org("Acme", None).await;
+        let crm = application(&app, json!({ "name": "CRM" })).await;
+        assign_app(&app, &org, &crm).await;
+        let slug = org["slug"].as_str().unwrap();
+        let c = console_as(&app, "admin").await;
+        let tab = format!("/organizations/{slug}/licenses");
+        let (s, html) = page(&c, &app, &tab).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(
+            html.contains("id=\"tab-licenses\"") && html.contains("unlimited"),
+            "{html}"
+        );
+
+        let r = submit(
+            &c,
+            &app,
+            &tab,
+            &tab,
+            &[("app_seat_limit", "1"), ("office_seat_limit", "")],
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(licenses(&app, &org).await["application"]["limit"], 1);
+        let users = format!("/organizations/{slug}/users");
+        let (_, html) = page(&c, &app, &users).await;
+        assert!(
+            !html.contains("id=\"new-user\" disabled"),
+            "a seat is free: {html}"
+        );
+
+        let (s, v) = add_with_apps(&app, &org, "ann@example.com", &[&crm]).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let (_, html) = page(&c, &app, &tab).await;
+        assert!(
+            html.contains("seat-fill-full") && html.contains("role=\"meter\""),
+            "{html}"
+        );
+        let (_, html) = page(&c, &app, &users).await;
+        assert!(html.contains("id=\"new-user\" disabled"), "{html}");
+        assert!(
+            html.contains("All 1 application seats of Acme are in use"),
+            "{html}"
+        );
+
+        // Below usage: refused, the error next to the field, nothing changed.
+        let r = submit(
+            &c,
+            &app,
+            &tab,
+            &tab,
+            &[("app_seat_limit", "0"), ("office_seat_limit", "")],
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = r.text().await.unwrap();
+        assert!(
+            html.contains("f-app-seats-error") && html.contains("cannot be lower"),
+            "{html}"
+        );
+        let r = submit(
+            &c,
+            &app,
+            &tab,
+            &tab,
+            &[("app_seat_limit", "-2"), ("office_seat_limit", "")],
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(licenses(&app, &org).await["application"]["limit"], 1);
+
+        // An organization admin sees the tab but no form.
+        app.import_preset("lms").await;
+        let (_, _) = app
+            .staff(
+                "acmeadmin",
+                "lms.organization_administrator",
+                Some(&org),
+                Some(&org),
+            )
+            .await;
+        let oc = console_as(&app, "acmeadmin").await;
+        let (s, html) = page(&oc, &app, &tab).await;
+        assert_eq!(s, StatusCode::OK, "{html}");
+        assert!(
+            html.contains("limits-readonly") && !html.contains("licenses-form"),
+            "{html}"
+        );
+        // They see applications in their organization, so the section is in their navigation.
+        let (_, html) = page(&oc, &app, "/").await;
+        assert!(html.contains("id=\"nav-applications\""), "{html}");
+    }
+);
