@@ -54,6 +54,78 @@ pub enum Command {
     Admin(AdminCommand),
     /// Fill the database with a realistic demo platform.
     Demo(DemoArgs),
+    /// Applications (A1–A3).
+    #[command(subcommand)]
+    App(AppCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AppCommand {
+    /// List applications (by name).
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Define an application.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// Made from the name when absent.
+        #[arg(long)]
+        slug: Option<String>,
+        #[arg(long, default_value = "")]
+        description: String,
+        /// Create it inactive.
+        #[arg(long)]
+        inactive: bool,
+        /// Assign it to every organization and their members, now and later.
+        #[arg(long)]
+        auto: bool,
+        /// Assign it to every new organization (one application at most).
+        #[arg(long)]
+        default: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change an application.
+    Update {
+        /// The application (slug or id).
+        app: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        slug: Option<String>,
+        #[arg(long)]
+        description: Option<String>,
+        /// active or inactive.
+        #[arg(long)]
+        status: Option<String>,
+        /// true or false.
+        #[arg(long)]
+        auto: Option<bool>,
+        /// true or false.
+        #[arg(long)]
+        default: Option<bool>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Assign an application to an organization.
+    Assign {
+        /// The application (slug or id).
+        app: String,
+        /// The organization (slug or id).
+        org: String,
+    },
+    /// Unassign an application from an organization, revoking every member's access there.
+    Unassign {
+        /// The application (slug or id).
+        app: String,
+        /// The organization (slug or id).
+        org: String,
+        /// Confirm when members lose access.
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -164,6 +236,19 @@ pub enum OrgCommand {
     Relate(RelationArgs),
     /// Remove a relationship (the same arguments as `relate`).
     Unrelate(RelationArgs),
+    /// Seat limits and usage (L1); with --app-seats / --office-seats, change the limits.
+    Licenses {
+        /// The organization (slug or id).
+        org: String,
+        /// Application seats: a number, or `none` for unlimited.
+        #[arg(long, value_name = "N|none")]
+        app_seats: Option<String>,
+        /// Back-office seats: a number, or `none` for unlimited.
+        #[arg(long, value_name = "N|none")]
+        office_seats: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Args, Debug)]

@@ -77,6 +77,7 @@ prefixed_id!(AssignmentId, "ras", "role assignment");
 prefixed_id!(OverrideId, "pov", "permission override");
 prefixed_id!(ProjectId, "prj", "project");
 prefixed_id!(EmailId, "eml", "email");
+prefixed_id!(AppId, "app", "application");
 
 #[cfg(test)]
 mod tests {

@@ -4,6 +4,7 @@
 //! database. Values are parsed once at the edge ("parse, don't validate") and trusted after.
 
 pub mod access;
+pub mod application;
 pub mod audit;
 pub mod credential;
 pub mod email;
@@ -20,9 +21,12 @@ pub mod time;
 pub mod totp;
 pub mod user;
 
+pub use application::{AppName, AppStatus, SeatLimit};
 pub use email::Email;
 pub use error::ValidationError;
-pub use ids::{ApiKeyId, AssignmentId, OrgId, OverrideId, ProjectId, RoleId, SessionId, UserId};
+pub use ids::{
+    ApiKeyId, AppId, AssignmentId, OrgId, OverrideId, ProjectId, RoleId, SessionId, UserId,
+};
 pub use ip::IpAllowlist;
 pub use org::{OrgName, OrgStatus, Slug, Tag};
 pub use outbox::{EmailStatus, EmailTemplateKey};

@@ -18,6 +18,15 @@ pub enum StoreError {
     /// A rule checked inside the transaction refused the write.
     #[error(transparent)]
     Rule(#[from] ValidationError),
+    /// L1–L3: a seat limit refused the write (`seat-limit-reached`) or a limit was set below
+    /// what is in use (`limit-below-usage`).
+    #[error("{message}")]
+    Limit {
+        kind: &'static str,
+        message: String,
+        limit: i64,
+        used: i64,
+    },
     /// Anything else from the database: logged, never shown.
     #[error("database error: {0}")]
     Backend(String),
@@ -54,6 +63,14 @@ pub enum ServiceError {
     PreconditionFailed,
     #[error("internal error")]
     Internal(String),
+    /// L1–L3: a seat limit; the problem carries `limit` and `used`.
+    #[error("{message}")]
+    Limit {
+        kind: &'static str,
+        message: String,
+        limit: i64,
+        used: i64,
+    },
 }
 
 impl From<StoreError> for ServiceError {
@@ -67,6 +84,17 @@ impl From<StoreError> for ServiceError {
             StoreError::Stale => ServiceError::PreconditionFailed,
             StoreError::Conflict { kind, message } => ServiceError::Conflict { kind, message },
             StoreError::Rule(v) => ServiceError::Invalid(v),
+            StoreError::Limit {
+                kind,
+                message,
+                limit,
+                used,
+            } => ServiceError::Limit {
+                kind,
+                message,
+                limit,
+                used,
+            },
             StoreError::Backend(m) => ServiceError::Internal(m),
         }
     }
@@ -74,7 +102,27 @@ impl From<StoreError> for ServiceError {
 
 fn describe_unique(constraint: &str) -> (&'static str, String) {
     let c = constraint.to_ascii_lowercase();
-    if c.contains("slug") {
+    if c.contains("applications_slug") {
+        (
+            "app-slug-taken",
+            "an application with this slug already exists".into(),
+        )
+    } else if c.contains("applications_one_default") {
+        (
+            "default-app-exists",
+            "another application is the default already".into(),
+        )
+    } else if c.contains("organization_applications") {
+        (
+            "app-already-assigned",
+            "this application is already assigned to the organization".into(),
+        )
+    } else if c.contains("application_permissions") {
+        (
+            "permission-exists",
+            "this permission is registered already".into(),
+        )
+    } else if c.contains("slug") {
         (
             "slug-taken",
             "an organization with this slug already exists".into(),

@@ -6,6 +6,8 @@
 
 pub mod access;
 pub mod api_keys;
+pub mod app_records;
+pub mod applications;
 pub mod audit;
 pub mod auth;
 pub mod clock;
@@ -13,6 +15,7 @@ pub mod config;
 pub mod credentials;
 pub mod email;
 pub mod error;
+pub mod licenses;
 pub mod members;
 pub mod orgs;
 pub mod projects;

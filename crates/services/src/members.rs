@@ -18,6 +18,9 @@ pub struct AddMemberInput {
     pub username: Option<String>,
     pub first_name: String,
     pub last_name: String,
+    /// A3: applications to give the membership; `None` = the organization's auto-assigned
+    /// ones (an explicit list needs `applications.manage`).
+    pub applications: Option<Vec<portico_domain::ids::AppId>>,
     /// U8: how a new user gets their first credential (ignored for a known email).
     pub credentials: portico_domain::credential::CredentialChoice,
     /// The welcome email's language; the platform's default when absent or unknown.
@@ -44,6 +47,9 @@ impl Services {
         input: AddMemberInput,
     ) -> Result<AddedMember, ServiceError> {
         scope.require("members.add")?;
+        if input.applications.as_ref().is_some_and(|a| !a.is_empty()) {
+            scope.require("applications.manage")?;
+        }
         let email = Email::parse(&input.email)?;
         let first = PersonName::parse("first_name", &input.first_name)?;
         let last = PersonName::parse("last_name", &input.last_name)?;
@@ -112,6 +118,7 @@ impl Services {
                     user,
                     username_fallbacks: fallbacks,
                     welcome: welcome.clone(),
+                    applications: input.applications,
                 },
             )
             .await?;
@@ -139,8 +146,13 @@ impl Services {
             .store
             .list_members(scope.org_id(), terms.as_deref(), &page)
             .await?;
+        let ids: Vec<UserId> = page.items.iter().map(|r| r.user.id).collect();
+        let mut apps = self
+            .apps_by_user(scope.actor(), Some(scope.org_id()), &ids)
+            .await?;
         for row in &mut page.items {
             row.user = for_viewer(scope.actor(), row.user.clone());
+            row.applications = apps.remove(&row.user.id).unwrap_or_default();
         }
         Ok(page)
     }

@@ -10,6 +10,7 @@ use std::net::IpAddr;
 
 pub use crate::access::records::*;
 pub use crate::email::records::*;
+pub use crate::app_records::*;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct OrgRecord {
@@ -178,6 +179,8 @@ pub struct MemberRow {
     pub user: UserRecord,
     pub kind: MembershipKind,
     pub joined_at: Timestamp,
+    /// A4: the applications this membership gives access to.
+    pub applications: Vec<AppBrief>,
 }
 
 /// U3: who is being added, when the email is unknown.
@@ -188,6 +191,9 @@ pub struct NewMember {
     pub username_fallbacks: Vec<(String, String)>,
     /// U8: a welcome link and its email, stored only when a new user is created.
     pub welcome: Option<WelcomeRows>,
+    /// A3: the applications the membership is given; `None` = the organization's
+    /// auto-assigned ones. Each takes the membership's application seat (L1).
+    pub applications: Option<Vec<portico_domain::ids::AppId>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

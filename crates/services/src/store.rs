@@ -9,7 +9,7 @@ use portico_domain::Timestamp;
 use portico_domain::access::DataFilter;
 use portico_domain::audit::ChainBreak;
 use portico_domain::ids::{
-    ApiKeyId, AssignmentId, EmailId, OrgId, OverrideId, ProjectId, RoleId, UserId,
+    ApiKeyId, AppId, AssignmentId, EmailId, OrgId, OverrideId, ProjectId, RoleId, UserId,
 };
 use portico_domain::page::{Page, PageRequest};
 use portico_domain::user::UserStatus;
@@ -107,6 +107,76 @@ pub trait Store: Send + Sync {
     ) -> StoreResult<ProjectRecord>;
     /// Deletes the project with the role assignments and overrides at its scope.
     async fn delete_project(&self, ctx: &AuditCtx, id: ProjectId) -> StoreResult<ProjectDeleted>;
+
+    // --- applications (A1–A5) and licenses (L1–L3) ------------------------------------------
+    /// Applications by name, in keyset pages.
+    async fn list_apps(&self, page: &PageRequest) -> StoreResult<Page<AppRecord>>;
+    async fn get_app(&self, id: AppId) -> StoreResult<Option<AppRecord>>;
+    /// The default application reaches new organizations (assigned in `create_org`). An
+    /// auto-assigned one is assigned to every organization and given to members within their
+    /// seat limits ([`AutoAssignReport`]).
+    async fn create_app(&self, ctx: &AuditCtx, new: NewApp) -> StoreResult<AppSaved>;
+    /// Refuses a stale `expected_version`. Turning `auto_assigned` on runs the
+    /// auto-assignment; making it the default takes the flag from the previous default.
+    async fn update_app(
+        &self,
+        ctx: &AuditCtx,
+        id: AppId,
+        expected_version: Option<i64>,
+        patch: AppPatch,
+    ) -> StoreResult<AppSaved>;
+    /// How many memberships would lose the application.
+    async fn app_delete_preview(&self, id: AppId) -> StoreResult<AppDeleted>;
+    /// Deletes it with its assignments, members' access and registered permissions.
+    async fn delete_app(&self, ctx: &AuditCtx, id: AppId) -> StoreResult<AppDeleted>;
+    /// A2: the organization's applications, by name.
+    async fn org_apps(&self, org: OrgId) -> StoreResult<Vec<OrgAppRow>>;
+    /// A2: Conflict `app-already-assigned` when it is.
+    async fn assign_app(&self, ctx: &AuditCtx, org: OrgId, app: AppId) -> StoreResult<OrgAppRow>;
+    /// NotFound unless the application is assigned to the organization.
+    async fn unassign_preview(&self, org: OrgId, app: AppId) -> StoreResult<UnassignPreview>;
+    /// A3: revokes every member's access to it there and unassigns it.
+    async fn unassign_app(
+        &self,
+        ctx: &AuditCtx,
+        org: OrgId,
+        app: AppId,
+    ) -> StoreResult<UnassignPreview>;
+    /// A3: replaces a membership's applications (each must be assigned to the organization:
+    /// a Rule error naming it otherwise); a first application takes a seat (L1, L2).
+    async fn set_member_apps(
+        &self,
+        ctx: &AuditCtx,
+        org: OrgId,
+        user: UserId,
+        apps: Vec<AppId>,
+    ) -> StoreResult<Vec<AppBrief>>;
+    /// A4: the applications of these users' memberships (in `org` only, when given), in one
+    /// query.
+    async fn member_apps(
+        &self,
+        org: Option<OrgId>,
+        users: &[UserId],
+    ) -> StoreResult<Vec<MemberAppRow>>;
+    /// A5: registers a permission; refused (Rule, field `key`) when `capacity` registered
+    /// permissions exist already.
+    async fn register_app_permission(
+        &self,
+        ctx: &AuditCtx,
+        p: AppPermissionRecord,
+        capacity: usize,
+    ) -> StoreResult<AppPermissionRecord>;
+    /// Registered permissions (of one application, or all), in registration order.
+    async fn app_permissions(&self, app: Option<AppId>) -> StoreResult<Vec<AppPermissionRecord>>;
+    /// L1: seats used (back-office seats: assignments live at `at`) and limits.
+    async fn licenses(&self, org: OrgId, at: Timestamp) -> StoreResult<LicenseUsage>;
+    /// L3: refuses (Limit `limit-below-usage`) a limit below current usage.
+    async fn set_licenses(
+        &self,
+        ctx: &AuditCtx,
+        org: OrgId,
+        patch: LicensePatch,
+    ) -> StoreResult<LicenseUsage>;
 
     // --- memberships ---------------------------------------------------------------------
     /// U3: an unknown email creates an internal user; a known one adds an external membership.

@@ -283,8 +283,10 @@ impl SqlStore {
         .await?
         .map(|r| rows::user_id(&r, "id"))
         .transpose()?;
+        let app_permissions = self.app_permissions_in(&mut tx, None).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(AccessData {
+            app_permissions,
             version,
             orgs,
             projects,

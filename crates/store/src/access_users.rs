@@ -96,6 +96,8 @@ impl SqlStore {
         let ids = id.to_string();
         self.insert_user_in(&mut tx, &new, src.home_org_id, ctx.at)
             .await?;
+        // L1, L2: the copy takes the seats the source holds.
+        self.copy_seats_in(&mut tx, source, id, ctx.at).await?;
         let memberships = exec(
             &mut tx,
             self.raw(
@@ -152,6 +154,21 @@ impl SqlStore {
             }
             exec(&mut tx, self.build(&q)).await?;
         }
+        // A3: the copy's memberships give the same applications.
+        let applications = exec(
+            &mut tx,
+            self.raw(
+                "INSERT INTO membership_applications (org_id, user_id, app_id, granted_at) \
+                 SELECT ma.org_id, ?, ma.app_id, ? FROM membership_applications ma \
+                 WHERE ma.user_id = ?",
+                vec![
+                    ids.clone().into(),
+                    ctx.at.millis().into(),
+                    source.to_string().into(),
+                ],
+            ),
+        )
+        .await?;
         let filters = if copy_filters {
             exec(
                 &mut tx,
@@ -187,6 +204,7 @@ impl SqlStore {
                         "assignments": assignments.len(),
                         "overrides": overrides.len(),
                         "filters": filters,
+                        "applications": applications,
                     },
                 }))
                 .pii(json!({ "username": user.username, "email": user.email })),

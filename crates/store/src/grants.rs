@@ -145,6 +145,13 @@ impl SqlStore {
         self.require_user(&mut tx, a.user_id).await?;
         let role = self.role_in(&mut tx, a.role_id).await?;
         let org = self.scope_org_in(&mut tx, a.scope).await?;
+        // L1, L2: a live role at an organization's own scope takes a back-office seat there.
+        if let ScopeRef::Org(o) = a.scope
+            && a.expires_at.is_none_or(|e| e > ctx.at)
+        {
+            self.take_seat_in(&mut tx, o, a.user_id, SeatKind::BackOffice, ctx.at)
+                .await?;
+        }
         exec(
             &mut tx,
             self.build(

@@ -9,10 +9,12 @@
 
 mod access;
 mod access_users;
+mod applications;
 mod audit;
 mod bulk;
 mod credentials;
 mod grants;
+mod licenses;
 mod memberships;
 mod migrate;
 mod orgs;
@@ -244,6 +246,21 @@ const SQLITE_UNIQUE: &[(&str, &str)] = &[
         "memberships_pkey",
     ),
     ("roles.key", "roles_key_key"),
+    ("applications.slug", "applications_slug_key"),
+    ("applications.is_default", "applications_one_default"),
+    (
+        "organization_applications.org_id, organization_applications.app_id",
+        "organization_applications_pkey",
+    ),
+    (
+        "membership_applications.org_id, membership_applications.user_id, \
+         membership_applications.app_id",
+        "membership_applications_pkey",
+    ),
+    (
+        "application_permissions.key",
+        "application_permissions_pkey",
+    ),
     ("roles.level, roles.name_key", "roles_name_key"),
     (
         "role_assignments.user_id, role_assignments.role_id, role_assignments.scope",

@@ -108,6 +108,17 @@ impl SqlStore {
             ),
         )
         .await?;
+        // A3, L1: the membership's applications (asked for, or the auto-assigned ones), a
+        // seat counted in this transaction.
+        let apps = self
+            .grant_new_member_in(
+                &mut tx,
+                org,
+                user.id,
+                member.applications.as_deref(),
+                ctx.at,
+            )
+            .await?;
         self.append_in(
             &mut tx,
             ctx,
@@ -115,7 +126,10 @@ impl SqlStore {
                 .target("user", user.id)
                 .org(org)
                 .subject(user.id)
-                .changes(json!({ "kind": kind.as_str(), "outcome": outcome })),
+                .changes(json!({
+                    "kind": kind.as_str(), "outcome": outcome,
+                    "applications": apps.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
+                })),
         )
         .await?;
         tx.commit().await.map_err(db_err)?;
@@ -159,6 +173,7 @@ impl SqlStore {
                 user: rows::user(r)?,
                 kind: rows::kind(r, "m_kind")?,
                 joined_at: rows::ts(r, "m_created_at")?,
+                applications: Vec::new(),
             });
         }
         let more = items.len() > page.limit as usize;

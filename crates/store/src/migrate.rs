@@ -39,6 +39,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0004_projects.sql"),
     },
     Migration {
+        version: 5,
+        name: "applications_licenses",
+        sqlite: include_str!("../migrations/sqlite/0005_applications_licenses.sql"),
+        postgres: include_str!("../migrations/postgres/0005_applications_licenses.sql"),
+    },
+    Migration {
         version: 6,
         name: "email",
         sqlite: include_str!("../migrations/sqlite/0006_email.sql"),

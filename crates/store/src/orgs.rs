@@ -104,6 +104,8 @@ impl SqlStore {
             ])
             .values_panic(org_values(&new, ctx.at));
         exec(&mut tx, self.build(&q)).await?;
+        // A1, A2: the default application and the auto-assigned ones.
+        let applications = self.assign_defaults_in(&mut tx, new.id, ctx.at).await?;
         self.bump_access(&mut tx).await?;
         self.append_in(
             &mut tx,
@@ -115,6 +117,7 @@ impl SqlStore {
                     "name": new.name, "slug": new.slug,
                     "parent_id": new.parent_id.map(|p| p.to_string()),
                     "tags": new.tags, "attributes": new.attributes,
+                    "applications_assigned": applications,
                 })),
         )
         .await?;
@@ -416,6 +419,19 @@ impl SqlStore {
             let uid = rows::s(r, "id")?;
             self.delete_user_in(&mut tx, &uid).await?;
         }
+        // A2, A3: members' application access and the assignments go with the organizations.
+        self.delete_where(
+            &mut tx,
+            crate::schema::MembershipApplications::Table,
+            Expr::col(crate::schema::MembershipApplications::OrgId).is_in(ids.clone()),
+        )
+        .await?;
+        self.delete_where(
+            &mut tx,
+            crate::schema::OrganizationApplications::Table,
+            Expr::col(crate::schema::OrganizationApplications::OrgId).is_in(ids.clone()),
+        )
+        .await?;
         self.delete_where(&mut tx, M::Table, Expr::col(M::OrgId).is_in(ids.clone()))
             .await?;
         // Keys limited to a deleted organization can reach nothing any more (S5).

@@ -214,3 +214,45 @@ pub(crate) fn api_key(r: &AnyRow, p: &str) -> R<ApiKeyRecord> {
         ip_allowlist: os(r, &c("ip_allowlist"))?,
     })
 }
+
+pub(crate) fn app_id(r: &AnyRow, c: &str) -> R<portico_domain::ids::AppId> {
+    portico_domain::ids::AppId::parse(&s(r, c)?).map_err(|e| corrupt(c, e))
+}
+
+/// An application from [`crate::schema::APP_COLUMNS`], optionally prefixed (`a_id`, …).
+pub(crate) fn app_with(r: &AnyRow, p: &str) -> R<AppRecord> {
+    let c = |n: &str| format!("{p}{n}");
+    Ok(AppRecord {
+        id: app_id(r, &c("id"))?,
+        name: s(r, &c("name"))?,
+        slug: s(r, &c("slug"))?,
+        description: s(r, &c("description"))?,
+        status: portico_domain::AppStatus::parse(&s(r, &c("status"))?)
+            .ok_or_else(|| corrupt("status", "unknown"))?,
+        auto_assigned: b(r, &c("auto_assigned"))?,
+        is_default: b(r, &c("is_default"))?,
+        created_at: ts(r, &c("created_at"))?,
+        updated_at: ts(r, &c("updated_at"))?,
+        version: i(r, &c("version"))?,
+    })
+}
+
+pub(crate) fn app(r: &AnyRow) -> R<AppRecord> {
+    app_with(r, "")
+}
+
+pub(crate) fn app_permission(r: &AnyRow) -> R<AppPermissionRecord> {
+    let levels = s(r, "levels")?
+        .split_whitespace()
+        .map(|l| Level::parse(l).ok_or_else(|| corrupt("levels", l)))
+        .collect::<R<Vec<_>>>()?;
+    Ok(AppPermissionRecord {
+        key: s(r, "key")?,
+        app_id: app_id(r, "app_id")?,
+        app_slug: s(r, "app_slug")?,
+        app_name: s(r, "app_name")?,
+        description: s(r, "description")?,
+        levels,
+        created_at: ts(r, "created_at")?,
+    })
+}

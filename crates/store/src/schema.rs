@@ -16,6 +16,8 @@ pub enum Organizations {
     CreatedAt,
     UpdatedAt,
     Version,
+    AppSeatLimit,
+    OfficeSeatLimit,
 }
 
 #[derive(Iden, Clone, Copy)]
@@ -40,6 +42,63 @@ pub const PROJECT_COLUMNS: [Projects; 7] = [
     Projects::UpdatedAt,
     Projects::Version,
 ];
+
+#[derive(Iden, Clone, Copy)]
+pub enum Applications {
+    Table,
+    Id,
+    Name,
+    NameKey,
+    Slug,
+    Description,
+    Status,
+    AutoAssigned,
+    IsDefault,
+    CreatedAt,
+    UpdatedAt,
+    Version,
+}
+
+pub const APP_COLUMNS: [Applications; 10] = [
+    Applications::Id,
+    Applications::Name,
+    Applications::Slug,
+    Applications::Description,
+    Applications::Status,
+    Applications::AutoAssigned,
+    Applications::IsDefault,
+    Applications::CreatedAt,
+    Applications::UpdatedAt,
+    Applications::Version,
+];
+
+#[derive(Iden, Clone, Copy)]
+pub enum OrganizationApplications {
+    Table,
+    OrgId,
+    AppId,
+    AssignedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum MembershipApplications {
+    Table,
+    OrgId,
+    UserId,
+    AppId,
+    GrantedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum ApplicationPermissions {
+    Table,
+    Key,
+    AppId,
+    Description,
+    Levels,
+    CreatedAt,
+    Seq,
+}
 
 #[derive(Iden, Clone, Copy)]
 pub enum Users {

@@ -7,7 +7,7 @@ use portico_domain::Timestamp;
 use portico_domain::access::DataFilter;
 use portico_domain::audit::ChainBreak;
 use portico_domain::ids::{
-    ApiKeyId, AssignmentId, EmailId, OrgId, OverrideId, ProjectId, RoleId, UserId,
+    ApiKeyId, AppId, AssignmentId, EmailId, OrgId, OverrideId, ProjectId, RoleId, UserId,
 };
 use portico_domain::page::{Page, PageRequest};
 use portico_domain::user::UserStatus;
@@ -137,6 +137,71 @@ impl Store for SqlStore {
     }
     async fn delete_project(&self, ctx: &AuditCtx, id: ProjectId) -> R<ProjectDeleted> {
         self.delete_project_q(ctx, id).await
+    }
+    async fn list_apps(&self, page: &PageRequest) -> R<Page<AppRecord>> {
+        self.list_apps_q(page).await
+    }
+    async fn get_app(&self, id: AppId) -> R<Option<AppRecord>> {
+        self.get_app_q(id).await
+    }
+    async fn create_app(&self, ctx: &AuditCtx, new: NewApp) -> R<AppSaved> {
+        self.create_app_q(ctx, new).await
+    }
+    async fn update_app(
+        &self,
+        ctx: &AuditCtx,
+        id: AppId,
+        v: Option<i64>,
+        p: AppPatch,
+    ) -> R<AppSaved> {
+        self.update_app_q(ctx, id, v, p).await
+    }
+    async fn app_delete_preview(&self, id: AppId) -> R<AppDeleted> {
+        self.app_delete_preview_q(id).await
+    }
+    async fn delete_app(&self, ctx: &AuditCtx, id: AppId) -> R<AppDeleted> {
+        self.delete_app_q(ctx, id).await
+    }
+    async fn org_apps(&self, org: OrgId) -> R<Vec<OrgAppRow>> {
+        self.org_apps_q(org).await
+    }
+    async fn assign_app(&self, ctx: &AuditCtx, org: OrgId, app: AppId) -> R<OrgAppRow> {
+        self.assign_app_q(ctx, org, app).await
+    }
+    async fn unassign_preview(&self, org: OrgId, app: AppId) -> R<UnassignPreview> {
+        self.unassign_preview_q(org, app).await
+    }
+    async fn unassign_app(&self, ctx: &AuditCtx, org: OrgId, app: AppId) -> R<UnassignPreview> {
+        self.unassign_app_q(ctx, org, app).await
+    }
+    async fn set_member_apps(
+        &self,
+        ctx: &AuditCtx,
+        org: OrgId,
+        user: UserId,
+        apps: Vec<AppId>,
+    ) -> R<Vec<AppBrief>> {
+        self.set_member_apps_q(ctx, org, user, apps).await
+    }
+    async fn member_apps(&self, org: Option<OrgId>, users: &[UserId]) -> R<Vec<MemberAppRow>> {
+        self.member_apps_q(org, users).await
+    }
+    async fn register_app_permission(
+        &self,
+        ctx: &AuditCtx,
+        p: AppPermissionRecord,
+        capacity: usize,
+    ) -> R<AppPermissionRecord> {
+        self.register_app_permission_q(ctx, p, capacity).await
+    }
+    async fn app_permissions(&self, app: Option<AppId>) -> R<Vec<AppPermissionRecord>> {
+        self.app_permissions_q(app).await
+    }
+    async fn licenses(&self, org: OrgId, at: Timestamp) -> R<LicenseUsage> {
+        self.licenses_q(org, at).await
+    }
+    async fn set_licenses(&self, ctx: &AuditCtx, org: OrgId, p: LicensePatch) -> R<LicenseUsage> {
+        self.set_licenses_q(ctx, org, p).await
     }
     async fn add_member(
         &self,

@@ -24,6 +24,12 @@ pub struct Problem {
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
     #[schema(value_type = Object)]
     pub extensions: serde_json::Map<String, serde_json::Value>,
+    /// L1–L3 (`seat-limit-reached`, `limit-below-usage`): the limit concerned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+    /// L1–L3: the seats in use.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub used: Option<i64>,
 }
 
 /// An error on its way to the client.
@@ -36,6 +42,8 @@ pub struct ApiError {
     pub field: Option<String>,
     /// Boxed: most errors have none, and `Result<_, ApiError>` stays small.
     pub extensions: Option<Box<serde_json::Map<String, serde_json::Value>>>,
+    /// Extension members `limit` and `used` (seat limits).
+    pub limit_used: Option<(i64, i64)>,
 }
 
 impl ApiError {
@@ -52,6 +60,7 @@ impl ApiError {
             detail: detail.into(),
             field: None,
             extensions: None,
+            limit_used: None,
         }
     }
     pub fn with(mut self, key: &str, value: impl Into<serde_json::Value>) -> Self {
@@ -86,6 +95,8 @@ impl ApiError {
             detail: self.detail.clone(),
             field: self.field.clone(),
             extensions: self.extensions.as_deref().cloned().unwrap_or_default(),
+            limit: self.limit_used.map(|(l, _)| l),
+            used: self.limit_used.map(|(_, u)| u),
         }
     }
 }
@@ -101,6 +112,7 @@ impl From<ServiceError> for ApiError {
                 detail: Some(v.message),
                 field: Some(v.field.to_string()),
                 extensions: None,
+                limit_used: None,
             },
             E::NotFound(what) => ApiError::new(
                 StatusCode::NOT_FOUND,
@@ -111,6 +123,20 @@ impl From<ServiceError> for ApiError {
             E::Conflict { kind, message } => {
                 ApiError::new(StatusCode::CONFLICT, kind, "Conflict", Some(message))
             }
+            E::Limit {
+                kind,
+                message,
+                limit,
+                used,
+            } => ApiError {
+                limit_used: Some((limit, used)),
+                ..ApiError::new(
+                    StatusCode::CONFLICT,
+                    kind,
+                    "A seat limit applies",
+                    Some(message),
+                )
+            },
             E::Unauthenticated => ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "unauthenticated",

@@ -3,6 +3,7 @@
 mod admin;
 mod administrators;
 mod api_key;
+mod apps;
 mod assignments;
 mod audit;
 mod authz;
@@ -44,6 +45,7 @@ pub async fn run(command: Command, config: Config) -> CliResult {
         Command::Authz(cmd) => authz::run(&app, cmd).await,
         Command::Admin(cmd) => administrators::run(&app, cmd).await,
         Command::Demo(args) => crate::demo::run(&app, args).await,
+        Command::App(cmd) => apps::run(&app, cmd).await,
         Command::Serve | Command::Config(_) => unreachable!("handled above"),
     };
     app.close().await;

@@ -1,4 +1,4 @@
-//! `portico org create|list|add-member|relationships|relate|unrelate`.
+//! `portico org create|list|add-member|relationships|relate|unrelate|licenses`.
 
 use crate::app::{App, CliResult};
 use crate::args::{OrgCommand, OrgListArgs, RelationArgs};
@@ -72,6 +72,7 @@ pub async fn run(app: &App, cmd: OrgCommand) -> CliResult {
                         last_name,
                         credentials,
                         language,
+                        ..Default::default()
                     },
                 )
                 .await?;
@@ -139,6 +140,12 @@ pub async fn run(app: &App, cmd: OrgCommand) -> CliResult {
             print!("{}", output::table(&["FROM", "RELATION", "OF"], &rows));
             Ok(ExitCode::SUCCESS)
         }
+        OrgCommand::Licenses {
+            org,
+            app_seats,
+            office_seats,
+            json,
+        } => super::apps::licenses(app, &bo, &org, app_seats, office_seats, json).await,
         OrgCommand::Relate(args) => relate(app, &bo, args, true).await,
         OrgCommand::Unrelate(args) => relate(app, &bo, args, false).await,
     }

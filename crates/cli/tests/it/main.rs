@@ -2,6 +2,7 @@
 
 mod access;
 mod admin;
+mod apps;
 mod audit;
 mod demo;
 mod email;

@@ -8,8 +8,8 @@
 use super::snapshot::AccessSnapshot;
 use crate::Services;
 use crate::error::ServiceError;
-use crate::records::AccessData;
-use portico_domain::access::Catalog;
+use crate::records::{AccessData, AppPermissionRecord};
+use portico_domain::access::{Catalog, CatalogEntry, LevelSet, Permission};
 use std::sync::{Arc, RwLock};
 
 pub struct AccessCache {
@@ -37,9 +37,34 @@ impl AccessCache {
         self.current.read().expect("access cache lock").clone()
     }
 
+    /// Portico's built-in catalogue (without applications' permissions: those are in each
+    /// snapshot's `catalog`).
     pub fn catalog(&self) -> &Arc<Catalog> {
         &self.catalog
     }
+}
+
+/// A5: the snapshot's catalogue is Portico's followed by the permissions applications
+/// registered, in registration order, so a built-in permission's index never moves. One that
+/// no longer fits (a duplicate, past the capacity) is skipped rather than failing requests.
+pub fn with_app_permissions(base: &Arc<Catalog>, perms: &[AppPermissionRecord]) -> Arc<Catalog> {
+    if perms.is_empty() {
+        return base.clone();
+    }
+    let mut c = (**base).clone();
+    for p in perms {
+        let Ok(permission) = Permission::parse(&p.key) else {
+            continue;
+        };
+        let _ = c.register(CatalogEntry {
+            permission,
+            description: p.description.clone(),
+            section: p.app_name.clone(),
+            levels: LevelSet::of(&p.levels),
+            application: Some(p.app_slug.clone()),
+        });
+    }
+    Arc::new(c)
 }
 
 impl Services {
@@ -67,7 +92,7 @@ impl Services {
             return Ok(snap);
         }
         let data = self.store.load_access().await?;
-        let catalog = self.access.catalog.clone();
+        let catalog = with_app_permissions(&self.access.catalog, &data.app_permissions);
         let fresh = if data.orgs.len() + data.assignments.len() > 20_000 {
             tokio::task::spawn_blocking(move || AccessSnapshot::build(data, catalog))
                 .await

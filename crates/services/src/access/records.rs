@@ -206,6 +206,9 @@ pub struct AccessData {
     /// Each user's filters, in the order they were set.
     pub filters: Vec<(UserId, DataFilter)>,
     pub super_admin: Option<UserId>,
+    /// A5: permissions registered by applications, in registration order; they join the
+    /// catalogue after Portico's own.
+    pub app_permissions: Vec<crate::app_records::AppPermissionRecord>,
 }
 
 /// Which organizations a list may show (P5, "every list filters by what the viewer may see").

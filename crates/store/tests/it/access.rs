@@ -45,6 +45,7 @@ both_backends!(fresh_database_lists_the_migration, |_db: Db| async move {
             "0002_users_status_index",
             "0003_access_control",
             "0004_projects",
+            "0005_applications_licenses",
             "0006_email",
             "0007_credentials",
         ]

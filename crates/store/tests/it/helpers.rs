@@ -179,6 +179,7 @@ impl Db {
                     user: new_user(name),
                     username_fallbacks: vec![],
                     welcome: None,
+                    applications: None,
                 },
             )
             .await

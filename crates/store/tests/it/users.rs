@@ -112,6 +112,7 @@ both_backends!(copy_user_copies_access, |db: Db| async move {
             user: new_user("source"),
             username_fallbacks: vec![],
             welcome: None,
+            applications: None,
         },
     )
     .await

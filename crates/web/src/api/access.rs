@@ -60,16 +60,17 @@ pub fn parse_scope(s: Option<&str>) -> Result<ScopeRef, ApiError> {
     }
 }
 
-/// The permission catalogue (P1): key, description, section, levels.
+/// The permission catalogue (P1): key, description, section, levels; with the permissions
+/// applications registered (A5), each naming its application.
 #[utoipa::path(get, path = "/api/v1/permissions", tag = "access",
     responses((status = 200, body = Vec<PermissionEntry>)), security(("bearer" = []), ("session" = [])))]
 pub async fn permissions(
-    State(st): State<AppState>,
-    Admin(_a): Admin,
+    State(_st): State<AppState>,
+    Admin(a): Admin,
 ) -> Json<Vec<PermissionEntry>> {
     Json(
-        st.services
-            .permission_catalog()
+        a.access()
+            .catalog
             .entries()
             .iter()
             .map(|e| PermissionEntry {

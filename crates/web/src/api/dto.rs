@@ -227,6 +227,8 @@ pub struct Member {
     pub user: User,
     pub kind: String,
     pub joined_at: String,
+    /// A4: the applications this membership gives access to.
+    pub applications: Vec<super::app_dto::AppRef>,
 }
 
 impl From<MemberRow> for Member {
@@ -235,6 +237,7 @@ impl From<MemberRow> for Member {
             user: m.user.into(),
             kind: m.kind.as_str().into(),
             joined_at: m.joined_at.to_rfc3339(),
+            applications: m.applications.into_iter().map(Into::into).collect(),
         }
     }
 }
@@ -421,7 +424,7 @@ pub struct UpdateOrganization {
     pub attributes: Option<BTreeMap<String, String>>,
 }
 
-fn double_option<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+pub(crate) fn double_option<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
 where
     D: serde::Deserializer<'de>,
     T: Deserialize<'de>,
@@ -444,6 +447,9 @@ pub struct AddMember {
     pub credentials: Option<String>,
     /// The welcome email's language (`en`, `de`, …); the platform's default otherwise.
     pub language: Option<String>,
+    /// A3: application ids to give the membership; absent = the organization's
+    /// auto-assigned ones. Each needs a free application seat (L1).
+    pub applications: Option<Vec<String>>,
 }
 
 #[derive(Deserialize, ToSchema)]

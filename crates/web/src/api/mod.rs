@@ -4,6 +4,8 @@
 pub(crate) mod access;
 pub mod access_dto;
 mod credentials;
+pub mod app_dto;
+mod applications;
 pub mod dto;
 mod health;
 mod keys;
@@ -28,7 +30,7 @@ use utoipa::OpenApi;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Portico API", description = "Multi-tenant back office: organizations, projects, users, memberships, sessions, API keys, audit."),
+    info(title = "Portico API", description = "Multi-tenant back office: organizations, projects, applications, licenses, users, memberships, sessions, API keys, audit."),
     paths(
         health::healthz, health::readyz,
         session::login, session::logout, session::me,
@@ -38,6 +40,11 @@ use utoipa::OpenApi;
         orgs::list, orgs::create, orgs::get_one, orgs::update, orgs::delete_preview, orgs::delete,
         orgs::list_members, orgs::add_member, orgs::member_removal, orgs::remove_member,
         projects::list, projects::create, projects::get_one, projects::update, projects::delete,
+        applications::list, applications::create, applications::get_one, applications::update,
+        applications::delete, applications::list_permissions, applications::register_permission,
+        applications::org_list, applications::assign, applications::unassign_preview,
+        applications::unassign, applications::set_member_apps, applications::licenses,
+        applications::update_licenses,
         users::list, users::get_one, users::update, users::delete, users::block, users::unblock,
         keys::list, keys::create, keys::revoke, keys::audit_events,
         access::permissions, access::list_roles, access::get_role, access::create_role,
@@ -53,7 +60,7 @@ use utoipa::OpenApi;
     ),
     components(schemas(Problem)),
     modifiers(&Security),
-    tags((name = "auth"), (name = "organizations"), (name = "members"), (name = "projects"), (name = "users"), (name = "api-keys"), (name = "access"), (name = "audit"), (name = "email"), (name = "health"))
+    tags((name = "auth"), (name = "organizations"), (name = "members"), (name = "projects"), (name = "applications"), (name = "licenses"), (name = "users"), (name = "api-keys"), (name = "access"), (name = "audit"), (name = "email"), (name = "health"))
 )]
 pub struct ApiDoc;
 
@@ -86,6 +93,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/auth/me", get(session::me))
         .merge(orgs::routes())
         .merge(projects::routes())
+        .merge(applications::routes())
         .merge(users::routes())
         .merge(access::routes())
         .merge(user_access::routes())

@@ -259,6 +259,14 @@ pub async fn add_member(
                 last_name: b.last_name,
                 credentials,
                 language: b.language,
+                applications: b
+                    .applications
+                    .map(|ids| {
+                        ids.iter()
+                            .map(|s| super::applications::parse_app_ref(s))
+                            .collect::<Result<Vec<_>, _>>()
+                    })
+                    .transpose()?,
             },
         )
         .await?;

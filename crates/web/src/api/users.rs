@@ -27,14 +27,17 @@ pub fn routes() -> Router<AppState> {
 /// Global user search (U11): `q` matches word prefixes of names, email and username across
 /// every organization. Newest first.
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", params(ListQuery),
-    responses((status = 200, body = Page<User>)), security(("bearer" = []), ("session" = [])))]
+    responses((status = 200, body = Page<super::app_dto::UserListItem>)), security(("bearer" = []), ("session" = [])))]
 pub async fn list(
     State(st): State<AppState>,
     Admin(a): Admin,
     Query(q): Query<ListQuery>,
-) -> ApiResult<Json<Page<User>>> {
+) -> ApiResult<Json<Page<super::app_dto::UserListItem>>> {
     let page = q.page()?;
-    let p = st.services.search_users(&a, q.q.as_deref(), page).await?;
+    let p = st
+        .services
+        .search_users_with_apps(&a, q.q.as_deref(), page)
+        .await?;
     Ok(Json(Page::from_page(p)))
 }
 

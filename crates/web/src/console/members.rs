@@ -48,6 +48,9 @@ struct MemberView {
     kind: &'static str,
     joined_at: i64,
     remove_href: String,
+    /// A4: this membership's applications, and where to change them (A3).
+    applications: Vec<super::users::AppChip>,
+    applications_href: String,
 }
 
 async fn members(
@@ -103,8 +106,26 @@ async fn render_members(
             kind: m.kind.as_str(),
             joined_at: m.joined_at.millis(),
             remove_href: format!("{base}/{}/remove", m.user.id),
+            applications: m
+                .applications
+                .iter()
+                .map(super::users::AppChip::from)
+                .collect(),
+            applications_href: format!("{base}/{}/applications", m.user.id),
         })
         .collect();
+    // L3: "New user" is disabled, with the reason, when no application seat is left.
+    let seats = match st.services.seats(scope).await {
+        Ok(s) => s,
+        Err(e) => return cx.error(st, e),
+    };
+    let seats_full = seats.application.exhausted().then(|| {
+        format!(
+            "All {} application seats of {} are in use. Free a seat or raise the limit on the Licenses tab.",
+            seats.application.limit.unwrap_or(0),
+            header.org.name
+        )
+    });
     cx.render_status(
         st,
         status,
@@ -119,6 +140,8 @@ async fn render_members(
             form => form,
             errors => errors,
             welcome_hours => st.services.config().welcome_link_hours,
+            seats_full => seats_full,
+            apps_manage => scope.can("applications.manage"),
         },
     )
 }
@@ -158,6 +181,7 @@ async fn add(
         last_name: form.last_name.clone(),
         credentials,
         language: None,
+        applications: None,
     };
     match st.services.add_member(&scope, input).await {
         Ok(added) => {

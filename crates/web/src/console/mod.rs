@@ -8,6 +8,7 @@
 
 mod account;
 mod activity;
+mod applications;
 mod assets;
 mod audit;
 mod auth_pages;
@@ -17,6 +18,7 @@ mod home;
 mod impersonation;
 mod members;
 mod nav;
+mod org_apps;
 mod org_edit;
 mod org_projects;
 mod org_relations;
@@ -120,6 +122,12 @@ impl Templates {
             "orgs/projects.html",
             "orgs/project_delete.html",
             "audit/list.html",
+            "applications/list.html",
+            "applications/form.html",
+            "orgs/applications.html",
+            "orgs/app_unassign.html",
+            "orgs/member_apps.html",
+            "orgs/licenses.html",
         );
         Self { env }
     }
@@ -163,6 +171,8 @@ pub fn router() -> Router<AppState> {
         .merge(members::routes())
         .merge(org_relations::routes())
         .merge(org_projects::routes())
+        .merge(org_apps::routes())
+        .merge(applications::routes())
         .merge(users::routes())
         .merge(user_access::routes())
         .merge(user_grants::routes())

@@ -33,6 +33,8 @@ pub struct Nav {
     pub platform_stats: bool,
     /// A short name of what the viewer is, for the sidebar's foot.
     pub role_label: &'static str,
+    /// Applications (`applications.view` somewhere).
+    pub applications: bool,
 }
 
 impl Nav {
@@ -73,6 +75,7 @@ impl Nav {
             new_org: admin.can("organizations.create", ScopeRef::Platform),
             platform_stats: portico_services::orgs::sees_whole_platform(admin),
             role_label,
+            applications: reaches(admin, "applications.view"),
         }
     }
 }

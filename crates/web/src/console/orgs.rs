@@ -341,6 +341,9 @@ pub struct OrgCan {
     pub projects_view: bool,
     pub projects_manage: bool,
     pub audit: bool,
+    /// Applications tab (A2) and Licenses tab (L1).
+    pub applications_view: bool,
+    pub licenses_view: bool,
 }
 
 impl OrgCan {
@@ -357,6 +360,8 @@ impl OrgCan {
             projects_view: scope.can("projects.view"),
             projects_manage: scope.can("projects.manage"),
             audit: scope.can("audit.view"),
+            applications_view: scope.can("applications.view"),
+            licenses_view: scope.can("licenses.view"),
         }
     }
 }

@@ -79,9 +79,10 @@ fn slug(s: &str) -> String {
 }
 
 /// The picker: the catalogue's sections, with the permissions valid at `level`.
-fn picker(st: &AppState, cx: &Cx, level: Level, selected: &[String]) -> Vec<PickerSection> {
-    st.services
-        .permission_catalog()
+fn picker(_st: &AppState, cx: &Cx, level: Level, selected: &[String]) -> Vec<PickerSection> {
+    cx.admin
+        .access()
+        .catalog
         .sections()
         .into_iter()
         .filter_map(|(name, entries)| {

@@ -205,7 +205,7 @@ async fn answer_for(
     scope: ScopeRef,
     users: Vec<UserRecord>,
 ) -> Answer {
-    let catalog = st.services.permission_catalog();
+    let catalog = cx.admin.access().catalog.clone();
     let entry = catalog
         .index_of(permission)
         .ok()

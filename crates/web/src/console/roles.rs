@@ -176,7 +176,7 @@ async fn detail(State(st): State<AppState>, cx: Cx, Path(raw): Path<String>) -> 
     {
         return cx.error(&st, e);
     }
-    let catalog = st.services.permission_catalog();
+    let catalog = cx.admin.access().catalog.clone();
     let held = &view.role.permissions;
     let sections: Vec<PermSection> = catalog
         .sections()

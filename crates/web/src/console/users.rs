@@ -42,6 +42,24 @@ struct Row {
     actionable: bool,
     /// P7: their login details are hidden from this viewer (shown as "Hidden", not "Never").
     login_hidden: bool,
+    /// A4: names of their applications (in the organizations the viewer sees).
+    applications: Vec<AppChip>,
+}
+
+/// An application next to a person (A4).
+#[derive(Debug, Serialize)]
+pub(crate) struct AppChip {
+    pub name: String,
+    pub status: &'static str,
+}
+
+impl From<&portico_services::records::AppBrief> for AppChip {
+    fn from(a: &portico_services::records::AppBrief) -> Self {
+        Self {
+            name: a.name.clone(),
+            status: a.status.as_str(),
+        }
+    }
 }
 
 fn actionable(cx: &Cx, u: &UserRecord) -> bool {
@@ -133,7 +151,7 @@ async fn list(State(st): State<AppState>, cx: Cx, Query(lq): Query<ListQuery>) -
     let q = lq.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
     let page = match st
         .services
-        .search_users(&cx.admin, q, page_request(lq.cursor.as_deref(), PAGE_SIZE))
+        .search_users_with_apps(&cx.admin, q, page_request(lq.cursor.as_deref(), PAGE_SIZE))
         .await
     {
         Ok(p) => p,
@@ -148,10 +166,11 @@ async fn list(State(st): State<AppState>, cx: Cx, Query(lq): Query<ListQuery>) -
     let rows: Vec<Row> = page
         .items
         .iter()
-        .map(|u| Row {
-            user: UserView::from(u),
-            actionable: actionable(&cx, u),
-            login_hidden: !sees_login_details(&cx.admin, u),
+        .map(|w| Row {
+            user: UserView::from(&w.user),
+            actionable: actionable(&cx, &w.user),
+            login_hidden: !sees_login_details(&cx.admin, &w.user),
+            applications: w.applications.iter().map(AppChip::from).collect(),
         })
         .collect();
     // Where block/unblock return to: this very list.

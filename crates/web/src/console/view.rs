@@ -50,6 +50,8 @@ impl FromRequestParts<AppState> for Cx {
             "organizations"
         } else if path.starts_with("/users") {
             "users"
+        } else if path.starts_with("/applications") {
+            "applications"
         } else if path == "/audit" || path.starts_with("/audit/") {
             "audit"
         } else if path.starts_with("/settings") {
@@ -132,6 +134,7 @@ pub fn describe_error(e: &ServiceError) -> (StatusCode, &'static str, String) {
         ),
         ServiceError::Invalid(v) => (StatusCode::UNPROCESSABLE_ENTITY, "Check the request", super::capitalize(&v.message)),
         ServiceError::Conflict { message, .. } => (StatusCode::CONFLICT, "Conflict", super::capitalize(message)),
+        ServiceError::Limit { message, .. } => (StatusCode::CONFLICT, "Seat limit", super::capitalize(message)),
         ServiceError::PreconditionFailed => (
             StatusCode::PRECONDITION_FAILED,
             "Changed meanwhile",
