@@ -809,6 +809,10 @@ both_backends!(
             html.contains("app-chip") && html.contains(">CRM<"),
             "{html}"
         );
+        assert!(
+            html.contains("New members get CRM (auto-assigned here)"),
+            "{html}"
+        );
         let (s, html) = page(&c, &app, &format!("{tab}/{}/unassign", id(&crm))).await;
         assert_eq!(s, StatusCode::OK);
         assert!(html.contains("1 member loses"), "{html}");
