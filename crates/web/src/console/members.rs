@@ -119,6 +119,19 @@ async fn render_members(
         Ok(s) => s,
         Err(e) => return cx.error(st, e),
     };
+    // A3: what a new member gets: the organization's auto-assigned applications.
+    let auto_apps: Vec<String> = if scope.can("applications.view") {
+        match st.services.org_apps(scope).await {
+            Ok(rows) => rows
+                .into_iter()
+                .filter(|r| r.app.auto_assigned)
+                .map(|r| r.app.name)
+                .collect(),
+            Err(e) => return cx.error(st, e),
+        }
+    } else {
+        Vec::new()
+    };
     let seats_full = seats.application.exhausted().then(|| {
         format!(
             "All {} application seats of {} are in use. Free a seat or raise the limit on the Licenses tab.",
@@ -141,6 +154,7 @@ async fn render_members(
             errors => errors,
             welcome_hours => st.services.config().welcome_link_hours,
             seats_full => seats_full,
+            auto_apps => auto_apps,
             apps_manage => scope.can("applications.manage"),
         },
     )

@@ -809,6 +809,10 @@ both_backends!(
             html.contains("app-chip") && html.contains(">CRM<"),
             "{html}"
         );
+        assert!(
+            html.contains("New members get CRM (auto-assigned here)"),
+            "{html}"
+        );
         let (s, html) = page(&c, &app, &format!("{tab}/{}/unassign", id(&crm))).await;
         assert_eq!(s, StatusCode::OK);
         assert!(html.contains("1 member loses"), "{html}");
@@ -846,5 +850,71 @@ both_backends!(
             html.contains("app-chip"),
             "global users list shows applications: {html}"
         );
+    }
+);
+
+both_backends!(
+    leaving_or_deleting_an_organization_takes_the_access_with_it,
+    |app: TestApp| async move {
+        let a = app.org("Acme", None).await;
+        let b = app.org("Beta", None).await;
+        let crm = application(&app, json!({ "name": "CRM", "auto_assigned": true })).await;
+        let (s, ann) = app.add_member(&a, "ann@example.com", "Ann", "A").await;
+        assert_eq!(s, StatusCode::CREATED, "{ann}");
+        let (s, v) = app.add_member(&b, "ann@example.com", "Ann", "A").await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        assert_eq!(member_apps(&app, &b).await[0].1, ["crm"]);
+
+        // Leaving Beta (an external membership) frees Beta's seat.
+        let (s, v) = app
+            .api(
+                Method::DELETE,
+                &format!(
+                    "/api/v1/organizations/{}/members/{}",
+                    id(&b),
+                    id(&ann["user"])
+                ),
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let lic = app
+            .get(&format!("/api/v1/organizations/{}/licenses", id(&b)))
+            .await;
+        assert_eq!(lic["application"]["used"], 0);
+
+        // Deleting Acme deletes its assignment and its members' access (and Ann, internal).
+        let (s, v) = app
+            .api(
+                Method::DELETE,
+                &format!("/api/v1/organizations/{}", id(&a)),
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let (s, v) = app
+            .api(
+                Method::DELETE,
+                &format!("/api/v1/applications/{}", id(&crm)),
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::CONFLICT, "still assigned to Beta: {v}");
+        assert!(
+            v["detail"].as_str().unwrap().contains("1 organization"),
+            "{v}"
+        );
+
+        // The OpenAPI document describes the new paths.
+        let doc = app.get("/api/v1/openapi.json").await;
+        for p in [
+            "/api/v1/applications",
+            "/api/v1/applications/{app}/permissions",
+            "/api/v1/organizations/{org}/applications/{app}",
+            "/api/v1/organizations/{org}/members/{user}/applications",
+            "/api/v1/organizations/{org}/licenses",
+        ] {
+            assert!(doc["paths"][p].is_object(), "{p} in the OpenAPI document");
+        }
     }
 );
