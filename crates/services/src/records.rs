@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 pub use crate::access::records::*;
-pub use crate::email::records::*;
 pub use crate::app_records::*;
+pub use crate::email::records::*;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct OrgRecord {

@@ -22,6 +22,7 @@ both_backends!(a_link_works_once_under_a_race, |db: Db| async move {
                 user: invited,
                 username_fallbacks: vec![],
                 welcome: None,
+                applications: None,
             },
         )
         .await

@@ -3,9 +3,9 @@
 
 pub(crate) mod access;
 pub mod access_dto;
-mod credentials;
 pub mod app_dto;
 mod applications;
+mod credentials;
 pub mod dto;
 mod health;
 mod keys;

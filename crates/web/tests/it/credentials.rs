@@ -73,6 +73,16 @@ async fn enrol(c: &reqwest::Client, app: &TestApp, csrf: &str) -> String {
     secret
 }
 
+/// The second step of a login: a challenge and a code.
+async fn totp_step(app: &TestApp, challenge: &str, code: &str) -> reqwest::Response {
+    app.http
+        .post(app.url("/api/v1/auth/login/totp"))
+        .json(&json!({ "challenge": challenge, "code": code }))
+        .send()
+        .await
+        .unwrap()
+}
+
 async fn raw_login(app: &TestApp, body: Value) -> (StatusCode, Value) {
     let r = app
         .http
@@ -164,13 +174,7 @@ both_backends!(
         assert!(p.get("challenge").is_none());
         // The code that confirmed enrolment was used: replaying it is refused.
         let used = code(&app, &secret);
-        let r = app
-            .http
-            .post(app.url("/api/v1/auth/login/totp"))
-            .json(&json!({ "challenge": challenge, "code": used }))
-            .send()
-            .await
-            .unwrap();
+        let r = totp_step(&app, &challenge, &used).await;
         assert_eq!(
             r.status(),
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -179,25 +183,13 @@ both_backends!(
         // The next time step's code works, once.
         app.clock.advance_secs(30);
         let fresh = code(&app, &secret);
-        let r = app
-            .http
-            .post(app.url("/api/v1/auth/login/totp"))
-            .json(&json!({ "challenge": challenge, "code": fresh }))
-            .send()
-            .await
-            .unwrap();
+        let r = totp_step(&app, &challenge, &fresh).await;
         assert_eq!(r.status(), StatusCode::OK);
         assert!(r.headers().get("set-cookie").is_some(), "a session cookie");
         let body: Value = r.json().await.unwrap();
         assert_eq!(body["user"]["username"], "tina");
         // The challenge was used up, and the same code in a one-step login is a replay.
-        let r = app
-            .http
-            .post(app.url("/api/v1/auth/login/totp"))
-            .json(&json!({ "challenge": challenge, "code": fresh }))
-            .send()
-            .await
-            .unwrap();
+        let r = totp_step(&app, &challenge, &fresh).await;
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
         let (s, _) = raw_login(
             &app,
@@ -244,25 +236,11 @@ both_backends!(
         let (_, p) = raw_login(&app, json!({ "login": "gus", "password": ADMIN_PASSWORD })).await;
         let challenge = p["challenge"].as_str().unwrap().to_string();
         for n in 0..6 {
-            let r = app
-                .http
-                .post(app.url("/api/v1/auth/login/totp"))
-                .json(
-                    &json!({ "challenge": challenge, "code": format!("{:06}", 111111 * (n % 9)) }),
-                )
-                .send()
-                .await
-                .unwrap();
+            let r = totp_step(&app, &challenge, &format!("{:06}", 111111 * (n % 9))).await;
             assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
         }
         // Past the limit, even the right code is refused until the window passes.
-        let r = app
-            .http
-            .post(app.url("/api/v1/auth/login/totp"))
-            .json(&json!({ "challenge": challenge, "code": code(&app, &secret) }))
-            .send()
-            .await
-            .unwrap();
+        let r = totp_step(&app, &challenge, &code(&app, &secret)).await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     }
 );
