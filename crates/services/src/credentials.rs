@@ -94,25 +94,34 @@ impl Services {
     pub(crate) fn welcome_rows(
         &self,
         user: &NewUser,
+        fallback_usernames: &[&str],
         language: Option<&str>,
     ) -> Result<WelcomeRows, ServiceError> {
         let hours = self.config.welcome_link_hours;
         let (token, row) = self.token_for(user.id, TokenPurpose::Welcome, hours * 3600);
         let name = format!("{} {}", user.first_name, user.last_name);
-        let rendered = self.render_email(
-            portico_domain::outbox::EmailTemplateKey::Welcome,
-            language,
-            &json!({
-                "name": name.trim(),
-                "link": self.link("set-password", &token),
-                "expires_hours": hours,
-                "platform": self.config.platform_name,
-                "username": user.username,
-            }),
-        )?;
+        let link = self.link("set-password", &token);
+        let email_naming = |username: &str| -> Result<OutboxInsert, ServiceError> {
+            let rendered = self.render_email(
+                portico_domain::outbox::EmailTemplateKey::Welcome,
+                language,
+                &json!({
+                    "name": name.trim(),
+                    "link": link,
+                    "expires_hours": hours,
+                    "platform": self.config.platform_name,
+                    "username": username,
+                }),
+            )?;
+            self.email_to(&user.email, Some(user.id), rendered)
+        };
         Ok(WelcomeRows {
             token: row,
-            email: self.email_to(&user.email, Some(user.id), rendered)?,
+            email: email_naming(&user.username)?,
+            email_for_fallback: fallback_usernames
+                .iter()
+                .map(|n| Ok((n.to_string(), email_naming(n)?)))
+                .collect::<Result<_, ServiceError>>()?,
         })
     }
 

@@ -105,7 +105,8 @@ impl Services {
                 generated = Some(pw);
             }
             CredentialChoice::WelcomeEmail => {
-                welcome = Some(self.welcome_rows(&user, input.language.as_deref())?);
+                let names: Vec<&str> = fallbacks.iter().map(|(n, _)| n.as_str()).collect();
+                welcome = Some(self.welcome_rows(&user, &names, input.language.as_deref())?);
             }
             CredentialChoice::None => {}
         }

@@ -398,4 +398,7 @@ pub struct MfaRecord {
 pub struct WelcomeRows {
     pub token: TokenInsert,
     pub email: OutboxInsert,
+    /// The same email naming each fallback username, for when the suggested one is taken
+    /// (the store knows which one the user got only inside its transaction).
+    pub email_for_fallback: Vec<(String, OutboxInsert)>,
 }

@@ -86,7 +86,12 @@ impl SqlStore {
                 // U8: the welcome link and its email commit with the new user.
                 if let Some(w) = &member.welcome {
                     self.insert_token_in(&mut tx, &w.token).await?;
-                    crate::outbox::insert_in(&mut tx, self, &w.email).await?;
+                    let email = w
+                        .email_for_fallback
+                        .iter()
+                        .find(|(name, _)| *name == u.username)
+                        .map_or(&w.email, |(_, e)| e);
+                    crate::outbox::insert_in(&mut tx, self, email).await?;
                 }
                 (u, AddOutcome::Created, MembershipKind::Internal)
             }

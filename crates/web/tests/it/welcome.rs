@@ -351,3 +351,32 @@ both_backends!(
         assert_eq!(before, after);
     }
 );
+
+both_backends!(
+    the_welcome_email_names_the_username_the_person_got,
+    |app: TestApp| async move {
+        let org = app.org("Acme", None).await;
+        let (s, first) = app
+            .add_member(&org, "anna@one.example", "Anna", "One")
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{first}");
+        // The same suggested username: the second Anna gets a fallback, and her email says so.
+        let (s, second) = app
+            .add_member(&org, "anna@two.example", "Anna", "Two")
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{second}");
+        let got = second["user"]["username"].as_str().unwrap().to_string();
+        assert_ne!(got, first["user"]["username"].as_str().unwrap());
+        let mail = newest_email_to(&app, "anna@two.example").await;
+        let text = mail["text_body"].as_str().unwrap();
+        assert!(text.contains(&got), "the email names {got}: {text}");
+        let outbox = app.get("/api/v1/outbox?limit=50").await;
+        let to_two = outbox["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["to"] == "anna@two.example")
+            .count();
+        assert_eq!(to_two, 1, "one welcome email, not one per candidate");
+    }
+);
