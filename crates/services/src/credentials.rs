@@ -10,7 +10,9 @@ use crate::auth::{BackOffice, Principal, RequestMeta, random_token, sha256_hex};
 use crate::email::RenderedEmail;
 use crate::email::records::OutboxInsert;
 use crate::error::ServiceError;
-use crate::records::{AuditDraft, NewUser, TokenInsert, UserRecord, WelcomeRows};
+use crate::records::{
+    AuditDraft, MfaRecord, NewUser, TokenInsert, TokenRecord, UserRecord, WelcomeRows,
+};
 use portico_domain::Email;
 use portico_domain::access::UserAction;
 use portico_domain::credential::{TokenPurpose, TokenRefusal};
@@ -132,12 +134,30 @@ impl Services {
         Ok((pw, hash))
     }
 
-    async fn has_mfa(&self, user: UserId) -> Result<bool, ServiceError> {
+    /// The user's second factor, once confirmed (a pending enrolment does not count).
+    pub(crate) async fn confirmed_mfa(
+        &self,
+        user: UserId,
+    ) -> Result<Option<MfaRecord>, ServiceError> {
         Ok(self
             .store
             .mfa(user)
             .await?
-            .is_some_and(|m| m.confirmed_at.is_some()))
+            .filter(|m| m.confirmed_at.is_some()))
+    }
+
+    pub(crate) async fn has_second_factor(&self, user: UserId) -> Result<bool, ServiceError> {
+        Ok(self.confirmed_mfa(user).await?.is_some())
+    }
+
+    /// Whether someone the caller may see has a second factor (the "Reset sign-in" page).
+    pub async fn second_factor_of(
+        &self,
+        actor: &BackOffice,
+        user: UserId,
+    ) -> Result<bool, ServiceError> {
+        let target = self.visible_user(actor, user).await?;
+        self.has_second_factor(target.id).await
     }
 
     fn min_length(&self, has_mfa: bool) -> usize {
@@ -151,9 +171,22 @@ impl Services {
 
     /// What a set-password or reset link stands for, or why it cannot be used.
     pub async fn link_view(&self, token: &str) -> Result<LinkView, ServiceError> {
+        let rec = self.usable_link(&sha256_hex(token)).await?;
+        let has_mfa = self.has_second_factor(rec.user.id).await?;
+        Ok(LinkView {
+            purpose: rec.purpose,
+            display_name: rec.user.display_name(),
+            username: rec.user.username.clone(),
+            min_length: self.min_length(has_mfa),
+        })
+    }
+
+    /// A welcome or reset link that can still be used, or why not. (The store decides again
+    /// when redeeming, so two requests racing with one link cannot both pass.)
+    async fn usable_link(&self, hash: &str) -> Result<TokenRecord, ServiceError> {
         let rec = self
             .store
-            .credential_token(&sha256_hex(token))
+            .credential_token(hash)
             .await?
             .filter(|r| r.purpose != TokenPurpose::MfaChallenge)
             .ok_or_else(|| refusal(TokenRefusal::Unknown))?;
@@ -166,13 +199,7 @@ impl Services {
         if rec.user.status == UserStatus::Blocked {
             return Err(refusal(TokenRefusal::Unknown));
         }
-        let has_mfa = self.has_mfa(rec.user.id).await?;
-        Ok(LinkView {
-            purpose: rec.purpose,
-            display_name: rec.user.display_name(),
-            username: rec.user.username.clone(),
-            min_length: self.min_length(has_mfa),
-        })
+        Ok(rec)
     }
 
     /// Sets a password through a welcome or reset link: the policy applies (U8), the link
@@ -184,17 +211,9 @@ impl Services {
         meta: RequestMeta,
     ) -> Result<UserRecord, ServiceError> {
         let hash = sha256_hex(token);
-        let rec = self
-            .store
-            .credential_token(&hash)
-            .await?
-            .filter(|r| r.purpose != TokenPurpose::MfaChallenge)
-            .ok_or_else(|| refusal(TokenRefusal::Unknown))?;
-        if rec.user.status == UserStatus::Blocked {
-            return Err(refusal(TokenRefusal::Unknown));
-        }
+        let rec = self.usable_link(&hash).await?;
         let u = &rec.user;
-        let has_mfa = self.has_mfa(u.id).await?;
+        let has_mfa = self.has_second_factor(u.id).await?;
         self.config.password_policy.check(
             password,
             has_mfa,
@@ -462,15 +481,12 @@ impl Services {
 
     /// A login's second step: the code must match and must not have been used (a replay is
     /// refused even inside its 30-second window).
-    pub(crate) async fn check_code(&self, user: UserId, code: &str) -> Result<bool, ServiceError> {
-        let Some(m) = self
-            .store
-            .mfa(user)
-            .await?
-            .filter(|m| m.confirmed_at.is_some())
-        else {
-            return Ok(false);
-        };
+    pub(crate) async fn check_code(
+        &self,
+        user: UserId,
+        m: &MfaRecord,
+        code: &str,
+    ) -> Result<bool, ServiceError> {
         let secret = TotpSecret::parse(&m.secret)?;
         match secret.verify(code, self.now().millis() / 1000, m.last_step) {
             Ok(step) => Ok(self.store.mfa_accept_step(user, step).await?),

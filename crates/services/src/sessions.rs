@@ -118,10 +118,10 @@ impl Services {
             account: account_key,
             address: address_key,
         };
-        if self.has_second_factor(user.id).await? {
+        if let Some(mfa) = self.confirmed_mfa(user.id).await? {
             match code {
                 Some(c) if !c.trim().is_empty() => {
-                    self.second_factor_or_fail(&user, c, &meta).await?;
+                    self.second_factor_or_fail(&user, &mfa, c, &meta).await?;
                 }
                 _ => {
                     let challenge = self.issue_challenge(&user, &meta).await?;
@@ -132,22 +132,12 @@ impl Services {
         self.open_session(user, &meta, settle).await
     }
 
-    pub(crate) async fn has_second_factor(
-        &self,
-        user: portico_domain::ids::UserId,
-    ) -> Result<bool, ServiceError> {
-        Ok(self
-            .store
-            .mfa(user)
-            .await?
-            .is_some_and(|m| m.confirmed_at.is_some()))
-    }
-
     /// Checks a login's code; wrong or replayed codes count against the account like wrong
     /// passwords, so the six digits cannot be guessed in bulk.
     async fn second_factor_or_fail(
         &self,
         user: &UserRecord,
+        mfa: &crate::records::MfaRecord,
         code: &str,
         meta: &RequestMeta,
     ) -> Result<(), ServiceError> {
@@ -164,7 +154,7 @@ impl Services {
             .copied()
             .unwrap_or(0);
         let ok = n <= self.config.login_max_failures_per_account
-            && self.check_code(user.id, code).await?;
+            && self.check_code(user.id, mfa, code).await?;
         if !ok {
             let d = AuditDraft::new("login.failed")
                 .subject(user.id)
@@ -202,7 +192,12 @@ impl Services {
         if user.status != UserStatus::Active {
             return Err(ServiceError::BadCredentials);
         }
-        self.second_factor_or_fail(&user, code, &meta).await?;
+        // The second factor was removed meanwhile: start again from the password.
+        let mfa = self
+            .confirmed_mfa(user.id)
+            .await?
+            .ok_or(ServiceError::Unauthenticated)?;
+        self.second_factor_or_fail(&user, &mfa, code, &meta).await?;
         let ctx = AuditCtx {
             actor: Some(user.id),
             ..self.system_ctx(&meta)

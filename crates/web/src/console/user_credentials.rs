@@ -60,14 +60,10 @@ async fn page(State(st): State<AppState>, cx: Cx, Path(raw): Path<String>) -> Re
             ),
         );
     }
-    let mfa = st
-        .services
-        .store()
-        .mfa(d.user.id)
-        .await
-        .ok()
-        .flatten()
-        .is_some_and(|m| m.confirmed_at.is_some());
+    let mfa = match st.services.second_factor_of(&cx.admin, d.user.id).await {
+        Ok(m) => m,
+        Err(e) => return cx.error(&st, e),
+    };
     cx.render(
         &st,
         "users/credentials.html",
