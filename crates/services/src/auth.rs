@@ -284,7 +284,7 @@ impl Services {
         // S6: with the policy on, a back-office user's own session may only set up a second
         // factor until they have one (keys are programs; an impersonation was started by
         // someone who passed this check).
-        if self.config.mfa_required_for_back_office
+        if self.policy_in(&access, u).mfa_required
             && principal.impersonator.is_none()
             && matches!(principal.credential, Credential::Session(_))
             && !self.has_second_factor(u.id).await?
@@ -359,7 +359,8 @@ impl Services {
             .ok_or(ServiceError::Unauthenticated)?;
         let now = self.now();
         if now >= session.expires_at
-            || now.millis() - session.last_seen_at.millis() > self.config.session_idle_secs * 1000
+            || now.millis() - session.last_seen_at.millis()
+                > session.idle_secs.unwrap_or(self.config.session_idle_secs) * 1000
         {
             self.store
                 .delete_session(&self.system_ctx(&meta), &hash)

@@ -160,13 +160,14 @@ impl Services {
         self.has_second_factor(target.id).await
     }
 
-    fn min_length(&self, has_mfa: bool) -> usize {
-        let p = &self.config.password_policy;
-        if has_mfa {
-            p.min_length_with_mfa
+    /// U8 + S6: the person's minimum password length.
+    async fn min_length(&self, user: &UserRecord, has_mfa: bool) -> Result<usize, ServiceError> {
+        let p = self.policy_for(user).await?;
+        Ok(if has_mfa {
+            p.password_min_length_with_mfa
         } else {
-            p.min_length
-        }
+            p.password_min_length
+        })
     }
 
     /// What a set-password or reset link stands for, or why it cannot be used.
@@ -177,7 +178,7 @@ impl Services {
             purpose: rec.purpose,
             display_name: rec.user.display_name(),
             username: rec.user.username.clone(),
-            min_length: self.min_length(has_mfa),
+            min_length: self.min_length(&rec.user, has_mfa).await?,
         })
     }
 
@@ -214,7 +215,7 @@ impl Services {
         let rec = self.usable_link(&hash).await?;
         let u = &rec.user;
         let has_mfa = self.has_second_factor(u.id).await?;
-        self.config.password_policy.check(
+        self.policy_for(u).await?.password_policy().check(
             password,
             has_mfa,
             &[&u.username, &u.email, &u.first_name, &u.last_name],
@@ -379,17 +380,15 @@ impl Services {
         Ok(MfaStatus {
             enabled: m.as_ref().is_some_and(|m| m.confirmed_at.is_some()),
             pending: m.as_ref().is_some_and(|m| m.confirmed_at.is_none()),
-            required: self.mfa_required_for(me.user.id).await?,
+            required: self.mfa_required_for(&me.user).await?,
         })
     }
 
     /// S6: the policy requires a second factor of back-office users.
-    async fn mfa_required_for(&self, user: UserId) -> Result<bool, ServiceError> {
-        if !self.config.mfa_required_for_back_office {
-            return Ok(false);
-        }
+    async fn mfa_required_for(&self, user: &UserRecord) -> Result<bool, ServiceError> {
         let access = self.access().await?;
-        Ok(access.is_back_office(user, self.now().millis()))
+        Ok(self.policy_in(&access, user).mfa_required
+            && access.is_back_office(user.id, self.now().millis()))
     }
 
     /// Starts TOTP enrolment: a new secret, shown once as text and as an `otpauth://` URI.
@@ -451,7 +450,7 @@ impl Services {
     /// requires one.
     pub async fn mfa_disable(&self, me: &Principal, password: &str) -> Result<(), ServiceError> {
         forbid_impersonated(me)?;
-        if self.mfa_required_for(me.user.id).await? {
+        if self.mfa_required_for(&me.user).await? {
             return Err(ServiceError::conflict(
                 "mfa-required-by-policy",
                 "the security policy requires a second factor for back-office users",

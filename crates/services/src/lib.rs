@@ -20,6 +20,7 @@ pub mod members;
 pub mod orgs;
 pub mod projects;
 pub mod records;
+pub mod security;
 pub mod sessions;
 pub mod setup;
 pub mod store;

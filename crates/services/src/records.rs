@@ -229,6 +229,9 @@ pub struct SessionRecord {
     /// P9: set on an impersonation session: the administrator acting as `user_id`.
     pub impersonator_id: Option<UserId>,
     pub impersonation_reason: Option<String>,
+    /// S6: the idle timeout of the policy the session was opened under (`None`: the
+    /// configured one).
+    pub idle_secs: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -57,17 +57,50 @@ impl Services {
         // Count the attempt before checking it, so parallel attempts cannot slip past the limit.
         let account_key = format!("acct:{key}");
         let address_key = meta.ip.map(|ip| format!("ip:{ip}"));
-        let mut keys = vec![account_key.clone()];
-        keys.extend(address_key.clone());
-        let counts = self
-            .store
-            .throttle_hit(&keys, now, cfg.login_window_secs)
-            .await?;
-        let account_attempts = counts.first().copied().unwrap_or(0);
-        let ip_attempts = counts.get(1).copied().unwrap_or(0);
-        let ctx = self.system_ctx(&meta);
         let found = self.store.find_login(&key).await?;
-        if account_attempts > cfg.login_max_failures_per_account
+        // S6: the account's lockout rules are its policy's (an unknown account: the
+        // platform's, the same as for anyone without a home organization).
+        let access = self.access().await?;
+        let policy = match &found {
+            Some((u, _)) => self.policy_in(&access, u),
+            None => self.platform_policy_in(&access),
+        };
+        drop(access);
+        let (account_attempts, ip_attempts) = if policy.lockout_window_secs == cfg.login_window_secs
+        {
+            let mut keys = vec![account_key.clone()];
+            keys.extend(address_key.clone());
+            let counts = self
+                .store
+                .throttle_hit(&keys, now, cfg.login_window_secs)
+                .await?;
+            (
+                counts.first().copied().unwrap_or(0),
+                counts.get(1).copied().unwrap_or(0),
+            )
+        } else {
+            let account = self
+                .store
+                .throttle_hit(
+                    std::slice::from_ref(&account_key),
+                    now,
+                    policy.lockout_window_secs,
+                )
+                .await?;
+            let ip = match &address_key {
+                Some(k) => self
+                    .store
+                    .throttle_hit(std::slice::from_ref(k), now, cfg.login_window_secs)
+                    .await?
+                    .first()
+                    .copied()
+                    .unwrap_or(0),
+                None => 0,
+            };
+            (account.first().copied().unwrap_or(0), ip)
+        };
+        let ctx = self.system_ctx(&meta);
+        if account_attempts > policy.lockout_max_failures
             || ip_attempts > cfg.login_max_failures_per_ip
         {
             let mut d = AuditDraft::new("login.throttled").changes(json!({
@@ -142,24 +175,25 @@ impl Services {
         meta: &RequestMeta,
     ) -> Result<(), ServiceError> {
         let key = format!("mfa:{}", user.id);
+        let policy = self.policy_for(user).await?;
         let n = self
             .store
             .throttle_hit(
                 std::slice::from_ref(&key),
                 self.now(),
-                self.config.login_window_secs,
+                policy.lockout_window_secs,
             )
             .await?
             .first()
             .copied()
             .unwrap_or(0);
-        let ok = n <= self.config.login_max_failures_per_account
-            && self.check_code(user.id, mfa, code).await?;
+        let max = policy.lockout_max_failures;
+        let ok = n <= max && self.check_code(user.id, mfa, code).await?;
         if !ok {
             let d = AuditDraft::new("login.failed")
                 .subject(user.id)
                 .target("user", user.id)
-                .changes(json!({ "reason": if n > self.config.login_max_failures_per_account { "second-factor-throttled" } else { "second-factor" } }));
+                .changes(json!({ "reason": if n > max { "second-factor-throttled" } else { "second-factor" } }));
             self.store.append_audit(&self.system_ctx(meta), d).await?;
             return Err(ServiceError::Invalid(portico_domain::ValidationError::new(
                 "code",
@@ -229,7 +263,8 @@ impl Services {
         settle: LoginThrottleKeys,
     ) -> Result<NewSession, ServiceError> {
         let now = self.now();
-        let cfg = &self.config;
+        // S6: the session keeps the lifetime and idle timeout of the policy it opened under.
+        let policy = self.policy_for(&user).await?;
         let ctx = self.system_ctx(meta);
         let token = random_token(32);
         let csrf_token = random_token(32);
@@ -240,11 +275,12 @@ impl Services {
             csrf_token: csrf_token.clone(),
             created_at: now,
             last_seen_at: now,
-            expires_at: now.plus_secs(cfg.session_lifetime_secs),
+            expires_at: now.plus_secs(policy.session_lifetime_secs),
             ip: meta.ip.map(|i| i.to_string()),
             user_agent: meta.user_agent.clone(),
             impersonator_id: None,
             impersonation_reason: None,
+            idle_secs: Some(policy.session_idle_secs),
         };
         let ctx = AuditCtx {
             actor: Some(user.id),
@@ -257,7 +293,7 @@ impl Services {
             token,
             csrf_token,
             user,
-            max_age_secs: cfg.session_lifetime_secs,
+            max_age_secs: policy.session_lifetime_secs,
         })
     }
 

@@ -40,7 +40,7 @@ impl Services {
                 (p.clone(), Some(p))
             }
         };
-        self.config.password_policy.check(
+        self.platform_password_policy().await?.check(
             &password,
             false,
             &[username.as_str(), email.as_str()],
@@ -112,9 +112,11 @@ impl Services {
         };
         let username = Username::parse(username)?;
         let email = Email::parse(email)?;
-        self.config
-            .password_policy
-            .check(password, false, &[username.as_str(), email.as_str()])?;
+        self.platform_password_policy().await?.check(
+            password,
+            false,
+            &[username.as_str(), email.as_str()],
+        )?;
         let hash = self.hash_password(password).await?;
         let new = NewUser {
             id,

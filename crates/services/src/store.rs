@@ -282,6 +282,13 @@ pub trait Store: Send + Sync {
     /// Everything the engine is built from, read in one transaction, with the version read
     /// first (so the data is at least as new as the version).
     async fn load_access(&self) -> StoreResult<AccessData>;
+    /// S6: saves or deletes a stored security policy with its audit entry, bumping the
+    /// access version; `Stale` when `expected_version` is not the stored one.
+    async fn write_policy(
+        &self,
+        ctx: &AuditCtx,
+        w: crate::security::PolicyWrite,
+    ) -> StoreResult<()>;
     /// `portico init`: creates the super admin and bootstraps the preset's roles (as
     /// `bootstrap_access`) in one transaction; Conflict `roles-exist` if roles exist already.
     async fn init_installation(

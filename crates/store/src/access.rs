@@ -284,8 +284,10 @@ impl SqlStore {
         .map(|r| rows::user_id(&r, "id"))
         .transpose()?;
         let app_permissions = self.app_permissions_in(&mut tx, None).await?;
+        let policies = self.policies_in(&mut tx).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(AccessData {
+            policies,
             app_permissions,
             version,
             orgs,

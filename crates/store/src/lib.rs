@@ -23,6 +23,7 @@ mod projects;
 mod rows;
 mod schema;
 mod search;
+mod security;
 mod sessions;
 mod store_impl;
 mod users;

@@ -56,6 +56,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0007_credentials.sql"),
         postgres: include_str!("../migrations/postgres/0007_credentials.sql"),
     },
+    Migration {
+        version: 12,
+        name: "security_policy",
+        sqlite: include_str!("../migrations/sqlite/0012_security_policy.sql"),
+        postgres: include_str!("../migrations/postgres/0012_security_policy.sql"),
+    },
 ];
 
 pub(crate) async fn run(store: &SqlStore) -> Result<Vec<String>, StoreError> {

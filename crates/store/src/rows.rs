@@ -195,6 +195,7 @@ pub(crate) fn session(r: &AnyRow) -> R<SessionRecord> {
         user_agent: os(r, "s_user_agent")?,
         impersonator_id: ouser_id(r, "s_impersonator_id")?,
         impersonation_reason: os(r, "s_impersonation_reason")?,
+        idle_secs: oi(r, "s_idle_secs")?,
     })
 }
 

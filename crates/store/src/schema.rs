@@ -149,6 +149,7 @@ pub enum Sessions {
     UserAgent,
     ImpersonatorId,
     ImpersonationReason,
+    IdleSecs,
 }
 
 #[derive(Iden, Clone, Copy)]
@@ -380,4 +381,16 @@ pub enum UserMfa {
     CreatedAt,
     ConfirmedAt,
     LastStep,
+}
+
+/// S6 (0012): the platform's policy and the organizations' overrides.
+#[derive(Iden, Clone, Copy)]
+pub enum SecurityPolicies {
+    Table,
+    Id,
+    OrgId,
+    Policy,
+    UpdatedAt,
+    UpdatedBy,
+    Version,
 }

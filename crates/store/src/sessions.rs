@@ -10,7 +10,7 @@ use portico_services::records::*;
 use sea_query::{Expr, ExprTrait, OnConflict, Order, Query};
 use serde_json::json;
 
-const SESSION_ALIASES: [(S, &str); 11] = [
+const SESSION_ALIASES: [(S, &str); 12] = [
     (S::Id, "s_id"),
     (S::TokenHash, "s_token_hash"),
     (S::UserId, "s_user_id"),
@@ -22,6 +22,7 @@ const SESSION_ALIASES: [(S, &str); 11] = [
     (S::UserAgent, "s_user_agent"),
     (S::ImpersonatorId, "s_impersonator_id"),
     (S::ImpersonationReason, "s_impersonation_reason"),
+    (S::IdleSecs, "s_idle_secs"),
 ];
 
 const KEY_ALIASES: [(K, &str); 11] = [
@@ -63,6 +64,7 @@ impl SqlStore {
                         s.user_agent.clone().into(),
                         s.impersonator_id.map(|u| u.to_string()).into(),
                         s.impersonation_reason.clone().into(),
+                        s.idle_secs.into(),
                     ])
                     .to_owned(),
             ),

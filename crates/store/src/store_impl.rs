@@ -295,6 +295,13 @@ impl Store for SqlStore {
     async fn access_version(&self) -> R<i64> {
         self.access_version_q().await
     }
+    async fn write_policy(
+        &self,
+        ctx: &AuditCtx,
+        w: portico_services::security::PolicyWrite,
+    ) -> R<()> {
+        self.write_policy_q(ctx, w).await
+    }
     async fn load_access(&self) -> R<AccessData> {
         self.load_access_q().await
     }

@@ -90,6 +90,7 @@ impl Services {
             user_agent: actor.principal().meta.user_agent.clone(),
             impersonator_id: Some(actor.user().id),
             impersonation_reason: Some(reason.to_string()),
+            idle_secs: None,
         };
         let mut ctx = actor.principal().audit_ctx(self);
         ctx.at = now;

@@ -209,6 +209,8 @@ pub struct AccessData {
     /// A5: permissions registered by applications, in registration order; they join the
     /// catalogue after Portico's own.
     pub app_permissions: Vec<crate::app_records::AppPermissionRecord>,
+    /// S6: the platform's security policy and the organizations' overrides.
+    pub policies: Vec<crate::security::PolicyRecord>,
 }
 
 /// Which organizations a list may show (P5, "every list filters by what the viewer may see").

@@ -38,6 +38,8 @@ pub struct AccessSnapshot {
     super_admin: Option<UserId>,
     /// Users holding each role (any scope, expired included).
     role_holder_counts: HashMap<RoleId, usize>,
+    /// S6: stored policies by organization (`None`: the platform's).
+    policies: HashMap<Option<OrgId>, crate::security::PolicyRecord>,
 }
 
 impl AccessSnapshot {
@@ -191,7 +193,13 @@ impl AccessSnapshot {
             filters,
             super_admin: data.super_admin,
             role_holder_counts,
+            policies: data.policies.into_iter().map(|p| (p.org_id, p)).collect(),
         }
+    }
+
+    /// S6: the stored policy of an organization, or the platform's (`None`).
+    pub fn policy_of(&self, org: Option<OrgId>) -> Option<&crate::security::PolicyRecord> {
+        self.policies.get(&org)
     }
 
     pub fn super_admin(&self) -> Option<UserId> {

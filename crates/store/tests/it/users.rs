@@ -291,6 +291,7 @@ fn session(user: UserId, impersonator: Option<UserId>, token: &str) -> SessionRe
         user_agent: None,
         impersonator_id: impersonator,
         impersonation_reason: impersonator.map(|_| "ticket 42".into()),
+        idle_secs: Some(600),
     }
 }
 

@@ -12,6 +12,7 @@ mod keys;
 mod orgs;
 pub(crate) mod outbox;
 mod projects;
+mod security;
 pub(crate) mod session;
 mod user_access;
 mod users;
@@ -57,10 +58,12 @@ use utoipa::OpenApi;
         user_access::list_relationships, user_access::add_relationship,
         user_access::remove_relationship,
         outbox::list, outbox::get_one, outbox::resend,
+        security::get_platform, security::put_platform, security::reset_platform,
+        security::get_org, security::put_org, security::delete_org,
     ),
     components(schemas(Problem)),
     modifiers(&Security),
-    tags((name = "auth"), (name = "organizations"), (name = "members"), (name = "projects"), (name = "applications"), (name = "licenses"), (name = "users"), (name = "api-keys"), (name = "access"), (name = "audit"), (name = "email"), (name = "health"))
+    tags((name = "auth"), (name = "organizations"), (name = "members"), (name = "projects"), (name = "applications"), (name = "licenses"), (name = "users"), (name = "api-keys"), (name = "access"), (name = "audit"), (name = "email"), (name = "settings"), (name = "health"))
 )]
 pub struct ApiDoc;
 
@@ -100,6 +103,7 @@ pub fn router() -> Router<AppState> {
         .merge(keys::routes())
         .merge(credentials::routes())
         .merge(outbox::routes())
+        .merge(security::routes())
         .fallback(not_found)
 }
 

@@ -8,6 +8,7 @@
 
 mod account;
 mod activity;
+mod api_keys;
 mod applications;
 mod assets;
 mod audit;
@@ -27,6 +28,7 @@ mod outbox;
 mod role_form;
 mod role_holders;
 mod roles;
+mod security;
 mod settings;
 mod user_access;
 mod user_copy;
@@ -128,6 +130,13 @@ impl Templates {
             "orgs/app_unassign.html",
             "orgs/member_apps.html",
             "orgs/licenses.html",
+            "settings/security.html",
+            "settings/security_reset.html",
+            "orgs/settings.html",
+            "settings/api_keys.html",
+            "settings/api_key_form.html",
+            "settings/api_key_created.html",
+            "settings/api_key_revoke.html",
         );
         Self { env }
     }
@@ -186,6 +195,8 @@ pub fn router() -> Router<AppState> {
         .merge(roles::routes())
         .merge(role_form::routes())
         .merge(audit::routes())
+        .merge(security::routes())
+        .merge(api_keys::routes())
         .layer(axum::middleware::from_fn(impersonation::escape))
 }
 

@@ -35,6 +35,10 @@ pub struct Nav {
     pub role_label: &'static str,
     /// Applications (`applications.view` somewhere).
     pub applications: bool,
+    /// Settings → Security (`settings.view` on the platform; S6).
+    pub security: bool,
+    /// Settings → API keys (S5): `api_keys.manage` somewhere.
+    pub api_keys: bool,
 }
 
 impl Nav {
@@ -42,12 +46,15 @@ impl Nav {
         let administrators = admin.can("administrators.view", ScopeRef::Platform);
         let roles = reaches(admin, "roles.view");
         let emails = admin.can("settings.view", ScopeRef::Platform);
+        let api_keys = reaches(admin, "api_keys.manage");
         let settings = if administrators {
             Some("/settings/administrators")
         } else if roles {
             Some("/settings/roles")
         } else if emails {
             Some("/settings/emails")
+        } else if api_keys {
+            Some("/settings/api-keys")
         } else {
             None
         };
@@ -76,6 +83,8 @@ impl Nav {
             platform_stats: portico_services::orgs::sees_whole_platform(admin),
             role_label,
             applications: reaches(admin, "applications.view"),
+            security: emails,
+            api_keys,
         }
     }
 }

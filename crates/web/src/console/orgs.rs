@@ -344,6 +344,8 @@ pub struct OrgCan {
     /// Applications tab (A2) and Licenses tab (L1).
     pub applications_view: bool,
     pub licenses_view: bool,
+    /// Settings tab: the organization's security policy (S6).
+    pub settings_view: bool,
 }
 
 impl OrgCan {
@@ -362,6 +364,7 @@ impl OrgCan {
             audit: scope.can("audit.view"),
             applications_view: scope.can("applications.view"),
             licenses_view: scope.can("licenses.view"),
+            settings_view: scope.can("settings.view"),
         }
     }
 }

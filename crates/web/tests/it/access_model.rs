@@ -142,6 +142,7 @@ async fn as_actor(s: &Services, user: UserId) -> Option<BackOffice> {
         user_agent: None,
         impersonator_id: None,
         impersonation_reason: None,
+        idle_secs: None,
     };
     let p = Principal {
         user: u,
