@@ -380,3 +380,52 @@ both_backends!(
         assert_eq!(to_two, 1, "one welcome email, not one per candidate");
     }
 );
+
+both_backends!(
+    the_password_rule_of_a_set_password_link_is_the_home_organizations,
+    |app: TestApp| async move {
+        let strict = app.org("Strict", None).await;
+        let relaxed = app.org("Relaxed", None).await;
+        // S6: Strict asks for 32 characters; the platform keeps 15.
+        let (s, v) = app
+            .api(
+                Method::PUT,
+                &format!("/api/v1/organizations/{}/security-policy", id(&strict)),
+                Some(json!({ "password_min_length": 32 })),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        for (org, who) in [(&strict, "sam"), (&relaxed, "rae")] {
+            let (s, v) = app
+                .add_member(org, &format!("{who}@example.com"), who, "Person")
+                .await;
+            assert_eq!(s, StatusCode::CREATED, "{v}");
+        }
+        let token = |m: Value| {
+            link_path(m["text_body"].as_str().unwrap(), "/set-password/")
+                .trim_start_matches("/set-password/")
+                .to_string()
+        };
+        let sam = token(newest_email_to(&app, "sam@example.com").await);
+        let rae = token(newest_email_to(&app, "rae@example.com").await);
+        // The link page tells the rule that applies.
+        let (_, html) = {
+            let r = app
+                .http
+                .get(app.url(&format!("/set-password/{sam}")))
+                .send()
+                .await
+                .unwrap();
+            (r.status(), r.text().await.unwrap())
+        };
+        assert!(html.contains("32"), "the page names 32 characters");
+
+        let (s, v) = set_password(&app, &sam, NEW_PASSWORD).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert!(v["detail"].as_str().unwrap().contains("at least 32"), "{v}");
+        let (s, v) = set_password(&app, &sam, "maple canyon orbit lantern quietly humming").await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let (s, v) = set_password(&app, &rae, NEW_PASSWORD).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+    }
+);
