@@ -56,6 +56,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0007_credentials.sql"),
         postgres: include_str!("../migrations/postgres/0007_credentials.sql"),
     },
+    Migration {
+        version: 10,
+        name: "reports",
+        sqlite: include_str!("../migrations/sqlite/0010_reports.sql"),
+        postgres: include_str!("../migrations/postgres/0010_reports.sql"),
+    },
 ];
 
 pub(crate) async fn run(store: &SqlStore) -> Result<Vec<String>, StoreError> {

@@ -7,11 +7,13 @@ pub mod app_dto;
 mod applications;
 mod credentials;
 pub mod dto;
+mod enrollments;
 mod health;
 mod keys;
 mod orgs;
 pub(crate) mod outbox;
 mod projects;
+pub mod reports;
 pub(crate) mod session;
 mod user_access;
 mod users;
@@ -57,10 +59,12 @@ use utoipa::OpenApi;
         user_access::list_relationships, user_access::add_relationship,
         user_access::remove_relationship,
         outbox::list, outbox::get_one, outbox::resend,
+        enrollments::list, enrollments::create, enrollments::remove,
+        reports::logins, reports::org_admins, reports::project_admins, reports::system_activity,
     ),
     components(schemas(Problem)),
     modifiers(&Security),
-    tags((name = "auth"), (name = "organizations"), (name = "members"), (name = "projects"), (name = "applications"), (name = "licenses"), (name = "users"), (name = "api-keys"), (name = "access"), (name = "audit"), (name = "email"), (name = "health"))
+    tags((name = "auth"), (name = "organizations"), (name = "members"), (name = "projects"), (name = "applications"), (name = "licenses"), (name = "users"), (name = "api-keys"), (name = "access"), (name = "audit"), (name = "email"), (name = "health"), (name = "reports"))
 )]
 pub struct ApiDoc;
 
@@ -100,6 +104,8 @@ pub fn router() -> Router<AppState> {
         .merge(keys::routes())
         .merge(credentials::routes())
         .merge(outbox::routes())
+        .merge(enrollments::routes())
+        .merge(reports::routes())
         .fallback(not_found)
 }
 

@@ -12,6 +12,7 @@ mod applications;
 mod assets;
 mod audit;
 mod auth_pages;
+mod charts;
 mod credential_pages;
 mod form;
 mod home;
@@ -20,10 +21,12 @@ mod members;
 mod nav;
 mod org_apps;
 mod org_edit;
+mod org_project;
 mod org_projects;
 mod org_relations;
 mod orgs;
 mod outbox;
+mod reports;
 mod role_form;
 mod role_holders;
 mod roles;
@@ -128,6 +131,12 @@ impl Templates {
             "orgs/app_unassign.html",
             "orgs/member_apps.html",
             "orgs/licenses.html",
+            "reports/index.html",
+            "reports/logins.html",
+            "reports/admins.html",
+            "reports/activity.html",
+            "orgs/project.html",
+            "orgs/unenroll.html",
         );
         Self { env }
     }
@@ -186,6 +195,8 @@ pub fn router() -> Router<AppState> {
         .merge(roles::routes())
         .merge(role_form::routes())
         .merge(audit::routes())
+        .merge(reports::routes())
+        .merge(org_project::routes())
         .layer(axum::middleware::from_fn(impersonation::escape))
 }
 

@@ -35,6 +35,8 @@ pub struct Nav {
     pub role_label: &'static str,
     /// Applications (`applications.view` somewhere).
     pub applications: bool,
+    /// Reports (`reports.view` somewhere).
+    pub reports: bool,
 }
 
 impl Nav {
@@ -76,6 +78,7 @@ impl Nav {
             platform_stats: portico_services::orgs::sees_whole_platform(admin),
             role_label,
             applications: reaches(admin, "applications.view"),
+            reports: reaches(admin, "reports.view"),
         }
     }
 }
