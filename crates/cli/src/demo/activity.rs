@@ -209,7 +209,9 @@ impl Activity {
             self.enrollments_done += due;
         }
         let due = (self.plan.logins * self.users_done / total).saturating_sub(self.logins_done);
-        let span = LOGIN_DAYS * 86_400_000;
+        // Within the last LOGIN_DAYS calendar days (UTC), today included.
+        let first = portico_domain::day::Day::of(self.plan.now).plus(1 - LOGIN_DAYS);
+        let span = (self.plan.now.millis() - first.start().millis()).max(1);
         for _ in 0..due {
             let user = ids[self.rng.random_range(0..ids.len())];
             // More logins lately: the square of a uniform number leans towards now.
