@@ -122,7 +122,8 @@ impl Services {
     }
 
     /// R1's drill-down: who logged in (on one day of the period, in one organization, when
-    /// given), with their login count and last login.
+    /// given), with their login count and last login; `use_` picks the reach (an export's is
+    /// audited with its summary, [`Self::login_report`]).
     pub async fn login_drilldown(
         &self,
         actor: &BackOffice,
@@ -137,15 +138,11 @@ impl Services {
             return Err(ServiceError::NotFound("organization"));
         }
         let hide = self.hidden_user(actor).await?;
-        let rows = self
+        // An export of the drill-down comes with its summary, which is audited.
+        Ok(self
             .store
             .login_drilldown(period, org, &reach, hide, MAX_DRILLDOWN)
-            .await?;
-        if use_ == Use::Export {
-            self.audit_export(actor, ReportKind::Logins, Some(period), rows.len())
-                .await?;
-        }
-        Ok(rows)
+            .await?)
     }
 
     /// R2: organization administrators across the organizations the viewer reaches.

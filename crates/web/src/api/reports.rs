@@ -101,11 +101,7 @@ pub async fn logins_data(
 > {
     let summary = services.login_report(actor, req.period, use_).await?;
     let users = match req.drill {
-        Some(p) => Some(
-            services
-                .login_drilldown(actor, p, req.org, Use::View)
-                .await?,
-        ),
+        Some(p) => Some(services.login_drilldown(actor, p, req.org, use_).await?),
         None => None,
     };
     Ok((summary, users))
