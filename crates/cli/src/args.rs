@@ -627,7 +627,7 @@ pub struct DemoArgs {
     /// Default: half the users.
     #[arg(long)]
     pub project_enrollments: Option<u64>,
-    /// Login events over the last 30 days (R1). Default: as many as users.
+    /// Login events over the last 30 days (R1). Default: half the users.
     #[arg(long)]
     pub logins: Option<u64>,
     /// Seed of the generator: the same seed makes the same platform.

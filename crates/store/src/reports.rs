@@ -5,7 +5,7 @@
 
 use crate::enrollments::placeholders;
 use crate::rows::{self, R};
-use crate::{SqlStore, db_err, exec, fetch_all, fetch_opt};
+use crate::{SqlStore, db_err, exec, fetch_all};
 use async_trait::async_trait;
 use portico_domain::access::Level;
 use portico_domain::day::{Day, Period};
@@ -49,36 +49,40 @@ fn reach_clause(col: &str, reach: &Reach, values: &mut Vec<Value>) -> String {
     }
 }
 
-/// The login events of the period, of users within reach, without the hidden user.
-fn event_filter(
+/// Where the period's login events come from, and the values of its placeholders, in order:
+/// all events; the events of one organization's members (from its memberships, so a
+/// drill-down reads that organization's people only); or of the members of the organizations
+/// within reach. `e` is the events' alias.
+fn events(
     period: Period,
     reach: &Reach,
     hide: Option<UserId>,
     members_of: Option<OrgId>,
-    values: &mut Vec<Value>,
-) -> String {
+) -> (String, Vec<Value>) {
+    let mut values = Vec::new();
+    let from = match (members_of, reach) {
+        (Some(o), _) => {
+            values.push(o.to_string().into());
+            "memberships mo JOIN login_events e ON e.user_id = mo.user_id AND mo.org_id = ?"
+                .to_string()
+        }
+        (None, Reach::All) => "login_events e".to_string(),
+        (None, Reach::Orgs(_)) => {
+            let c = reach_clause("org_id", reach, &mut values);
+            format!(
+                "(SELECT DISTINCT user_id FROM memberships WHERE 1 = 1{c}) r \
+                 JOIN login_events e ON e.user_id = r.user_id"
+            )
+        }
+    };
     values.push(period.from.number().into());
     values.push(period.to.number().into());
-    let mut w = "e.day BETWEEN ? AND ?".to_string();
+    let mut w = format!("{from} WHERE e.day BETWEEN ? AND ?");
     if let Some(h) = hide {
         w.push_str(" AND e.user_id <> ?");
         values.push(h.to_string().into());
     }
-    if let Some(o) = members_of {
-        w.push_str(
-            " AND EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = e.user_id AND m.org_id = ?)",
-        );
-        values.push(o.to_string().into());
-    }
-    if let Reach::Orgs(_) = reach {
-        let mut v = Vec::new();
-        let c = reach_clause("m.org_id", reach, &mut v);
-        w.push_str(&format!(
-            " AND EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = e.user_id{c})"
-        ));
-        values.extend(v);
-    }
-    w
+    (w, values)
 }
 
 impl SqlStore {
@@ -140,31 +144,15 @@ impl ReportStore for SqlStore {
         hide: Option<UserId>,
     ) -> R<LoginSummary> {
         let mut conn = self.conn().await?;
-        let mut v = Vec::new();
-        let w = event_filter(period, reach, hide, None, &mut v);
-        let totals = fetch_opt(
-            &mut conn,
-            self.raw(
-                &format!(
-                    "SELECT COUNT(DISTINCT e.user_id) AS users, COUNT(*) AS logins \
-                     FROM login_events e WHERE {w}"
-                ),
-                v.clone(),
-            ),
-        )
-        .await?;
-        let (distinct_users, logins) = match totals {
-            Some(r) => (rows::i(&r, "users")?, rows::i(&r, "logins")?),
-            None => (0, 0),
-        };
+        let (src, v) = events(period, reach, hide, None);
         let days = fetch_all(
             &mut conn,
             self.raw(
                 &format!(
                     "SELECT e.day AS day, COUNT(*) AS logins, COUNT(DISTINCT e.user_id) AS users \
-                     FROM login_events e WHERE {w} GROUP BY e.day"
+                     FROM {src} GROUP BY e.day"
                 ),
-                v,
+                v.clone(),
             ),
         )
         .await?;
@@ -186,37 +174,51 @@ impl ReportStore for SqlStore {
                 }
             })
             .collect();
-        // Per organization: each user's count once, then spread over their memberships.
-        let mut v = Vec::new();
-        let w = event_filter(period, &Reach::All, hide, None, &mut v);
+        // Each person's logins once (materialized: read by both parts), then spread over their
+        // memberships per organization; the row without an organization is the total.
+        let mut v = v;
         let c = reach_clause("m.org_id", reach, &mut v);
-        let orgs = fetch_all(
+        let rs = fetch_all(
             &mut conn,
             self.raw(
                 &format!(
-                    "WITH c AS (SELECT e.user_id AS user_id, COUNT(*) AS n FROM login_events e \
-                     WHERE {w} GROUP BY e.user_id) \
-                     SELECT m.org_id AS org_id, o.name AS org_name, COUNT(*) AS users, \
+                    "WITH c AS MATERIALIZED (SELECT e.user_id AS user_id, COUNT(*) AS n \
+                     FROM {src} GROUP BY e.user_id), \
+                     g AS (SELECT m.org_id AS org_id, COUNT(*) AS users, \
                      CAST(SUM(c.n) AS BIGINT) AS logins \
-                     FROM c JOIN memberships m ON m.user_id = c.user_id \
-                     JOIN organizations o ON o.id = m.org_id WHERE 1 = 1{c} \
-                     GROUP BY m.org_id, o.name ORDER BY users DESC, logins DESC, o.name"
+                     FROM c JOIN memberships m ON m.user_id = c.user_id WHERE 1 = 1{c} \
+                     GROUP BY m.org_id) \
+                     SELECT g.org_id AS org_id, o.name AS org_name, g.users AS users, \
+                     g.logins AS logins FROM g JOIN organizations o ON o.id = g.org_id \
+                     UNION ALL SELECT NULL, NULL, COUNT(*), CAST(COALESCE(SUM(c.n), 0) AS BIGINT) \
+                     FROM c"
                 ),
                 v,
             ),
         )
         .await?;
-        let per_org = orgs
-            .iter()
-            .map(|r| {
-                Ok(OrgLogins {
+        let (mut distinct_users, mut logins) = (0, 0);
+        let mut per_org = Vec::with_capacity(rs.len());
+        for r in &rs {
+            match rows::os(r, "org_id")? {
+                None => {
+                    distinct_users = rows::i(r, "users")?;
+                    logins = rows::i(r, "logins")?;
+                }
+                Some(_) => per_org.push(OrgLogins {
                     org_id: rows::org_id(r, "org_id")?,
                     org_name: rows::s(r, "org_name")?,
                     users: rows::i(r, "users")?,
                     logins: rows::i(r, "logins")?,
-                })
-            })
-            .collect::<R<Vec<_>>>()?;
+                }),
+            }
+        }
+        per_org.sort_by(|a, b| {
+            b.users
+                .cmp(&a.users)
+                .then(b.logins.cmp(&a.logins))
+                .then_with(|| a.org_name.cmp(&b.org_name))
+        });
         Ok(LoginSummary {
             period,
             distinct_users,
@@ -234,14 +236,14 @@ impl ReportStore for SqlStore {
         hide: Option<UserId>,
         limit: u32,
     ) -> R<Vec<UserLogins>> {
-        let mut v = Vec::new();
-        let w = event_filter(period, reach, hide, org, &mut v);
+        // With an organization (already checked to be within reach), its members only.
+        let (src, mut v) = events(period, reach, hide, org);
         v.push((limit as i64).into());
         let rs = self
             .all_rows(
                 &format!(
                     "WITH c AS (SELECT e.user_id AS user_id, COUNT(*) AS n, MAX(e.at) AS last_at \
-                     FROM login_events e WHERE {w} GROUP BY e.user_id \
+                     FROM {src} GROUP BY e.user_id \
                      ORDER BY n DESC, last_at DESC, e.user_id LIMIT ?) \
                      SELECT c.user_id AS user_id, c.n AS logins, c.last_at AS last_at, \
                      u.username AS username, u.first_name AS first_name, u.last_name AS last_name \

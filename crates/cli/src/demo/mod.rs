@@ -56,7 +56,7 @@ pub async fn run(app: &App, args: DemoArgs) -> CliResult {
             enrollments: args
                 .project_enrollments
                 .unwrap_or(u64::from(args.users) / 2),
-            logins: args.logins.unwrap_or(u64::from(args.users)),
+            logins: args.logins.unwrap_or(u64::from(args.users) / 2),
             users: args.users,
             seed: args.seed,
             now: services.now(),

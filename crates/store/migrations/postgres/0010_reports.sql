@@ -15,6 +15,8 @@ CREATE TABLE enrollments (
 );
 CREATE INDEX enrollments_membership_idx ON enrollments(org_id, user_id);
 CREATE INDEX enrollments_user_idx ON enrollments(user_id);
+-- R1 spreads each person's logins over their organizations: user → organizations, covering.
+CREATE INDEX memberships_user_org_idx ON memberships(user_id, org_id);
 
 -- R1: one row per successful login, written in the login's own transaction. `day` is the
 -- UTC day (days since 1970-01-01) so period reports group on an indexed integer.
