@@ -143,19 +143,31 @@ impl ReportStore for SqlStore {
         reach: &Reach,
         hide: Option<UserId>,
     ) -> R<LoginSummary> {
-        let mut conn = self.conn().await?;
+        // The two statements read in parallel, each on its own connection (readers do not
+        // block one another on either database): the per-day counts, and each person's logins
+        // once (materialized: read by both parts), spread over their memberships per
+        // organization, with the total as the row without an organization.
         let (src, v) = events(period, reach, hide, None);
-        let days = fetch_all(
-            &mut conn,
-            self.raw(
-                &format!(
-                    "SELECT e.day AS day, COUNT(*) AS logins, COUNT(DISTINCT e.user_id) AS users \
-                     FROM {src} GROUP BY e.day"
-                ),
-                v.clone(),
-            ),
-        )
-        .await?;
+        let mut v2 = v.clone();
+        let c = reach_clause("m.org_id", reach, &mut v2);
+        let days_sql = format!(
+            "SELECT e.day AS day, COUNT(*) AS logins, COUNT(DISTINCT e.user_id) AS users \
+             FROM {src} GROUP BY e.day"
+        );
+        let orgs_sql = format!(
+            "WITH c AS MATERIALIZED (SELECT e.user_id AS user_id, COUNT(*) AS n \
+             FROM {src} GROUP BY e.user_id), \
+             g AS (SELECT m.org_id AS org_id, COUNT(*) AS users, \
+             CAST(SUM(c.n) AS BIGINT) AS logins \
+             FROM c JOIN memberships m ON m.user_id = c.user_id WHERE 1 = 1{c} \
+             GROUP BY m.org_id) \
+             SELECT g.org_id AS org_id, o.name AS org_name, g.users AS users, \
+             g.logins AS logins FROM g JOIN organizations o ON o.id = g.org_id \
+             UNION ALL SELECT NULL, NULL, COUNT(*), CAST(COALESCE(SUM(c.n), 0) AS BIGINT) \
+             FROM c"
+        );
+        let (days, rs) =
+            tokio::try_join!(self.all_rows(&days_sql, v), self.all_rows(&orgs_sql, v2))?;
         let mut by_day = HashMap::new();
         for r in &days {
             by_day.insert(
@@ -174,29 +186,6 @@ impl ReportStore for SqlStore {
                 }
             })
             .collect();
-        // Each person's logins once (materialized: read by both parts), then spread over their
-        // memberships per organization; the row without an organization is the total.
-        let mut v = v;
-        let c = reach_clause("m.org_id", reach, &mut v);
-        let rs = fetch_all(
-            &mut conn,
-            self.raw(
-                &format!(
-                    "WITH c AS MATERIALIZED (SELECT e.user_id AS user_id, COUNT(*) AS n \
-                     FROM {src} GROUP BY e.user_id), \
-                     g AS (SELECT m.org_id AS org_id, COUNT(*) AS users, \
-                     CAST(SUM(c.n) AS BIGINT) AS logins \
-                     FROM c JOIN memberships m ON m.user_id = c.user_id WHERE 1 = 1{c} \
-                     GROUP BY m.org_id) \
-                     SELECT g.org_id AS org_id, o.name AS org_name, g.users AS users, \
-                     g.logins AS logins FROM g JOIN organizations o ON o.id = g.org_id \
-                     UNION ALL SELECT NULL, NULL, COUNT(*), CAST(COALESCE(SUM(c.n), 0) AS BIGINT) \
-                     FROM c"
-                ),
-                v,
-            ),
-        )
-        .await?;
         let (mut distinct_users, mut logins) = (0, 0);
         let mut per_org = Vec::with_capacity(rs.len());
         for r in &rs {

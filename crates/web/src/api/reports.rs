@@ -99,11 +99,17 @@ pub async fn logins_data(
     ),
     ServiceError,
 > {
-    let summary = services.login_report(actor, req.period, use_).await?;
-    let users = match req.drill {
-        Some(p) => Some(services.login_drilldown(actor, p, req.org, use_).await?),
-        None => None,
+    // The summary and the drill-down are read in parallel.
+    let drill = async {
+        match req.drill {
+            Some(p) => services
+                .login_drilldown(actor, p, req.org, use_)
+                .await
+                .map(Some),
+            None => Ok(None),
+        }
     };
+    let (summary, users) = tokio::try_join!(services.login_report(actor, req.period, use_), drill)?;
     Ok((summary, users))
 }
 
