@@ -1,6 +1,6 @@
 //! The demo's activity, so reports have something to show and to be measured on: projects
 //! in organizations, enrollments of their members (mostly learners, a few instructors), an
-//! organization administrator in some organizations, an instructor assignment per project
+//! organization administrator in (almost) every organization, an instructor assignment per project
 //! that has enrollments, and login events over the last 30 days. Deterministic for a seed;
 //! derived from the batches the generator already made, so it costs no extra reads.
 
