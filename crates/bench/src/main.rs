@@ -6,6 +6,8 @@
 //! login throughput, which it compares with the bare argon2id hash rate measured in-process
 //! with the same parameters. It prints numbers; it asserts nothing.
 
+mod reports;
+
 use clap::Parser;
 use rand::SeedableRng;
 use rand::seq::IndexedRandom;
@@ -35,6 +37,12 @@ struct Args {
     /// The portico binary (default: next to this one).
     #[arg(long)]
     portico: Option<PathBuf>,
+    /// Measure only the reports (R1–R4), skipping search, member pages and logins.
+    #[arg(long)]
+    reports_only: bool,
+    /// Requests per report measurement.
+    #[arg(long, default_value_t = 5)]
+    report_requests: usize,
 }
 
 struct Server(Child);
@@ -178,6 +186,8 @@ async fn main() {
                 "init",
                 "--data-dir",
                 &dir,
+                "--preset",
+                "lms",
                 "--username",
                 "admin",
                 "--email",
@@ -257,6 +267,12 @@ async fn main() {
     }
     tokio::time::sleep(Duration::from_secs(2)).await;
     let rss = rss_kib(server.0.id());
+    let report_rows = reports::measure(&client, &base, &key, args.report_requests).await;
+    if args.reports_only {
+        drop(server);
+        reports::print(&report_rows, args.users, args.organizations);
+        return;
+    }
 
     // Gather organizations and people to ask for.
     let mut rng = rand::rngs::StdRng::seed_from_u64(7);
@@ -421,4 +437,5 @@ async fn main() {
         "| server RSS after start (idle) | {:.1} MB | < 150 MB |",
         rss as f64 / 1024.0
     );
+    reports::print(&report_rows, args.users, args.organizations);
 }

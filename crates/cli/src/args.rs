@@ -57,6 +57,8 @@ pub enum Command {
     /// Applications (A1–A3).
     #[command(subcommand)]
     App(AppCommand),
+    /// Reports (R1–R4) as CSV or JSON on standard output.
+    Report(ReportArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -617,6 +619,17 @@ pub struct DemoArgs {
     /// Default: a fifth of the users.
     #[arg(long)]
     pub enrollments: Option<u32>,
+    /// Projects, spread over the organizations. Default: one for every two organizations.
+    #[arg(long)]
+    pub projects: Option<u32>,
+    /// Project enrollments (PR1) of members, with the preset's learner role (a few
+    /// instructors); none when the installation has no project role yet (`portico init`).
+    /// Default: half the users.
+    #[arg(long)]
+    pub project_enrollments: Option<u64>,
+    /// Login events over the last 30 days (R1). Default: half the users.
+    #[arg(long)]
+    pub logins: Option<u64>,
     /// Seed of the generator: the same seed makes the same platform.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
@@ -626,4 +639,33 @@ pub struct DemoArgs {
     /// Run even though the database already holds data.
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReportFormat {
+    Csv,
+    Json,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ReportArgs {
+    /// logins, organization-admins, project-admins or system-activity.
+    pub name: String,
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: ReportFormat,
+    /// logins: first day, YYYY-MM-DD (default: 29 days before --to).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// logins: last day, included (default: today, UTC).
+    #[arg(long)]
+    pub to: Option<String>,
+    /// logins: drill down to one day.
+    #[arg(long)]
+    pub day: Option<String>,
+    /// logins: drill down to one organization's members (its id).
+    #[arg(long)]
+    pub organization: Option<String>,
+    /// logins, CSV: which table — days (default), organizations or users.
+    #[arg(long)]
+    pub view: Option<String>,
 }

@@ -7,6 +7,7 @@ pub mod access;
 pub mod application;
 pub mod audit;
 pub mod credential;
+pub mod day;
 pub mod email;
 pub mod error;
 pub mod ids;

@@ -57,6 +57,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0007_credentials.sql"),
     },
     Migration {
+        version: 10,
+        name: "reports",
+        sqlite: include_str!("../migrations/sqlite/0010_reports.sql"),
+        postgres: include_str!("../migrations/postgres/0010_reports.sql"),
+    },
+    Migration {
         version: 12,
         name: "security_policy",
         sqlite: include_str!("../migrations/sqlite/0012_security_policy.sql"),

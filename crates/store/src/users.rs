@@ -459,6 +459,7 @@ impl SqlStore {
         let mut tx = self.begin_write().await?;
         self.throttle_settle_in(&mut tx, &throttle).await?;
         self.insert_session_in(&mut tx, &s).await?;
+        self.insert_login_event_in(&mut tx, id, ctx.at).await?;
         exec(
             &mut tx,
             self.build(

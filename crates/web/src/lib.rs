@@ -10,6 +10,7 @@ pub mod client_ip;
 pub mod console;
 pub mod csv_export;
 pub mod problem;
+pub mod report_export;
 
 use axum::Router;
 use ipnet::IpNet;

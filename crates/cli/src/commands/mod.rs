@@ -10,6 +10,7 @@ mod authz;
 mod confirm;
 mod org;
 mod outbox;
+mod report;
 mod role;
 mod serve;
 mod user;
@@ -46,6 +47,7 @@ pub async fn run(command: Command, config: Config) -> CliResult {
         Command::Admin(cmd) => administrators::run(&app, cmd).await,
         Command::Demo(args) => crate::demo::run(&app, args).await,
         Command::App(cmd) => apps::run(&app, cmd).await,
+        Command::Report(args) => report::run(&app, args).await,
         Command::Serve | Command::Config(_) => unreachable!("handled above"),
     };
     app.close().await;

@@ -9,5 +9,6 @@ mod email;
 mod helpers;
 mod orgs_users;
 mod postgres;
+mod report;
 mod serve;
 mod two_servers;

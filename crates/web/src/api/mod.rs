@@ -7,11 +7,13 @@ pub mod app_dto;
 mod applications;
 mod credentials;
 pub mod dto;
+mod enrollments;
 mod health;
 mod keys;
 mod orgs;
 pub(crate) mod outbox;
 mod projects;
+pub mod reports;
 mod security;
 pub(crate) mod session;
 mod user_access;
@@ -60,10 +62,12 @@ use utoipa::OpenApi;
         outbox::list, outbox::get_one, outbox::resend,
         security::get_platform, security::put_platform, security::reset_platform,
         security::get_org, security::put_org, security::delete_org,
+        enrollments::list, enrollments::create, enrollments::remove,
+        reports::logins, reports::org_admins, reports::project_admins, reports::system_activity,
     ),
     components(schemas(Problem)),
     modifiers(&Security),
-    tags((name = "auth"), (name = "organizations"), (name = "members"), (name = "projects"), (name = "applications"), (name = "licenses"), (name = "users"), (name = "api-keys"), (name = "access"), (name = "audit"), (name = "email"), (name = "settings"), (name = "health"))
+    tags((name = "auth"), (name = "organizations"), (name = "members"), (name = "projects"), (name = "applications"), (name = "licenses"), (name = "users"), (name = "api-keys"), (name = "access"), (name = "audit"), (name = "email"), (name = "settings"), (name = "health"), (name = "reports"))
 )]
 pub struct ApiDoc;
 
@@ -104,6 +108,8 @@ pub fn router() -> Router<AppState> {
         .merge(credentials::routes())
         .merge(outbox::routes())
         .merge(security::routes())
+        .merge(enrollments::routes())
+        .merge(reports::routes())
         .fallback(not_found)
 }
 

@@ -83,6 +83,14 @@ pub async fn home(State(st): State<AppState>, cx: Cx) -> Response {
         b.internal_pct = round1(b.internal as f64 * 100.0 / max);
         b.external_pct = round1(b.external as f64 * 100.0 / max);
     }
+    // R5: the platform's sign-in KPIs for whoever reads reports on the whole platform.
+    let dashboard = st.services.dashboard(&cx.admin).await.ok().flatten();
+    let logins_chart = dashboard
+        .as_ref()
+        .map(|d| super::charts::logins_per_day(&d.logins.per_day, 760, 240));
+    let seats_chart = dashboard
+        .as_ref()
+        .map(|d| super::charts::seats_per_org(&d.seats, 760));
     let active_users = counts.users - counts.blocked_users;
     let blocked_pct = if counts.users > 0 {
         round1(counts.blocked_users as f64 * 100.0 / counts.users as f64)
@@ -101,6 +109,14 @@ pub async fn home(State(st): State<AppState>, cx: Cx) -> Response {
             bars => bars,
             more_top_level => more_top_level,
             everywhere => everywhere,
+            dashboard => dashboard.as_ref().map(|d| context! {
+                active_30d => d.logins.distinct_users,
+                logins_30d => d.logins.logins,
+                app_seats => d.app_seats_used,
+                office_seats => d.office_seats_used,
+            }),
+            logins_chart => logins_chart,
+            seats_chart => seats_chart,
         },
     )
 }

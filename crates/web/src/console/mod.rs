@@ -13,6 +13,7 @@ mod applications;
 mod assets;
 mod audit;
 mod auth_pages;
+mod charts;
 mod credential_pages;
 mod form;
 mod home;
@@ -21,10 +22,12 @@ mod members;
 mod nav;
 mod org_apps;
 mod org_edit;
+mod org_project;
 mod org_projects;
 mod org_relations;
 mod orgs;
 mod outbox;
+mod reports;
 mod role_form;
 mod role_holders;
 mod roles;
@@ -137,6 +140,12 @@ impl Templates {
             "settings/api_key_form.html",
             "settings/api_key_created.html",
             "settings/api_key_revoke.html",
+            "reports/index.html",
+            "reports/logins.html",
+            "reports/admins.html",
+            "reports/activity.html",
+            "orgs/project.html",
+            "orgs/unenroll.html",
         );
         Self { env }
     }
@@ -197,6 +206,8 @@ pub fn router() -> Router<AppState> {
         .merge(audit::routes())
         .merge(security::routes())
         .merge(api_keys::routes())
+        .merge(reports::routes())
+        .merge(org_project::routes())
         .layer(axum::middleware::from_fn(impersonation::escape))
 }
 

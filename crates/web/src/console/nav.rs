@@ -39,6 +39,8 @@ pub struct Nav {
     pub security: bool,
     /// Settings → API keys (S5): `api_keys.manage` somewhere.
     pub api_keys: bool,
+    /// Reports (`reports.view` somewhere).
+    pub reports: bool,
 }
 
 impl Nav {
@@ -85,6 +87,7 @@ impl Nav {
             applications: reaches(admin, "applications.view"),
             security: emails,
             api_keys,
+            reports: reaches(admin, "reports.view"),
         }
     }
 }

@@ -64,6 +64,8 @@ struct ProjectRow {
     created_at: i64,
     status_action: String,
     delete_href: String,
+    href: String,
+    enrollments: i64,
 }
 
 fn base(header: &OrgHeader) -> String {
@@ -79,6 +81,8 @@ fn row(header: &OrgHeader, p: &ProjectRecord) -> ProjectRow {
         created_at: p.created_at.millis(),
         status_action: format!("{at}/status"),
         delete_href: format!("{at}/delete"),
+        href: at.clone(),
+        enrollments: 0,
     }
 }
 
@@ -125,7 +129,20 @@ async fn render_list(
         Err(e) => return cx.error(st, e),
     };
     let pager = Pager::new(&page, &base(header), &[], cursor.is_none());
-    let rows: Vec<ProjectRow> = page.items.iter().map(|p| row(header, p)).collect();
+    let ids: Vec<_> = page.items.iter().map(|p| p.id).collect();
+    let counts = st
+        .services
+        .enrollment_counts(scope, &ids)
+        .await
+        .unwrap_or_default();
+    let rows: Vec<ProjectRow> = page
+        .items
+        .iter()
+        .map(|p| ProjectRow {
+            enrollments: counts.get(&p.id).copied().unwrap_or(0),
+            ..row(header, p)
+        })
+        .collect();
     cx.render_status(
         st,
         status,
@@ -184,7 +201,7 @@ async fn create(
 
 /// The project the path names, when it exists, belongs to this organization and the viewer
 /// may see it (the 404 page otherwise).
-async fn load_project(
+pub(super) async fn load_project(
     st: &AppState,
     cx: &Cx,
     key: &str,

@@ -426,6 +426,12 @@ async fn overview(
     let pager = Pager::new(&children, &header.org.href, &[], cq.cursor.is_none());
     let children: Vec<OrgView> = children.items.iter().map(OrgView::from).collect();
     let activity = super::activity::recent(&st, &cx, scope.org_id()).await;
+    // The organization's own sign-in KPIs (`reports.view` there).
+    let logins = st.services.org_dashboard(&scope).await.ok().flatten();
+    let logins_chart = logins
+        .as_ref()
+        .map(|l| super::charts::logins_per_day(&l.per_day, 640, 220));
+    let logins = logins.map(|l| context! { users => l.distinct_users, logins => l.logins });
     cx.render(
         &st,
         "orgs/overview.html",
@@ -436,6 +442,8 @@ async fn overview(
             children => children,
             pager => pager,
             activity => activity,
+            logins => logins,
+            logins_chart => logins_chart,
         },
     )
 }

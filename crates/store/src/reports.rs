@@ -1,0 +1,529 @@
+//! Reports (R1–R4): read-only aggregate queries over login events, role assignments,
+//! projects and enrollments, each limited to the viewer's organizations (R5), and the demo's
+//! activity loader. Written once with `?` placeholders for both databases; sums are cast to
+//! BIGINT because PostgreSQL widens them to NUMERIC.
+
+use crate::enrollments::placeholders;
+use crate::rows::{self, R};
+use crate::{SqlStore, db_err, exec, fetch_all};
+use async_trait::async_trait;
+use portico_domain::access::Level;
+use portico_domain::day::{Day, Period};
+use portico_domain::ids::{OrgId, ProjectId, RoleId, UserId};
+use portico_domain::{ProjectStatus, Timestamp};
+use portico_services::StoreError;
+use portico_services::records::{AuditCtx, AuditDraft, Reach};
+use portico_services::reports::*;
+use sea_query::Value;
+use serde_json::json;
+use sqlx::AnyConnection;
+use sqlx::any::AnyRow;
+use std::collections::HashMap;
+
+fn parse_err(c: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(format!("column {c}: {e}"))
+}
+fn project_id(r: &AnyRow, c: &str) -> R<ProjectId> {
+    ProjectId::parse(&rows::s(r, c)?).map_err(|e| parse_err(c, e))
+}
+fn role_id(r: &AnyRow, c: &str) -> R<RoleId> {
+    RoleId::parse(&rows::s(r, c)?).map_err(|e| parse_err(c, e))
+}
+
+/// ` AND <col> IN (?, …)` for `Reach::Orgs`, with its values; nothing for `All`.
+fn reach_clause(col: &str, reach: &Reach, values: &mut Vec<Value>) -> String {
+    match reach {
+        Reach::All => String::new(),
+        Reach::Orgs(ids) => {
+            values.extend(ids.iter().map(|o| o.to_string().into()));
+            // An empty list never matches (callers refuse it earlier).
+            format!(
+                " AND {col} IN ({})",
+                if ids.is_empty() {
+                    "NULL".to_string()
+                } else {
+                    placeholders(ids.len())
+                }
+            )
+        }
+    }
+}
+
+/// Where the period's login events come from, and the values of its placeholders, in order:
+/// all events; the events of one organization's members (from its memberships, so a
+/// drill-down reads that organization's people only); or of the members of the organizations
+/// within reach. `e` is the events' alias.
+fn events(
+    period: Period,
+    reach: &Reach,
+    hide: Option<UserId>,
+    members_of: Option<OrgId>,
+) -> (String, Vec<Value>) {
+    let mut values = Vec::new();
+    let from = match (members_of, reach) {
+        (Some(o), _) => {
+            values.push(o.to_string().into());
+            "memberships mo JOIN login_events e ON e.user_id = mo.user_id AND mo.org_id = ?"
+                .to_string()
+        }
+        (None, Reach::All) => "login_events e".to_string(),
+        (None, Reach::Orgs(_)) => {
+            let c = reach_clause("org_id", reach, &mut values);
+            format!(
+                "(SELECT DISTINCT user_id FROM memberships WHERE 1 = 1{c}) r \
+                 JOIN login_events e ON e.user_id = r.user_id"
+            )
+        }
+    };
+    values.push(period.from.number().into());
+    values.push(period.to.number().into());
+    let mut w = format!("{from} WHERE e.day BETWEEN ? AND ?");
+    if let Some(h) = hide {
+        w.push_str(" AND e.user_id <> ?");
+        values.push(h.to_string().into());
+    }
+    (w, values)
+}
+
+impl SqlStore {
+    async fn all_rows(&self, sql: &str, values: Vec<Value>) -> R<Vec<AnyRow>> {
+        let mut conn = self.conn().await?;
+        fetch_all(&mut conn, self.raw(sql, values)).await
+    }
+
+    fn admin_row(r: &AnyRow) -> R<OrgAdminRow> {
+        Ok(OrgAdminRow {
+            org_id: rows::org_id(r, "org_id")?,
+            org_name: rows::s(r, "org_name")?,
+            user_id: rows::user_id(r, "user_id")?,
+            username: rows::s(r, "username")?,
+            first_name: rows::s(r, "first_name")?,
+            last_name: rows::s(r, "last_name")?,
+            email: rows::s(r, "email")?,
+            role_id: role_id(r, "role_id")?,
+            role_name: rows::s(r, "role_name")?,
+            last_login_at: rows::ots(r, "last_login_at")?,
+            is_super_admin: rows::b(r, "is_super_admin")?,
+        })
+    }
+
+    /// R1's login event, inside the login's transaction.
+    pub(crate) async fn insert_login_event_in(
+        &self,
+        conn: &mut AnyConnection,
+        user: UserId,
+        at: Timestamp,
+    ) -> R<()> {
+        exec(
+            conn,
+            self.raw(
+                "INSERT INTO login_events (user_id, at, day) VALUES (?, ?, ?)",
+                vec![
+                    user.to_string().into(),
+                    at.millis().into(),
+                    Day::of(at).number().into(),
+                ],
+            ),
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+const ADMIN_COLUMNS: &str = "o.id AS org_id, o.name AS org_name, u.id AS user_id, \
+     u.username AS username, u.first_name AS first_name, u.last_name AS last_name, \
+     u.email AS email, u.is_super_admin AS is_super_admin, u.last_login_at AS last_login_at, \
+     r.id AS role_id, r.name AS role_name";
+
+#[async_trait]
+impl ReportStore for SqlStore {
+    async fn login_summary(
+        &self,
+        period: Period,
+        reach: &Reach,
+        hide: Option<UserId>,
+    ) -> R<LoginSummary> {
+        // The two statements read in parallel, each on its own connection (readers do not
+        // block one another on either database): the per-day counts, and each person's logins
+        // once (materialized: read by both parts), spread over their memberships per
+        // organization, with the total as the row without an organization.
+        let (src, v) = events(period, reach, hide, None);
+        let mut v2 = v.clone();
+        let c = reach_clause("m.org_id", reach, &mut v2);
+        let days_sql = format!(
+            "SELECT e.day AS day, COUNT(*) AS logins, COUNT(DISTINCT e.user_id) AS users \
+             FROM {src} GROUP BY e.day"
+        );
+        let orgs_sql = format!(
+            "WITH c AS MATERIALIZED (SELECT e.user_id AS user_id, COUNT(*) AS n \
+             FROM {src} GROUP BY e.user_id), \
+             g AS (SELECT m.org_id AS org_id, COUNT(*) AS users, \
+             CAST(SUM(c.n) AS BIGINT) AS logins \
+             FROM c JOIN memberships m ON m.user_id = c.user_id WHERE 1 = 1{c} \
+             GROUP BY m.org_id) \
+             SELECT g.org_id AS org_id, o.name AS org_name, g.users AS users, \
+             g.logins AS logins FROM g JOIN organizations o ON o.id = g.org_id \
+             UNION ALL SELECT NULL, NULL, COUNT(*), CAST(COALESCE(SUM(c.n), 0) AS BIGINT) \
+             FROM c"
+        );
+        let (days, rs) =
+            tokio::try_join!(self.all_rows(&days_sql, v), self.all_rows(&orgs_sql, v2))?;
+        let mut by_day = HashMap::new();
+        for r in &days {
+            by_day.insert(
+                rows::i(r, "day")?,
+                (rows::i(r, "logins")?, rows::i(r, "users")?),
+            );
+        }
+        let per_day = period
+            .days()
+            .map(|d| {
+                let (logins, users) = by_day.get(&d.number()).copied().unwrap_or((0, 0));
+                DayLogins {
+                    day: d,
+                    logins,
+                    users,
+                }
+            })
+            .collect();
+        let (mut distinct_users, mut logins) = (0, 0);
+        let mut per_org = Vec::with_capacity(rs.len());
+        for r in &rs {
+            match rows::os(r, "org_id")? {
+                None => {
+                    distinct_users = rows::i(r, "users")?;
+                    logins = rows::i(r, "logins")?;
+                }
+                Some(_) => per_org.push(OrgLogins {
+                    org_id: rows::org_id(r, "org_id")?,
+                    org_name: rows::s(r, "org_name")?,
+                    users: rows::i(r, "users")?,
+                    logins: rows::i(r, "logins")?,
+                }),
+            }
+        }
+        per_org.sort_by(|a, b| {
+            b.users
+                .cmp(&a.users)
+                .then(b.logins.cmp(&a.logins))
+                .then_with(|| a.org_name.cmp(&b.org_name))
+        });
+        Ok(LoginSummary {
+            period,
+            distinct_users,
+            logins,
+            per_day,
+            per_org,
+        })
+    }
+
+    async fn login_drilldown(
+        &self,
+        period: Period,
+        org: Option<OrgId>,
+        reach: &Reach,
+        hide: Option<UserId>,
+        limit: u32,
+    ) -> R<Vec<UserLogins>> {
+        // With an organization (already checked to be within reach), its members only.
+        let (src, mut v) = events(period, reach, hide, org);
+        v.push((limit as i64).into());
+        let rs = self
+            .all_rows(
+                &format!(
+                    "WITH c AS (SELECT e.user_id AS user_id, COUNT(*) AS n, MAX(e.at) AS last_at \
+                     FROM {src} GROUP BY e.user_id \
+                     ORDER BY n DESC, last_at DESC, e.user_id LIMIT ?) \
+                     SELECT c.user_id AS user_id, c.n AS logins, c.last_at AS last_at, \
+                     u.username AS username, u.first_name AS first_name, u.last_name AS last_name \
+                     FROM c JOIN users u ON u.id = c.user_id \
+                     ORDER BY c.n DESC, c.last_at DESC, c.user_id"
+                ),
+                v,
+            )
+            .await?;
+        rs.iter()
+            .map(|r| {
+                Ok(UserLogins {
+                    user_id: rows::user_id(r, "user_id")?,
+                    username: rows::s(r, "username")?,
+                    first_name: rows::s(r, "first_name")?,
+                    last_name: rows::s(r, "last_name")?,
+                    logins: rows::i(r, "logins")?,
+                    last_login_at: rows::ts(r, "last_at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn org_admins(&self, reach: &Reach, now: Timestamp) -> R<Vec<OrgAdminRow>> {
+        let mut v: Vec<Value> = vec![Level::Organization.as_str().into(), now.millis().into()];
+        let c = reach_clause("ra.org_id", reach, &mut v);
+        let rs = self
+            .all_rows(
+                &format!(
+                    "SELECT {ADMIN_COLUMNS} FROM role_assignments ra \
+                     JOIN roles r ON r.id = ra.role_id \
+                     JOIN organizations o ON o.id = ra.scope \
+                     JOIN users u ON u.id = ra.user_id \
+                     WHERE r.level = ? AND (ra.expires_at IS NULL OR ra.expires_at > ?){c} \
+                     ORDER BY o.name_key, o.id, u.username_key, r.name"
+                ),
+                v,
+            )
+            .await?;
+        rs.iter().map(Self::admin_row).collect()
+    }
+
+    async fn project_admins(&self, reach: &Reach, now: Timestamp) -> R<Vec<ProjectAdminRow>> {
+        let mut v: Vec<Value> = vec![now.millis().into()];
+        let c = reach_clause("ra.org_id", reach, &mut v);
+        let rs = self
+            .all_rows(
+                &format!(
+                    "SELECT {ADMIN_COLUMNS}, p.id AS project_id, p.name AS project_name \
+                     FROM role_assignments ra \
+                     JOIN roles r ON r.id = ra.role_id \
+                     JOIN projects p ON p.id = ra.scope \
+                     JOIN organizations o ON o.id = p.organization_id \
+                     JOIN users u ON u.id = ra.user_id \
+                     WHERE (ra.expires_at IS NULL OR ra.expires_at > ?){c} \
+                     ORDER BY o.name_key, o.id, p.name_key, p.id, u.username_key, r.name"
+                ),
+                v,
+            )
+            .await?;
+        rs.iter()
+            .map(|r| {
+                Ok(ProjectAdminRow {
+                    project_id: project_id(r, "project_id")?,
+                    project_name: rows::s(r, "project_name")?,
+                    admin: Self::admin_row(r)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn system_activity(&self, reach: &Reach) -> R<SystemActivity> {
+        let mut v = Vec::new();
+        let inner = reach_clause("org_id", reach, &mut v);
+        let outer = reach_clause("o.id", reach, &mut v);
+        let rs = self
+            .all_rows(
+                &format!(
+                    "SELECT o.id AS org_id, o.name AS org_name, p.id AS project_id, \
+                     p.name AS project_name, p.status AS status, COALESCE(c.n, 0) AS enrollments \
+                     FROM organizations o \
+                     LEFT JOIN projects p ON p.organization_id = o.id \
+                     LEFT JOIN (SELECT project_id, COUNT(*) AS n FROM enrollments \
+                     WHERE 1 = 1{inner} GROUP BY project_id) c ON c.project_id = p.id \
+                     WHERE 1 = 1{outer} \
+                     ORDER BY o.name_key, o.id, p.name_key, p.id"
+                ),
+                v,
+            )
+            .await?;
+        let mut v = Vec::new();
+        let c = reach_clause("org_id", reach, &mut v);
+        let members: HashMap<String, i64> = self
+            .all_rows(
+                &format!(
+                    "SELECT org_id, COUNT(*) AS n FROM memberships WHERE 1 = 1{c} GROUP BY org_id"
+                ),
+                v,
+            )
+            .await?
+            .iter()
+            .map(|r| Ok((rows::s(r, "org_id")?, rows::i(r, "n")?)))
+            .collect::<R<_>>()?;
+        let mut orgs: Vec<OrgActivity> = Vec::new();
+        let mut totals = ActivityTotals::default();
+        for r in &rs {
+            let org_id = rows::org_id(r, "org_id")?;
+            if orgs.last().is_none_or(|o| o.org_id != org_id) {
+                let m = members.get(&org_id.to_string()).copied().unwrap_or(0);
+                totals.organizations += 1;
+                totals.members += m;
+                orgs.push(OrgActivity {
+                    org_id,
+                    org_name: rows::s(r, "org_name")?,
+                    members: m,
+                    projects: Vec::new(),
+                    enrollments: 0,
+                });
+            }
+            if let Some(pid) = rows::os(r, "project_id")? {
+                let n = rows::i(r, "enrollments")?;
+                let status = rows::s(r, "status")?;
+                let o = orgs.last_mut().expect("pushed above");
+                o.enrollments += n;
+                o.projects.push(ProjectActivity {
+                    project_id: ProjectId::parse(&pid).map_err(|e| parse_err("project_id", e))?,
+                    name: rows::s(r, "project_name")?,
+                    status: ProjectStatus::parse(&status)
+                        .ok_or_else(|| parse_err("status", status))?,
+                    enrollments: n,
+                });
+                totals.projects += 1;
+                totals.enrollments += n;
+            }
+        }
+        Ok(SystemActivity {
+            organizations: orgs,
+            totals,
+        })
+    }
+
+    async fn seat_usage(&self, reach: &Reach, now: Timestamp) -> R<Vec<SeatRow>> {
+        let mut v: Vec<Value> = vec![now.millis().into()];
+        let c = reach_clause("o.id", reach, &mut v);
+        let rs = self
+            .all_rows(
+                &format!(
+                    "SELECT o.id AS org_id, o.name AS org_name, o.app_seat_limit AS app_limit, \
+                     o.office_seat_limit AS office_limit, COALESCE(a.n, 0) AS app_used, \
+                     COALESCE(b.n, 0) AS office_used \
+                     FROM organizations o \
+                     LEFT JOIN (SELECT org_id, COUNT(DISTINCT user_id) AS n \
+                     FROM membership_applications GROUP BY org_id) a ON a.org_id = o.id \
+                     LEFT JOIN (SELECT scope, COUNT(DISTINCT user_id) AS n FROM role_assignments \
+                     WHERE expires_at IS NULL OR expires_at > ? GROUP BY scope) b ON b.scope = o.id \
+                     WHERE (a.n IS NOT NULL OR b.n IS NOT NULL OR o.app_seat_limit IS NOT NULL \
+                     OR o.office_seat_limit IS NOT NULL){c} \
+                     ORDER BY COALESCE(a.n, 0) + COALESCE(b.n, 0) DESC, o.name_key, o.id"
+                ),
+                v,
+            )
+            .await?;
+        rs.iter()
+            .map(|r| {
+                Ok(SeatRow {
+                    org_id: rows::org_id(r, "org_id")?,
+                    org_name: rows::s(r, "org_name")?,
+                    app_used: rows::i(r, "app_used")?,
+                    app_limit: rows::oi(r, "app_limit")?,
+                    office_used: rows::i(r, "office_used")?,
+                    office_limit: rows::oi(r, "office_limit")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn bulk_activity(&self, ctx: &AuditCtx, batch: ActivityBatch) -> R<()> {
+        let mut tx = self.begin_write().await?;
+        if !batch.projects.is_empty() || !batch.assignments.is_empty() {
+            // Projects are scopes of the access engine, assignments its data.
+            self.bump_access(&mut tx).await?;
+        }
+        let at = ctx.at.millis();
+        for chunk in batch.projects.chunks(500) {
+            let mut v: Vec<Value> = Vec::with_capacity(chunk.len() * 8);
+            for p in chunk {
+                v.extend([
+                    p.id.to_string().into(),
+                    p.org_id.to_string().into(),
+                    p.name.clone().into(),
+                    p.name.to_lowercase().into(),
+                    p.status.as_str().into(),
+                    at.into(),
+                    at.into(),
+                    1i64.into(),
+                ]);
+            }
+            let rows = vec!["(?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
+            exec(
+                &mut tx,
+                self.raw(
+                    &format!(
+                        "INSERT INTO projects (id, organization_id, name, name_key, status, \
+                         created_at, updated_at, version) VALUES {rows}"
+                    ),
+                    v,
+                ),
+            )
+            .await?;
+        }
+        for chunk in batch.enrollments.chunks(2000) {
+            let mut v: Vec<Value> = Vec::with_capacity(chunk.len() * 5);
+            for (p, o, u, r) in chunk {
+                v.extend([
+                    p.to_string().into(),
+                    o.to_string().into(),
+                    u.to_string().into(),
+                    r.to_string().into(),
+                    at.into(),
+                ]);
+            }
+            let rows = vec!["(?, ?, ?, ?, ?)"; chunk.len()].join(", ");
+            exec(
+                &mut tx,
+                self.raw(
+                    &format!(
+                        "INSERT INTO enrollments (project_id, org_id, user_id, role_id, \
+                         created_at) VALUES {rows}"
+                    ),
+                    v,
+                ),
+            )
+            .await?;
+        }
+        for chunk in batch.logins.chunks(3000) {
+            let mut v: Vec<Value> = Vec::with_capacity(chunk.len() * 3);
+            for (u, t) in chunk {
+                v.extend([
+                    u.to_string().into(),
+                    t.millis().into(),
+                    Day::of(*t).number().into(),
+                ]);
+            }
+            let rows = vec!["(?, ?, ?)"; chunk.len()].join(", ");
+            exec(
+                &mut tx,
+                self.raw(
+                    &format!("INSERT INTO login_events (user_id, at, day) VALUES {rows}"),
+                    v,
+                ),
+            )
+            .await?;
+        }
+        for chunk in batch.assignments.chunks(1000) {
+            let mut v: Vec<Value> = Vec::with_capacity(chunk.len() * 6);
+            for (u, r, scope, org) in chunk {
+                v.extend([
+                    portico_domain::ids::AssignmentId::generate()
+                        .to_string()
+                        .into(),
+                    u.to_string().into(),
+                    r.to_string().into(),
+                    scope.key().into(),
+                    org.to_string().into(),
+                    at.into(),
+                ]);
+            }
+            let rows = vec!["(?, ?, ?, ?, ?, NULL, ?, NULL)"; chunk.len()].join(", ");
+            exec(
+                &mut tx,
+                self.raw(
+                    &format!(
+                        "INSERT INTO role_assignments (id, user_id, role_id, scope, org_id, \
+                         expires_at, created_at, created_by) VALUES {rows}"
+                    ),
+                    v,
+                ),
+            )
+            .await?;
+        }
+        self.append_in(
+            &mut tx,
+            ctx,
+            AuditDraft::new("bulk.activity").changes(json!({
+                "projects": batch.projects.len(),
+                "enrollments": batch.enrollments.len(),
+                "logins": batch.logins.len(),
+                "assignments": batch.assignments.len(),
+            })),
+        )
+        .await?;
+        tx.commit().await.map_err(db_err)
+    }
+}
