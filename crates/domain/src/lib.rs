@@ -17,6 +17,7 @@ pub mod page;
 pub mod password;
 pub mod project;
 pub mod search;
+pub mod template;
 pub mod time;
 pub mod totp;
 pub mod user;

@@ -23,6 +23,7 @@ pub mod records;
 pub mod sessions;
 pub mod setup;
 pub mod store;
+pub mod templates;
 pub mod users;
 
 use std::sync::Arc;

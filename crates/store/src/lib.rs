@@ -25,6 +25,7 @@ mod schema;
 mod search;
 mod sessions;
 mod store_impl;
+mod templates;
 mod users;
 
 use portico_services::StoreError;

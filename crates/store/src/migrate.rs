@@ -56,6 +56,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0007_credentials.sql"),
         postgres: include_str!("../migrations/postgres/0007_credentials.sql"),
     },
+    Migration {
+        version: 9,
+        name: "templates",
+        sqlite: include_str!("../migrations/sqlite/0009_templates.sql"),
+        postgres: include_str!("../migrations/postgres/0009_templates.sql"),
+    },
 ];
 
 pub(crate) async fn run(store: &SqlStore) -> Result<Vec<String>, StoreError> {

@@ -5,6 +5,7 @@ pub(crate) mod access;
 pub mod access_dto;
 pub mod app_dto;
 mod applications;
+mod catalog_emails;
 mod credentials;
 pub mod dto;
 mod health;
@@ -13,6 +14,8 @@ mod orgs;
 pub(crate) mod outbox;
 mod projects;
 pub(crate) mod session;
+mod templates;
+pub mod templates_dto;
 mod user_access;
 mod users;
 
@@ -100,11 +103,13 @@ pub fn router() -> Router<AppState> {
         .merge(keys::routes())
         .merge(credentials::routes())
         .merge(outbox::routes())
+        .merge(templates::routes())
         .fallback(not_found)
 }
 
 async fn openapi_json() -> Response {
     let mut doc = ApiDoc::openapi();
+    doc.merge(templates::TemplatesDoc::openapi());
     doc.servers = None;
     Json(doc).into_response()
 }
