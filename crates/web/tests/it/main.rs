@@ -29,4 +29,5 @@ mod licenses;
 mod projects;
 mod smtp;
 mod super_admin_privacy;
+mod templates;
 mod welcome;
