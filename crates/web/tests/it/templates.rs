@@ -583,7 +583,7 @@ both_backends!(
         let (s, v) = app.api_as(&acme_admin, Method::PUT, &one, None).await;
         assert_eq!(s, StatusCode::OK, "{v}");
         assert_eq!(v["changed"], true);
-        let events = app.get(&format!("/api/v1/audit-events?limit=5")).await;
+        let events = app.get("/api/v1/audit-events?limit=5").await;
         assert!(app.audit_seq().await > seq);
         assert!(
             events
