@@ -83,6 +83,17 @@ pub async fn home(State(st): State<AppState>, cx: Cx) -> Response {
         b.internal_pct = round1(b.internal as f64 * 100.0 / max);
         b.external_pct = round1(b.external as f64 * 100.0 / max);
     }
+    // S3: the support text is for organization administrators, not for those who run the
+    // whole platform (they write it). Sanitised HTML, so it is inserted as it is.
+    let support_html = if portico_services::orgs::sees_whole_platform(&cx.admin) {
+        None
+    } else {
+        match st.services.support_text_for_home().await {
+            Ok(t) if !t.html.trim().is_empty() => Some(minijinja::Value::from_safe_string(t.html)),
+            Ok(_) => None,
+            Err(e) => return cx.error(&st, e),
+        }
+    };
     let active_users = counts.users - counts.blocked_users;
     let blocked_pct = if counts.users > 0 {
         round1(counts.blocked_users as f64 * 100.0 / counts.users as f64)
@@ -101,6 +112,7 @@ pub async fn home(State(st): State<AppState>, cx: Cx) -> Response {
             bars => bars,
             more_top_level => more_top_level,
             everywhere => everywhere,
+            support_html => support_html,
         },
     )
 }

@@ -12,6 +12,7 @@ mod applications;
 mod assets;
 mod audit;
 mod auth_pages;
+mod catalog_pages;
 mod credential_pages;
 mod form;
 mod home;
@@ -28,6 +29,7 @@ mod role_form;
 mod role_holders;
 mod roles;
 mod settings;
+mod template_pages;
 mod user_access;
 mod user_copy;
 mod user_credentials;
@@ -128,6 +130,13 @@ impl Templates {
             "orgs/app_unassign.html",
             "orgs/member_apps.html",
             "orgs/licenses.html",
+            "settings/templates.html",
+            "settings/template_edit.html",
+            "settings/template_reset.html",
+            "settings/support_text.html",
+            "catalog/emails.html",
+            "catalog/email_form.html",
+            "orgs/emails.html",
         );
         Self { env }
     }
@@ -186,6 +195,8 @@ pub fn router() -> Router<AppState> {
         .merge(roles::routes())
         .merge(role_form::routes())
         .merge(audit::routes())
+        .merge(template_pages::routes())
+        .merge(catalog_pages::routes())
         .layer(axum::middleware::from_fn(impersonation::escape))
 }
 

@@ -35,6 +35,11 @@ pub struct Nav {
     pub role_label: &'static str,
     /// Applications (`applications.view` somewhere).
     pub applications: bool,
+    /// Catalog → Emails (`catalog.view` on the platform).
+    pub catalog_emails: bool,
+    /// Settings → Support text, Email templates, Notification templates (`settings.view` on
+    /// the platform).
+    pub templates: bool,
 }
 
 impl Nav {
@@ -76,6 +81,8 @@ impl Nav {
             platform_stats: portico_services::orgs::sees_whole_platform(admin),
             role_label,
             applications: reaches(admin, "applications.view"),
+            catalog_emails: admin.can("catalog.view", ScopeRef::Platform),
+            templates: emails,
         }
     }
 }

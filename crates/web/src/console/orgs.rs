@@ -344,6 +344,8 @@ pub struct OrgCan {
     /// Applications tab (A2) and Licenses tab (L1).
     pub applications_view: bool,
     pub licenses_view: bool,
+    /// The Emails tab (C4).
+    pub catalog_manage: bool,
 }
 
 impl OrgCan {
@@ -362,6 +364,7 @@ impl OrgCan {
             audit: scope.can("audit.view"),
             applications_view: scope.can("applications.view"),
             licenses_view: scope.can("licenses.view"),
+            catalog_manage: scope.can("catalog.manage"),
         }
     }
 }

@@ -56,6 +56,8 @@ impl FromRequestParts<AppState> for Cx {
             "audit"
         } else if path.starts_with("/settings") {
             "settings"
+        } else if path.starts_with("/catalog") {
+            "catalog"
         } else {
             "home"
         };

@@ -30,4 +30,5 @@ mod projects;
 mod smtp;
 mod super_admin_privacy;
 mod templates;
+mod templates_console;
 mod welcome;
