@@ -99,3 +99,4 @@ mod tests {
         );
     }
 }
+prefixed_id!(EmailTemplateId, "etp", "email template");

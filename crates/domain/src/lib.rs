@@ -19,6 +19,7 @@ pub mod password;
 pub mod project;
 pub mod search;
 pub mod security;
+pub mod template;
 pub mod time;
 pub mod totp;
 pub mod user;

@@ -52,14 +52,20 @@ pub enum EmailTemplateKey {
     /// A second factor was switched on for the account.
     MfaEnabled,
     MfaDisabled,
+    /// C5: an organization's seats of an application are running out.
+    LicenseWarning,
+    /// C5: an invitation to a dated session.
+    CalendarInvitation,
 }
 
 impl EmailTemplateKey {
-    pub const ALL: [Self; 4] = [
+    pub const ALL: [Self; 6] = [
         Self::Welcome,
         Self::PasswordReset,
         Self::MfaEnabled,
         Self::MfaDisabled,
+        Self::LicenseWarning,
+        Self::CalendarInvitation,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -68,6 +74,8 @@ impl EmailTemplateKey {
             Self::PasswordReset => "password_reset",
             Self::MfaEnabled => "mfa_enabled",
             Self::MfaDisabled => "mfa_disabled",
+            Self::LicenseWarning => "license_warning",
+            Self::CalendarInvitation => "calendar_invitation",
         }
     }
 

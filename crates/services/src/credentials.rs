@@ -93,7 +93,7 @@ impl Services {
     }
 
     /// The welcome link and email for a user about to be created (stored with them).
-    pub(crate) fn welcome_rows(
+    pub(crate) async fn welcome_rows(
         &self,
         user: &NewUser,
         fallback_usernames: &[&str],
@@ -103,8 +103,12 @@ impl Services {
         let (token, row) = self.token_for(user.id, TokenPurpose::Welcome, hours * 3600);
         let name = format!("{} {}", user.first_name, user.last_name);
         let link = self.link("set-password", &token);
+        let overrides = self
+            .email_overrides(portico_domain::outbox::EmailTemplateKey::Welcome)
+            .await?;
         let email_naming = |username: &str| -> Result<OutboxInsert, ServiceError> {
-            let rendered = self.render_email(
+            let rendered = self.render_email_with(
+                &overrides,
                 portico_domain::outbox::EmailTemplateKey::Welcome,
                 language,
                 &json!({
@@ -275,16 +279,18 @@ impl Services {
     ) -> Result<(), ServiceError> {
         let hours = self.config.reset_link_hours;
         let (token, row) = self.token_for(user.id, TokenPurpose::Reset, hours * 3600);
-        let rendered = self.render_email(
-            portico_domain::outbox::EmailTemplateKey::PasswordReset,
-            language,
-            &json!({
-                "name": user.display_name(),
-                "link": self.link("reset-password", &token),
-                "expires_hours": hours,
-                "platform": self.config.platform_name,
-            }),
-        )?;
+        let rendered = self
+            .render_email(
+                portico_domain::outbox::EmailTemplateKey::PasswordReset,
+                language,
+                &json!({
+                    "name": user.display_name(),
+                    "link": self.link("reset-password", &token),
+                    "expires_hours": hours,
+                    "platform": self.config.platform_name,
+                }),
+            )
+            .await?;
         let email = self.email_to(&user.email, Some(user.id), rendered)?;
         self.store
             .issue_token(
@@ -346,30 +352,34 @@ impl Services {
             self.check_act_on(actor, &target, UserAction::ResetCredentials)
                 .await?;
         }
-        let email = self.mfa_email(
-            &target,
-            portico_domain::outbox::EmailTemplateKey::MfaDisabled,
-        )?;
+        let email = self
+            .mfa_email(
+                &target,
+                portico_domain::outbox::EmailTemplateKey::MfaDisabled,
+            )
+            .await?;
         Ok(self
             .store
             .mfa_remove(&actor.principal().audit_ctx(self), target.id, Some(email))
             .await?)
     }
 
-    fn mfa_email(
+    async fn mfa_email(
         &self,
         user: &UserRecord,
         key: portico_domain::outbox::EmailTemplateKey,
     ) -> Result<OutboxInsert, ServiceError> {
-        let rendered = self.render_email(
-            key,
-            None,
-            &json!({
-                "name": user.display_name(),
-                "platform": self.config.platform_name,
-                "when": self.now().to_rfc3339(),
-            }),
-        )?;
+        let rendered = self
+            .render_email(
+                key,
+                None,
+                &json!({
+                    "name": user.display_name(),
+                    "platform": self.config.platform_name,
+                    "when": self.now().to_rfc3339(),
+                }),
+            )
+            .await?;
         self.email_to(&user.email, Some(user.id), rendered)
     }
 
@@ -436,10 +446,12 @@ impl Services {
         let step = secret
             .verify(code, self.now().millis() / 1000, None)
             .map_err(code_refusal)?;
-        let email = self.mfa_email(
-            &me.user,
-            portico_domain::outbox::EmailTemplateKey::MfaEnabled,
-        )?;
+        let email = self
+            .mfa_email(
+                &me.user,
+                portico_domain::outbox::EmailTemplateKey::MfaEnabled,
+            )
+            .await?;
         self.store
             .mfa_confirm(&me.audit_ctx(self), me.user.id, step, Some(email))
             .await?;
@@ -468,10 +480,12 @@ impl Services {
             )
             .into());
         }
-        let email = self.mfa_email(
-            &me.user,
-            portico_domain::outbox::EmailTemplateKey::MfaDisabled,
-        )?;
+        let email = self
+            .mfa_email(
+                &me.user,
+                portico_domain::outbox::EmailTemplateKey::MfaDisabled,
+            )
+            .await?;
         self.store
             .mfa_remove(&me.audit_ctx(self), me.user.id, Some(email))
             .await?;

@@ -71,6 +71,10 @@ pub enum ServiceError {
         limit: i64,
         used: i64,
     },
+    /// C2, C5: a template that does not compile, uses an undeclared variable or a tag the
+    /// sandbox does not allow, or fails with its sample values.
+    #[error("{0}")]
+    Template(crate::templates::TemplateError),
 }
 
 impl From<StoreError> for ServiceError {
@@ -102,7 +106,12 @@ impl From<StoreError> for ServiceError {
 
 fn describe_unique(constraint: &str) -> (&'static str, String) {
     let c = constraint.to_ascii_lowercase();
-    if c.contains("applications_slug") {
+    if c.contains("catalog_email_templates") {
+        (
+            "email-template-exists",
+            "an email template with this key and language already exists".into(),
+        )
+    } else if c.contains("applications_slug") {
         (
             "app-slug-taken",
             "an application with this slug already exists".into(),

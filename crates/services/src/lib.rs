@@ -26,6 +26,7 @@ pub mod security;
 pub mod sessions;
 pub mod setup;
 pub mod store;
+pub mod templates;
 pub mod users;
 
 use std::sync::Arc;

@@ -106,7 +106,10 @@ impl Services {
             }
             CredentialChoice::WelcomeEmail => {
                 let names: Vec<&str> = fallbacks.iter().map(|(n, _)| n.as_str()).collect();
-                welcome = Some(self.welcome_rows(&user, &names, input.language.as_deref())?);
+                welcome = Some(
+                    self.welcome_rows(&user, &names, input.language.as_deref())
+                        .await?,
+                );
             }
             CredentialChoice::None => {}
         }

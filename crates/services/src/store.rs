@@ -18,7 +18,11 @@ pub type StoreResult<T> = Result<T, StoreError>;
 
 #[async_trait]
 pub trait Store:
-    Send + Sync + crate::enrollments::EnrollmentStore + crate::reports::ReportStore
+    Send
+    + Sync
+    + crate::enrollments::EnrollmentStore
+    + crate::reports::ReportStore
+    + crate::templates::store::TemplateStore
 {
     /// "sqlite" or "postgres".
     fn backend(&self) -> &'static str;

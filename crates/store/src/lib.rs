@@ -28,6 +28,7 @@ mod search;
 mod security;
 mod sessions;
 mod store_impl;
+mod templates;
 mod users;
 
 use portico_services::StoreError;

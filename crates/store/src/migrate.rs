@@ -57,6 +57,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0007_credentials.sql"),
     },
     Migration {
+        version: 9,
+        name: "templates",
+        sqlite: include_str!("../migrations/sqlite/0009_templates.sql"),
+        postgres: include_str!("../migrations/postgres/0009_templates.sql"),
+    },
+    Migration {
         version: 10,
         name: "reports",
         sqlite: include_str!("../migrations/sqlite/0010_reports.sql"),

@@ -183,6 +183,25 @@ impl From<ServiceError> for ApiError {
                 "The resource was changed by someone else",
                 Some("reload it and apply your change again (If-Match did not match)".into()),
             ),
+            E::Template(t) => {
+                let mut e = ApiError {
+                    field: Some(t.part.field().to_string()),
+                    ..ApiError::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        t.kind.problem_type(),
+                        "The template is not valid",
+                        Some(match t.line {
+                            Some(l) => format!("line {l}: {}", t.message),
+                            None => t.message.clone(),
+                        }),
+                    )
+                }
+                .with("message", t.message);
+                if let Some(l) = t.line {
+                    e = e.with("line", l);
+                }
+                e
+            }
             E::Internal(m) => {
                 tracing::error!(error = %m, "internal error");
                 ApiError::new(

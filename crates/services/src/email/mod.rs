@@ -3,11 +3,13 @@
 //! that causes it (see `portico-store`'s `outbox::insert_in`) and sent from there by the
 //! delivery worker; without an SMTP server it is kept (`held`) and shown in the console.
 //!
-//! Templates are embedded in the binary, one file per template, language and part
-//! (`email_templates/welcome.de.subject`, `.txt`, `.html`; the HTML parts extend
-//! `layout.html`). The environment is sandboxed: no loader, so a template can reach nothing
-//! but the other embedded templates; HTML parts are auto-escaped; an undefined variable is an
-//! error, so a missing value cannot silently produce "Hello ," or a link to nowhere.
+//! The built-in templates are embedded in the binary, one file per template, language and
+//! part (`email_templates/welcome.de.subject`, `.txt`, `.html`; the rendered HTML body is put
+//! in `layout.html`). An operator's per-language override (C5, stored in the database) goes
+//! in front of the built-in. Every template is rendered in the sandbox of
+//! [`crate::templates::sandbox`]: no loader, HTML parts auto-escaped, an undefined variable
+//! an error (so a missing value cannot silently produce "Hello ," or a link to nowhere), a
+//! fuel and output limit.
 
 pub mod outbox;
 pub mod records;
@@ -17,60 +19,17 @@ pub use worker::{DeliveryOptions, Mailer, SendError};
 
 use crate::error::ServiceError;
 use crate::records::{AuditCtx, OutboxInsert};
+use crate::templates::platform::{EMAIL_LAYOUT, PlatformKind, PlatformOverride, builtin_email};
+use crate::templates::sandbox;
 use crate::{ServiceConfig, Services};
-use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 use portico_domain::ids::{EmailId, UserId};
 use portico_domain::{Email, EmailStatus, EmailTemplateKey};
-use std::sync::LazyLock;
 
 /// Languages every built-in template is shipped in.
-pub const TEMPLATE_LANGUAGES: &[&str] = &["en", "de"];
+pub const TEMPLATE_LANGUAGES: &[&str] = crate::templates::platform::BUILTIN_LANGUAGES;
 
 /// The language used when neither the requested nor the configured default has a template.
 const LAST_RESORT_LANGUAGE: &str = "en";
-
-macro_rules! builtin {
-    ($($key:literal),* $(,)?) => {
-        &[$(
-            (concat!($key, ".subject"), include_str!(concat!("../../email_templates/", $key, ".subject"))),
-            (concat!($key, ".txt"), include_str!(concat!("../../email_templates/", $key, ".txt"))),
-            (concat!($key, ".html"), include_str!(concat!("../../email_templates/", $key, ".html"))),
-        )*]
-    };
-}
-
-const BUILTIN: &[(&str, &str)] = builtin!(
-    "welcome.en",
-    "welcome.de",
-    "password_reset.en",
-    "password_reset.de",
-    "mfa_enabled.en",
-    "mfa_enabled.de",
-    "mfa_disabled.en",
-    "mfa_disabled.de",
-);
-
-const LAYOUT: &str = include_str!("../../email_templates/layout.html");
-
-/// The compiled built-in templates. Immutable after the first use.
-static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
-    let mut env = Environment::new();
-    env.set_undefined_behavior(UndefinedBehavior::Strict);
-    env.set_auto_escape_callback(|name| {
-        if name.ends_with(".html") {
-            AutoEscape::Html
-        } else {
-            AutoEscape::None
-        }
-    });
-    env.add_template("layout.html", LAYOUT)
-        .expect("the built-in email layout compiles");
-    for (name, source) in BUILTIN {
-        env.add_template(name, source)
-            .unwrap_or_else(|e| panic!("built-in email template {name} does not compile: {e}"));
-    }
-    env
-});
 
 /// A rendered message: what goes into the outbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,30 +52,31 @@ fn primary_subtag(tag: &str) -> String {
         .to_ascii_lowercase()
 }
 
-fn has_template(key: EmailTemplateKey, lang: &str) -> bool {
-    TEMPLATES
-        .get_template(&format!("{}.{lang}.subject", key.as_str()))
-        .is_ok()
-}
-
-/// Renders a built-in template in `language`, else in the configured default language, else
-/// in English. `vars` is an object; `platform` defaults to the configured platform name and
-/// `public_url` to the console's address. A variable the template uses and `vars` lacks is an
-/// error (`Internal`: the caller's bug, not the user's).
+/// Renders a platform email in `language`, else in the configured default language, else in
+/// English, with no overrides: the built-in templates only. See [`render_with`].
 pub fn render(
     config: &ServiceConfig,
     key: EmailTemplateKey,
     language: Option<&str>,
     vars: &serde_json::Value,
 ) -> Result<RenderedEmail, ServiceError> {
-    let language = [
-        language.map(primary_subtag),
-        Some(primary_subtag(&config.default_language)),
-    ]
-    .into_iter()
-    .flatten()
-    .find(|l| has_template(key, l))
-    .unwrap_or_else(|| LAST_RESORT_LANGUAGE.to_string());
+    render_with(config, &[], key, language, vars)
+}
+
+/// Renders a platform email (C5). For each language in turn — the requested one, the
+/// configured default, English — an operator's override (from `overrides`) is used when there
+/// is one, else the built-in template when one is shipped. `vars` is an object; `platform`
+/// defaults to the configured platform name and `public_url` to the console's address. A
+/// variable the template uses and `vars` lacks is an error (`Internal`: the caller's bug, not
+/// the user's). An override that fails with the real values (it was checked with samples) is
+/// logged and skipped, so a message still goes out.
+pub fn render_with(
+    config: &ServiceConfig,
+    overrides: &[PlatformOverride],
+    key: EmailTemplateKey,
+    language: Option<&str>,
+    vars: &serde_json::Value,
+) -> Result<RenderedEmail, ServiceError> {
     let mut ctx = serde_json::Map::new();
     ctx.insert("platform".into(), config.platform_name.clone().into());
     ctx.insert("public_url".into(), config.public_url.clone().into());
@@ -129,39 +89,101 @@ pub fn render(
             ));
         }
     }
-    ctx.insert("language".into(), language.clone().into());
-    let render = |part: &str, ctx: &serde_json::Map<String, serde_json::Value>| {
-        let name = format!("{}.{language}.{part}", key.as_str());
-        TEMPLATES
-            .get_template(&name)
-            .and_then(|t| t.render(ctx))
-            .map_err(|e| ServiceError::Internal(format!("email template {name}: {e:#}")))
-    };
-    let subject = render("subject", &ctx)?
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
-    let text = render("txt", &ctx)?;
-    ctx.insert("subject".into(), subject.clone().into());
-    let html = render("html", &ctx)?;
+    let mut candidates: Vec<String> = Vec::new();
+    for l in [
+        language.map(primary_subtag),
+        Some(primary_subtag(&config.default_language)),
+        Some(LAST_RESORT_LANGUAGE.to_string()),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        if !candidates.contains(&l) {
+            candidates.push(l);
+        }
+    }
+    for lang in &candidates {
+        ctx.insert("language".into(), lang.clone().into());
+        let ctx_value = serde_json::Value::Object(ctx.clone());
+        if let Some(o) = overrides
+            .iter()
+            .find(|o| o.kind == PlatformKind::Email && o.key == key.as_str() && &o.language == lang)
+        {
+            match finish(key, lang, &o.sources(), &ctx_value) {
+                Ok(r) => return Ok(r),
+                Err(e) => tracing::warn!(
+                    template = key.as_str(),
+                    language = %lang,
+                    error = %e,
+                    "an email template override failed with real values; using the built-in"
+                ),
+            }
+        }
+        if let Some(s) = builtin_email(key, lang) {
+            return finish(key, lang, &s, &ctx_value).map_err(|e| {
+                ServiceError::Internal(format!("email template {}.{lang}: {e}", key.as_str()))
+            });
+        }
+    }
+    Err(ServiceError::Internal(format!(
+        "no template for email {}",
+        key.as_str()
+    )))
+}
+
+/// Renders the parts and puts the HTML body in the layout.
+fn finish(
+    key: EmailTemplateKey,
+    language: &str,
+    sources: &sandbox::Sources,
+    ctx: &serde_json::Value,
+) -> Result<RenderedEmail, sandbox::TemplateError> {
+    let r = sandbox::render(sources, ctx)?;
+    let mut frame = ctx.clone();
+    frame["subject"] = r.subject.clone().into();
+    let html = sandbox::render_frame(EMAIL_LAYOUT, &frame, &r.html)?;
     Ok(RenderedEmail {
         template: key,
-        language,
-        subject,
-        text,
+        language: language.to_string(),
+        subject: r.subject,
+        text: r.text,
         html,
     })
 }
 
 impl Services {
-    /// [`render`] with this installation's configuration.
-    pub fn render_email(
+    /// [`render_with`] with this installation's configuration and the overrides stored now.
+    pub async fn render_email(
         &self,
         key: EmailTemplateKey,
         language: Option<&str>,
         vars: &serde_json::Value,
     ) -> Result<RenderedEmail, ServiceError> {
-        render(&self.config, key, language, vars)
+        let overrides = self.email_overrides(key).await?;
+        self.render_email_with(&overrides, key, language, vars)
+    }
+
+    /// The stored overrides of one email template, every language.
+    pub async fn email_overrides(
+        &self,
+        key: EmailTemplateKey,
+    ) -> Result<Vec<PlatformOverride>, ServiceError> {
+        Ok(self
+            .store
+            .platform_overrides(PlatformKind::Email, Some(key.as_str()))
+            .await?)
+    }
+
+    /// [`render_with`] with this installation's configuration (for use cases that render
+    /// several messages from one read of the overrides).
+    pub fn render_email_with(
+        &self,
+        overrides: &[PlatformOverride],
+        key: EmailTemplateKey,
+        language: Option<&str>,
+        vars: &serde_json::Value,
+    ) -> Result<RenderedEmail, ServiceError> {
+        render_with(&self.config, overrides, key, language, vars)
     }
 
     /// The outbox row for a rendered message: `queued` when an SMTP server is configured,

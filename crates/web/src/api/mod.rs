@@ -5,6 +5,7 @@ pub(crate) mod access;
 pub mod access_dto;
 pub mod app_dto;
 mod applications;
+mod catalog_emails;
 mod credentials;
 pub mod dto;
 mod enrollments;
@@ -16,6 +17,8 @@ mod projects;
 pub mod reports;
 mod security;
 pub(crate) mod session;
+mod templates;
+pub mod templates_dto;
 mod user_access;
 mod users;
 
@@ -110,11 +113,13 @@ pub fn router() -> Router<AppState> {
         .merge(security::routes())
         .merge(enrollments::routes())
         .merge(reports::routes())
+        .merge(templates::routes())
         .fallback(not_found)
 }
 
 async fn openapi_json() -> Response {
     let mut doc = ApiDoc::openapi();
+    doc.merge(templates::TemplatesDoc::openapi());
     doc.servers = None;
     Json(doc).into_response()
 }

@@ -91,6 +91,17 @@ pub async fn home(State(st): State<AppState>, cx: Cx) -> Response {
     let seats_chart = dashboard
         .as_ref()
         .map(|d| super::charts::seats_per_org(&d.seats, 760));
+    // S3: the support text is for organization administrators, not for those who run the
+    // whole platform (they write it). Sanitised HTML, so it is inserted as it is.
+    let support_html = if portico_services::orgs::sees_whole_platform(&cx.admin) {
+        None
+    } else {
+        match st.services.support_text_for_home().await {
+            Ok(t) if !t.html.trim().is_empty() => Some(minijinja::Value::from_safe_string(t.html)),
+            Ok(_) => None,
+            Err(e) => return cx.error(&st, e),
+        }
+    };
     let active_users = counts.users - counts.blocked_users;
     let blocked_pct = if counts.users > 0 {
         round1(counts.blocked_users as f64 * 100.0 / counts.users as f64)
@@ -117,6 +128,7 @@ pub async fn home(State(st): State<AppState>, cx: Cx) -> Response {
             }),
             logins_chart => logins_chart,
             seats_chart => seats_chart,
+            support_html => support_html,
         },
     )
 }

@@ -13,6 +13,7 @@ mod applications;
 mod assets;
 mod audit;
 mod auth_pages;
+mod catalog_pages;
 mod charts;
 mod credential_pages;
 mod form;
@@ -33,6 +34,7 @@ mod role_holders;
 mod roles;
 mod security;
 mod settings;
+mod template_pages;
 mod user_access;
 mod user_copy;
 mod user_credentials;
@@ -146,6 +148,13 @@ impl Templates {
             "reports/activity.html",
             "orgs/project.html",
             "orgs/unenroll.html",
+            "settings/templates.html",
+            "settings/template_edit.html",
+            "settings/template_reset.html",
+            "settings/support_text.html",
+            "catalog/emails.html",
+            "catalog/email_form.html",
+            "orgs/emails.html",
         );
         Self { env }
     }
@@ -208,6 +217,8 @@ pub fn router() -> Router<AppState> {
         .merge(api_keys::routes())
         .merge(reports::routes())
         .merge(org_project::routes())
+        .merge(template_pages::routes())
+        .merge(catalog_pages::routes())
         .layer(axum::middleware::from_fn(impersonation::escape))
 }
 

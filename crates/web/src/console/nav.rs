@@ -41,6 +41,11 @@ pub struct Nav {
     pub api_keys: bool,
     /// Reports (`reports.view` somewhere).
     pub reports: bool,
+    /// Catalog → Emails (`catalog.view` on the platform).
+    pub catalog_emails: bool,
+    /// Settings → Support text, Email templates, Notification templates (`settings.view` on
+    /// the platform).
+    pub templates: bool,
 }
 
 impl Nav {
@@ -88,6 +93,8 @@ impl Nav {
             security: emails,
             api_keys,
             reports: reaches(admin, "reports.view"),
+            catalog_emails: admin.can("catalog.view", ScopeRef::Platform),
+            templates: emails,
         }
     }
 }

@@ -346,6 +346,8 @@ pub struct OrgCan {
     pub licenses_view: bool,
     /// Settings tab: the organization's security policy (S6).
     pub settings_view: bool,
+    /// The Emails tab (C4).
+    pub catalog_manage: bool,
 }
 
 impl OrgCan {
@@ -365,6 +367,7 @@ impl OrgCan {
             applications_view: scope.can("applications.view"),
             licenses_view: scope.can("licenses.view"),
             settings_view: scope.can("settings.view"),
+            catalog_manage: scope.can("catalog.manage"),
         }
     }
 }

@@ -58,6 +58,8 @@ impl FromRequestParts<AppState> for Cx {
             "settings"
         } else if path == "/reports" || path.starts_with("/reports/") {
             "reports"
+        } else if path.starts_with("/catalog") {
+            "catalog"
         } else {
             "home"
         };
@@ -154,6 +156,11 @@ pub fn describe_error(e: &ServiceError) -> (StatusCode, &'static str, String) {
             "Signed out",
             "Your session has ended. Sign in again.".into(),
         ),
+        ServiceError::Template(t) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Check the template",
+            template_message(t),
+        ),
         ServiceError::Internal(m) => {
             tracing::error!(error = %m, "console request failed");
             (
@@ -162,6 +169,14 @@ pub fn describe_error(e: &ServiceError) -> (StatusCode, &'static str, String) {
                 "The request could not be completed. Try again in a moment.".into(),
             )
         }
+    }
+}
+
+/// "Line 3: unexpected end of input" (C2, C5: shown next to the template's field).
+pub fn template_message(t: &portico_services::templates::TemplateError) -> String {
+    match t.line {
+        Some(l) => format!("Line {l}: {}", super::capitalize(&t.message)),
+        None => super::capitalize(&t.message),
     }
 }
 
@@ -207,6 +222,7 @@ impl FormErrors {
                     None => Self::alert(super::capitalize(message)),
                 }
             }
+            ServiceError::Template(t) => Self::field(&alias(t.part.field()), template_message(t)),
             other => Self::alert(error_message(other)),
         }
     }

@@ -59,7 +59,7 @@ async fn enqueue_on(
     language: Option<&str>,
     vars: Value,
 ) -> EmailId {
-    let rendered = s.render_email(key, language, &vars).expect("render");
+    let rendered = s.render_email(key, language, &vars).await.expect("render");
     let m = s.outbox_message(&Email::parse(to).unwrap(), user, rendered);
     s.enqueue_email(&system_ctx(s), m).await.expect("enqueue")
 }

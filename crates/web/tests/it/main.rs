@@ -33,4 +33,6 @@ mod reports;
 mod security_policy;
 mod smtp;
 mod super_admin_privacy;
+mod templates;
+mod templates_console;
 mod welcome;
