@@ -71,6 +71,9 @@ pub enum ServiceError {
         limit: i64,
         used: i64,
     },
+    /// C1: an upload larger than `catalog_max_upload_bytes`.
+    #[error("the file is larger than {limit} bytes")]
+    TooLarge { limit: u64 },
 }
 
 impl From<StoreError> for ServiceError {

@@ -62,6 +62,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0012_security_policy.sql"),
         postgres: include_str!("../migrations/postgres/0012_security_policy.sql"),
     },
+    Migration {
+        version: 8,
+        name: "catalog",
+        sqlite: include_str!("../migrations/sqlite/0008_catalog.sql"),
+        postgres: include_str!("../migrations/postgres/0008_catalog.sql"),
+    },
 ];
 
 pub(crate) async fn run(store: &SqlStore) -> Result<Vec<String>, StoreError> {

@@ -49,6 +49,7 @@ both_backends!(fresh_database_lists_the_migration, |_db: Db| async move {
             "0006_email",
             "0007_credentials",
             "0012_security_policy",
+            "0008_catalog",
         ]
     );
 });

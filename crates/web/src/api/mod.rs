@@ -5,6 +5,10 @@ pub(crate) mod access;
 pub mod access_dto;
 pub mod app_dto;
 mod applications;
+pub(crate) mod catalog;
+mod catalog_courses;
+pub mod catalog_dto;
+mod catalog_org;
 mod credentials;
 pub mod dto;
 mod health;
@@ -60,10 +64,16 @@ use utoipa::OpenApi;
         outbox::list, outbox::get_one, outbox::resend,
         security::get_platform, security::put_platform, security::reset_platform,
         security::get_org, security::put_org, security::delete_org,
+        catalog::list, catalog::create, catalog::get_one, catalog::update, catalog::delete,
+        catalog::upload, catalog::download,
+        catalog_courses::list, catalog_courses::create, catalog_courses::get_one,
+        catalog_courses::update, catalog_courses::delete,
+        catalog_org::list_products, catalog_org::activate_product, catalog_org::deactivate_product,
+        catalog_org::list_courses, catalog_org::activate_course, catalog_org::deactivate_course,
     ),
     components(schemas(Problem)),
     modifiers(&Security),
-    tags((name = "auth"), (name = "organizations"), (name = "members"), (name = "projects"), (name = "applications"), (name = "licenses"), (name = "users"), (name = "api-keys"), (name = "access"), (name = "audit"), (name = "email"), (name = "settings"), (name = "health"))
+    tags((name = "auth"), (name = "organizations"), (name = "members"), (name = "projects"), (name = "applications"), (name = "licenses"), (name = "users"), (name = "api-keys"), (name = "access"), (name = "audit"), (name = "email"), (name = "settings"), (name = "health"), (name = "catalog"))
 )]
 pub struct ApiDoc;
 
@@ -104,6 +114,9 @@ pub fn router() -> Router<AppState> {
         .merge(credentials::routes())
         .merge(outbox::routes())
         .merge(security::routes())
+        .merge(catalog::routes())
+        .merge(catalog_courses::routes())
+        .merge(catalog_org::routes())
         .fallback(not_found)
 }
 
