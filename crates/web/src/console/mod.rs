@@ -20,6 +20,7 @@ mod impersonation;
 mod members;
 mod nav;
 mod org_apps;
+mod org_catalog;
 mod org_edit;
 mod org_projects;
 mod org_relations;
@@ -137,6 +138,8 @@ impl Templates {
             "settings/api_key_form.html",
             "settings/api_key_created.html",
             "settings/api_key_revoke.html",
+            "orgs/catalog.html",
+            "orgs/catalog_deactivate.html",
         );
         Self { env }
     }
@@ -197,6 +200,7 @@ pub fn router() -> Router<AppState> {
         .merge(audit::routes())
         .merge(security::routes())
         .merge(api_keys::routes())
+        .merge(org_catalog::routes())
         .layer(axum::middleware::from_fn(impersonation::escape))
 }
 

@@ -346,6 +346,9 @@ pub struct OrgCan {
     pub licenses_view: bool,
     /// Settings tab: the organization's security policy (S6).
     pub settings_view: bool,
+    /// Products and Courses tabs (C4): the portfolio, and activating into it.
+    pub catalog_view: bool,
+    pub catalog_manage: bool,
 }
 
 impl OrgCan {
@@ -365,6 +368,8 @@ impl OrgCan {
             applications_view: scope.can("applications.view"),
             licenses_view: scope.can("licenses.view"),
             settings_view: scope.can("settings.view"),
+            catalog_view: scope.can("catalog.view"),
+            catalog_manage: scope.can("catalog.manage"),
         }
     }
 }

@@ -19,6 +19,7 @@ mod audit;
 mod audit_export;
 mod browser;
 mod browser_access;
+mod browser_catalog;
 mod catalog;
 mod console_access;
 mod console_api_keys;
