@@ -157,6 +157,14 @@ pub const LOG: Setting = Setting {
 };
 
 /// Every setting, in the order the README lists them.
+pub const CATALOG_MAX_UPLOAD_BYTES: Setting = Setting {
+    key: "catalog_max_upload_bytes",
+    flag: "--catalog-max-upload-bytes N",
+    env: "PORTICO_CATALOG_MAX_UPLOAD_BYTES",
+    default: "10485760",
+    meaning: "The largest catalog product file accepted (bytes, 1 to 1 GiB); a larger upload is refused with 413 and nothing is stored.",
+};
+
 pub const TABLE: &[Setting] = &[
     CONFIG_FILE,
     LISTEN,
@@ -177,6 +185,7 @@ pub const TABLE: &[Setting] = &[
     EMAIL_FROM,
     SMTP_URL,
     LOG,
+    CATALOG_MAX_UPLOAD_BYTES,
 ];
 
 /// The table as Markdown, for the README.
@@ -222,6 +231,8 @@ pub struct ConfigArgs {
     pub welcome_link_hours: Option<i64>,
     #[arg(long, global = true, value_name = "N", help = RESET_LINK_HOURS.meaning)]
     pub reset_link_hours: Option<i64>,
+    #[arg(long, global = true, value_name = "N", help = CATALOG_MAX_UPLOAD_BYTES.meaning)]
+    pub catalog_max_upload_bytes: Option<u64>,
     #[arg(long, global = true, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true", help = MFA_REQUIRED.meaning)]
     pub mfa_required: Option<bool>,
     #[arg(long, global = true, value_name = "URL", help = PUBLIC_URL.meaning)]
@@ -260,6 +271,7 @@ struct FileConfig {
     email_from: Option<String>,
     smtp_url: Option<String>,
     log: Option<String>,
+    catalog_max_upload_bytes: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -330,6 +342,7 @@ pub struct Config {
     /// A secret: shown redacted.
     pub smtp_url: Option<SecretUrl>,
     pub log: String,
+    pub catalog_max_upload_bytes: u64,
     /// Where each setting (by file key) came from.
     pub sources: BTreeMap<&'static str, Source>,
 }
@@ -497,6 +510,14 @@ impl Config {
                 parse_num,
             )?
             .unwrap_or(30);
+        let catalog_max_upload_bytes = r
+            .pick(
+                &CATALOG_MAX_UPLOAD_BYTES,
+                args.catalog_max_upload_bytes,
+                file.catalog_max_upload_bytes,
+                parse_num,
+            )?
+            .unwrap_or(10 * 1024 * 1024);
         let welcome_link_hours = r
             .pick(
                 &WELCOME_LINK_HOURS,
@@ -575,6 +596,7 @@ impl Config {
             email_from,
             smtp_url,
             log,
+            catalog_max_upload_bytes,
             sources: r.sources,
         };
         config.validate()?;
@@ -608,6 +630,9 @@ impl Config {
         }
         if self.session_idle_minutes > self.session_lifetime_minutes {
             return bad("the session idle time cannot be longer than the session lifetime".into());
+        }
+        if !(1..=1024 * 1024 * 1024).contains(&self.catalog_max_upload_bytes) {
+            return bad("the catalog upload limit must be 1 byte to 1 GiB".into());
         }
         if !(1..=24 * 60).contains(&self.impersonation_max_minutes) {
             return bad("the impersonation maximum must be 1 to 1440 minutes".into());
@@ -671,6 +696,7 @@ impl Config {
             email_from: self.email_from.clone(),
             platform_name: self.platform_name.clone(),
             email_delivery: self.smtp_url.is_some(),
+            catalog_max_upload_bytes: self.catalog_max_upload_bytes,
             ..Default::default()
         }
     }
@@ -739,6 +765,10 @@ impl Config {
                     .map_or_else(|| "none".to_string(), ToString::to_string),
             ),
             (LOG.key, self.log.clone()),
+            (
+                CATALOG_MAX_UPLOAD_BYTES.key,
+                self.catalog_max_upload_bytes.to_string(),
+            ),
         ];
         let mut out = String::new();
         if let Some(f) = &self.config_file {

@@ -78,6 +78,8 @@ prefixed_id!(OverrideId, "pov", "permission override");
 prefixed_id!(ProjectId, "prj", "project");
 prefixed_id!(EmailId, "eml", "email");
 prefixed_id!(AppId, "app", "application");
+prefixed_id!(ProductId, "pdt", "product");
+prefixed_id!(CourseId, "crs", "course");
 
 #[cfg(test)]
 mod tests {

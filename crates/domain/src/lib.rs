@@ -6,6 +6,7 @@
 pub mod access;
 pub mod application;
 pub mod audit;
+pub mod catalog;
 pub mod credential;
 pub mod day;
 pub mod email;

@@ -35,6 +35,8 @@ pub struct ServiceConfig {
     pub reset_link_hours: i64,
     /// S6: back-office users must set up a second factor before using the back office.
     pub mfa_required_for_back_office: bool,
+    /// C1: the largest product file accepted, in bytes.
+    pub catalog_max_upload_bytes: u64,
 }
 
 impl Default for ServiceConfig {
@@ -58,6 +60,7 @@ impl Default for ServiceConfig {
             welcome_link_hours: 72,
             reset_link_hours: 2,
             mfa_required_for_back_office: false,
+            catalog_max_upload_bytes: 10 * 1024 * 1024,
         }
     }
 }

@@ -75,6 +75,9 @@ pub enum ServiceError {
     /// sandbox does not allow, or fails with its sample values.
     #[error("{0}")]
     Template(crate::templates::TemplateError),
+    /// C1: an upload larger than `catalog_max_upload_bytes`.
+    #[error("the file is larger than {limit} bytes")]
+    TooLarge { limit: u64 },
 }
 
 impl From<StoreError> for ServiceError {

@@ -10,6 +10,7 @@ pub mod app_records;
 pub mod applications;
 pub mod audit;
 pub mod auth;
+pub mod catalog;
 pub mod clock;
 pub mod config;
 pub mod credentials;

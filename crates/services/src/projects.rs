@@ -6,7 +6,7 @@ use crate::Services;
 use crate::auth::OrgScope;
 use crate::error::ServiceError;
 use crate::records::*;
-use portico_domain::ids::ProjectId;
+use portico_domain::ids::{CourseId, ProjectId};
 use portico_domain::page::{Page, PageRequest};
 use portico_domain::{ProjectName, ProjectStatus};
 
@@ -16,6 +16,8 @@ pub struct ProjectInput {
     pub name: String,
     /// `active` when absent.
     pub status: Option<ProjectStatus>,
+    /// PR1: a course activated for the organization.
+    pub course_template_id: Option<CourseId>,
 }
 
 /// What may change; `None` leaves a field alone.
@@ -23,6 +25,8 @@ pub struct ProjectInput {
 pub struct ProjectUpdate {
     pub name: Option<String>,
     pub status: Option<ProjectStatus>,
+    /// `Some(None)` removes the course template.
+    pub course_template_id: Option<Option<CourseId>>,
 }
 
 /// Proof that a project exists and that its organization is within the caller's reach:
@@ -102,6 +106,7 @@ impl Services {
             org_id: scope.org_id(),
             name: parse_name(&input.name)?,
             status: input.status.unwrap_or(ProjectStatus::Active),
+            course_template_id: input.course_template_id,
         };
         Ok(self
             .store
@@ -126,6 +131,7 @@ impl Services {
         let patch = ProjectPatch {
             name: update.name.as_deref().map(parse_name).transpose()?,
             status: update.status,
+            course_template_id: update.course_template_id,
         };
         scope.require("projects.manage")?;
         Ok(self

@@ -85,6 +85,8 @@ pub struct ProjectRecord {
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub version: i64,
+    /// PR1: the course template the project follows, one activated for its organization.
+    pub course_template_id: Option<portico_domain::ids::CourseId>,
 }
 
 #[derive(Debug, Clone)]
@@ -93,6 +95,7 @@ pub struct NewProject {
     pub org_id: OrgId,
     pub name: String,
     pub status: ProjectStatus,
+    pub course_template_id: Option<portico_domain::ids::CourseId>,
 }
 
 /// Fields to change; `None` leaves a field as it is.
@@ -100,6 +103,8 @@ pub struct NewProject {
 pub struct ProjectPatch {
     pub name: Option<String>,
     pub status: Option<ProjectStatus>,
+    /// `Some(None)` removes the course template.
+    pub course_template_id: Option<Option<portico_domain::ids::CourseId>>,
 }
 
 /// What deleting a project removed with it: the role assignments and personal overrides at

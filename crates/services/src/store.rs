@@ -23,6 +23,7 @@ pub trait Store:
     + crate::enrollments::EnrollmentStore
     + crate::reports::ReportStore
     + crate::templates::store::TemplateStore
+    + crate::catalog::CatalogStore
 {
     /// "sqlite" or "postgres".
     fn backend(&self) -> &'static str;

@@ -57,6 +57,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0007_credentials.sql"),
     },
     Migration {
+        version: 8,
+        name: "catalog",
+        sqlite: include_str!("../migrations/sqlite/0008_catalog.sql"),
+        postgres: include_str!("../migrations/postgres/0008_catalog.sql"),
+    },
+    Migration {
         version: 9,
         name: "templates",
         sqlite: include_str!("../migrations/sqlite/0009_templates.sql"),

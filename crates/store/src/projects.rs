@@ -70,6 +70,23 @@ impl SqlStore {
         })
     }
 
+    /// PR1: a project's course template must be a course activated for its organization.
+    async fn require_course_for(
+        &self,
+        conn: &mut AnyConnection,
+        org: OrgId,
+        course: portico_domain::ids::CourseId,
+    ) -> R<()> {
+        if self.course_activated_in(conn, org, course).await? {
+            Ok(())
+        } else {
+            Err(StoreError::Rule(portico_domain::ValidationError::new(
+                "course_template_id",
+                "choose a course activated for the organization",
+            )))
+        }
+    }
+
     pub(crate) async fn get_project_q(&self, id: ProjectId) -> R<Option<ProjectRecord>> {
         let mut conn = self.conn().await?;
         self.project_in(&mut conn, id).await
@@ -82,6 +99,9 @@ impl SqlStore {
     ) -> R<ProjectRecord> {
         let mut tx = self.begin_write().await?;
         self.require_org(&mut tx, new.org_id).await?;
+        if let Some(c) = new.course_template_id {
+            self.require_course_for(&mut tx, new.org_id, c).await?;
+        }
         exec(
             &mut tx,
             self.build(
@@ -96,6 +116,7 @@ impl SqlStore {
                         P::CreatedAt,
                         P::UpdatedAt,
                         P::Version,
+                        P::CourseTemplateId,
                     ])
                     .values_panic([
                         new.id.to_string().into(),
@@ -106,6 +127,7 @@ impl SqlStore {
                         ctx.at.millis().into(),
                         ctx.at.millis().into(),
                         1i64.into(),
+                        new.course_template_id.map(|c| c.to_string()).into(),
                     ])
                     .to_owned(),
             ),
@@ -118,7 +140,11 @@ impl SqlStore {
             AuditDraft::new("project.create")
                 .target("project", new.id)
                 .org(new.org_id)
-                .changes(json!({ "name": new.name, "status": new.status.as_str() })),
+                .changes(json!({
+                    "name": new.name,
+                    "status": new.status.as_str(),
+                    "course_template_id": new.course_template_id.map(|c| c.to_string()),
+                })),
         )
         .await?;
         let p = self
@@ -191,6 +217,21 @@ impl SqlStore {
                 changes.insert(
                     "status".into(),
                     json!({ "before": before.status.as_str(), "after": v.as_str() }),
+                );
+            }
+        }
+        if let Some(v) = p.course_template_id {
+            if let Some(c) = v {
+                self.require_course_for(&mut tx, before.org_id, c).await?;
+            }
+            q.value(P::CourseTemplateId, v.map(|c| c.to_string()));
+            if v != before.course_template_id {
+                changes.insert(
+                    "course_template_id".into(),
+                    json!({
+                        "before": before.course_template_id.map(|c| c.to_string()),
+                        "after": v.map(|c| c.to_string()),
+                    }),
                 );
             }
         }

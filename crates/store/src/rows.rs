@@ -167,6 +167,10 @@ pub(crate) fn project(r: &AnyRow) -> R<ProjectRecord> {
         created_at: ts(r, "created_at")?,
         updated_at: ts(r, "updated_at")?,
         version: i(r, "version")?,
+        course_template_id: os(r, "course_template_id")?
+            .map(|c| portico_domain::ids::CourseId::parse(&c))
+            .transpose()
+            .map_err(|e| corrupt("course_template_id", e))?,
     })
 }
 

@@ -31,9 +31,10 @@ pub enum Projects {
     CreatedAt,
     UpdatedAt,
     Version,
+    CourseTemplateId,
 }
 
-pub const PROJECT_COLUMNS: [Projects; 7] = [
+pub const PROJECT_COLUMNS: [Projects; 8] = [
     Projects::Id,
     Projects::OrganizationId,
     Projects::Name,
@@ -41,6 +42,7 @@ pub const PROJECT_COLUMNS: [Projects; 7] = [
     Projects::CreatedAt,
     Projects::UpdatedAt,
     Projects::Version,
+    Projects::CourseTemplateId,
 ];
 
 #[derive(Iden, Clone, Copy)]

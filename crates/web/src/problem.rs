@@ -211,6 +211,12 @@ impl From<ServiceError> for ApiError {
                     None,
                 )
             }
+            E::TooLarge { limit } => ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "upload-too-large",
+                "The file is too large",
+                Some(format!("at most {limit} bytes")),
+            ),
         }
     }
 }

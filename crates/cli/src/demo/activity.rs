@@ -132,6 +132,7 @@ impl Activity {
                 } else {
                     ProjectStatus::Active
                 },
+                course_template_id: None,
             });
         }
         self.totals.projects += batch.projects.len() as u64;

@@ -48,6 +48,7 @@ both_backends!(fresh_database_lists_the_migration, |_db: Db| async move {
             "0005_applications_licenses",
             "0006_email",
             "0007_credentials",
+            "0008_catalog",
             "0009_templates",
             "0010_reports",
             "0012_security_policy",

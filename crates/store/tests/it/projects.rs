@@ -20,6 +20,7 @@ async fn project(db: &Db, org: portico_domain::OrgId, name: &str) -> ProjectReco
                 org_id: org,
                 name: name.into(),
                 status: ProjectStatus::Active,
+                course_template_id: None,
             },
         )
         .await

@@ -52,6 +52,9 @@ pub struct Project {
     pub updated_at: String,
     /// Optimistic-concurrency version; also sent as the `ETag`.
     pub version: i64,
+    /// PR1: the course template the project follows (a course activated for its
+    /// organization), or null.
+    pub course_template_id: Option<String>,
 }
 
 impl From<ProjectRecord> for Project {
@@ -64,6 +67,7 @@ impl From<ProjectRecord> for Project {
             created_at: p.created_at.to_rfc3339(),
             updated_at: p.updated_at.to_rfc3339(),
             version: p.version,
+            course_template_id: p.course_template_id.map(|c| c.to_string()),
         }
     }
 }
@@ -94,6 +98,8 @@ pub struct CreateProject {
     pub name: String,
     /// `active` (default) or `archived`.
     pub status: Option<String>,
+    /// PR1: a course activated for the organization.
+    pub course_template_id: Option<String>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -102,6 +108,10 @@ pub struct UpdateProject {
     pub name: Option<String>,
     /// `active` or `archived`.
     pub status: Option<String>,
+    /// PR1: a course activated for the organization; `null` removes it, absent leaves it.
+    #[serde(default, deserialize_with = "crate::api::catalog::double_option")]
+    #[schema(value_type = Option<String>)]
+    pub course_template_id: Option<Option<String>>,
 }
 
 #[derive(Serialize, ToSchema)]

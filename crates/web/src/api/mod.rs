@@ -5,7 +5,11 @@ pub(crate) mod access;
 pub mod access_dto;
 pub mod app_dto;
 mod applications;
+pub(crate) mod catalog;
+mod catalog_courses;
+pub mod catalog_dto;
 mod catalog_emails;
+mod catalog_org;
 mod credentials;
 pub mod dto;
 mod enrollments;
@@ -67,10 +71,16 @@ use utoipa::OpenApi;
         security::get_org, security::put_org, security::delete_org,
         enrollments::list, enrollments::create, enrollments::remove,
         reports::logins, reports::org_admins, reports::project_admins, reports::system_activity,
+        catalog::list, catalog::create, catalog::get_one, catalog::update, catalog::delete,
+        catalog::upload, catalog::download,
+        catalog_courses::list, catalog_courses::create, catalog_courses::get_one,
+        catalog_courses::update, catalog_courses::delete,
+        catalog_org::list_products, catalog_org::activate_product, catalog_org::deactivate_product,
+        catalog_org::list_courses, catalog_org::activate_course, catalog_org::deactivate_course,
     ),
     components(schemas(Problem)),
     modifiers(&Security),
-    tags((name = "auth"), (name = "organizations"), (name = "members"), (name = "projects"), (name = "applications"), (name = "licenses"), (name = "users"), (name = "api-keys"), (name = "access"), (name = "audit"), (name = "email"), (name = "settings"), (name = "health"), (name = "reports"))
+    tags((name = "auth"), (name = "organizations"), (name = "members"), (name = "projects"), (name = "applications"), (name = "licenses"), (name = "users"), (name = "api-keys"), (name = "access"), (name = "audit"), (name = "email"), (name = "settings"), (name = "health"), (name = "reports"), (name = "catalog"))
 )]
 pub struct ApiDoc;
 
@@ -114,6 +124,9 @@ pub fn router() -> Router<AppState> {
         .merge(enrollments::routes())
         .merge(reports::routes())
         .merge(templates::routes())
+        .merge(catalog::routes())
+        .merge(catalog_courses::routes())
+        .merge(catalog_org::routes())
         .fallback(not_found)
 }
 

@@ -77,6 +77,11 @@ pub async fn create(
             ProjectInput {
                 name: b.name,
                 status,
+                course_template_id: b
+                    .course_template_id
+                    .as_deref()
+                    .map(crate::api::catalog::course_ref)
+                    .transpose()?,
             },
         )
         .await?;
@@ -125,6 +130,14 @@ pub async fn update(
             ProjectUpdate {
                 name: b.name,
                 status,
+                course_template_id: b
+                    .course_template_id
+                    .map(|c| {
+                        c.as_deref()
+                            .map(crate::api::catalog::course_ref)
+                            .transpose()
+                    })
+                    .transpose()?,
             },
         )
         .await?;

@@ -22,6 +22,7 @@ mod impersonation;
 mod members;
 mod nav;
 mod org_apps;
+mod org_catalog;
 mod org_edit;
 mod org_project;
 mod org_projects;
@@ -155,6 +156,8 @@ impl Templates {
             "catalog/emails.html",
             "catalog/email_form.html",
             "orgs/emails.html",
+            "orgs/catalog.html",
+            "orgs/catalog_deactivate.html",
         );
         Self { env }
     }
@@ -219,6 +222,7 @@ pub fn router() -> Router<AppState> {
         .merge(org_project::routes())
         .merge(template_pages::routes())
         .merge(catalog_pages::routes())
+        .merge(org_catalog::routes())
         .layer(axum::middleware::from_fn(impersonation::escape))
 }
 

@@ -173,6 +173,7 @@ async fn create(
     let input = ProjectInput {
         name: form.name.clone(),
         status: None,
+        course_template_id: None,
     };
     match st.services.create_project(&scope, input).await {
         Ok(p) => redirect_flash(
@@ -237,6 +238,7 @@ async fn set_status(
     let update = ProjectUpdate {
         name: None,
         status: Some(status),
+        course_template_id: None,
     };
     match st.services.update_project(&p, None, update).await {
         Ok(p) => redirect_flash(

@@ -347,6 +347,8 @@ pub struct OrgCan {
     /// Settings tab: the organization's security policy (S6).
     pub settings_view: bool,
     /// The Emails tab (C4).
+    /// Products and Courses tabs (C4): the portfolio, and activating into it.
+    pub catalog_view: bool,
     pub catalog_manage: bool,
 }
 
@@ -367,6 +369,7 @@ impl OrgCan {
             applications_view: scope.can("applications.view"),
             licenses_view: scope.can("licenses.view"),
             settings_view: scope.can("settings.view"),
+            catalog_view: scope.can("catalog.view"),
             catalog_manage: scope.can("catalog.manage"),
         }
     }

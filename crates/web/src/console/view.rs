@@ -161,6 +161,11 @@ pub fn describe_error(e: &ServiceError) -> (StatusCode, &'static str, String) {
             "Check the template",
             template_message(t),
         ),
+        ServiceError::TooLarge { limit } => (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "File too large",
+            format!("The file is larger than the limit of {limit} bytes."),
+        ),
         ServiceError::Internal(m) => {
             tracing::error!(error = %m, "console request failed");
             (

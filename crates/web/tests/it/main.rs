@@ -19,6 +19,8 @@ mod audit;
 mod audit_export;
 mod browser;
 mod browser_access;
+mod browser_catalog;
+mod catalog;
 mod console_access;
 mod console_api_keys;
 mod console_credentials;

@@ -1,0 +1,127 @@
+//! C4 in a real headless Chromium: an organization's administrator opens the organization's
+//! Products tab, searches the catalog, activates a published product and sees it listed.
+
+use crate::browser::{browser, fill, screenshot};
+use crate::catalog::product;
+use crate::helpers::{ADMIN_PASSWORD, Backend, TestApp};
+use fantoccini::{Client, Locator};
+use std::time::Duration;
+
+async fn journey(app: &TestApp, c: &Client, slug: &str, pid: &str) -> Result<(), String> {
+    let e = |step: &str| {
+        let step = step.to_string();
+        move |err: fantoccini::error::CmdError| format!("{step}: {err}")
+    };
+    c.goto(&app.url("/login")).await.map_err(e("login page"))?;
+    fill(
+        c,
+        "form#login input[name=login]",
+        "harbouradmin@example.com",
+    )
+    .await
+    .map_err(e("login field"))?;
+    fill(c, "form#login input[name=password]", ADMIN_PASSWORD)
+        .await
+        .map_err(e("password field"))?;
+    c.find(Locator::Css("form#login button[type=submit]"))
+        .await
+        .map_err(e("login button"))?
+        .click()
+        .await
+        .map_err(e("login click"))?;
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("nav"))
+        .await
+        .map_err(e("after login"))?;
+    c.goto(&app.url(&format!("/organizations/{slug}")))
+        .await
+        .map_err(e("org page"))?;
+    c.find(Locator::Css("a#tab-products"))
+        .await
+        .map_err(e("Products tab"))?
+        .click()
+        .await
+        .map_err(e("Products tab click"))?;
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("#no-activated"))
+        .await
+        .map_err(e("empty portfolio"))?;
+    fill(c, "form#catalog-search input[name=q]", "welc")
+        .await
+        .map_err(e("search field"))?;
+    c.find(Locator::Css("form#catalog-search button[type=submit]"))
+        .await
+        .map_err(e("search button"))?
+        .click()
+        .await
+        .map_err(e("search click"))?;
+    let button = format!("#available li[data-item=\"{pid}\"] button.activate");
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(&button))
+        .await
+        .map_err(e("search result"))?
+        .click()
+        .await
+        .map_err(e("activate click"))?;
+    let flash = c
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("#flash"))
+        .await
+        .map_err(e("flash"))?
+        .text()
+        .await
+        .map_err(e("flash text"))?;
+    if !flash.contains("Welcome video") || !flash.contains("activated") {
+        return Err(format!("unexpected flash: {flash}"));
+    }
+    let row = c
+        .find(Locator::Css(&format!("#activated tr[data-item=\"{pid}\"]")))
+        .await
+        .map_err(e("activated row"))?
+        .text()
+        .await
+        .map_err(e("row text"))?;
+    if !row.contains("Welcome video") {
+        return Err(format!("unexpected row: {row}"));
+    }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn org_admin_activates_a_product_in_chromium() {
+    let Some((_driver, c)) = browser().await else {
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    app.import_preset("lms").await;
+    let org = app.org("Harbour Academy", None).await;
+    app.staff(
+        "harbouradmin",
+        "lms.organization_administrator",
+        Some(&org),
+        Some(&org),
+    )
+    .await;
+    let p = product(&app, "video", "Welcome video", "published").await;
+    product(&app, "quiz", "Unpublished quiz", "draft").await;
+    let pid = p["id"].as_str().unwrap();
+    let outcome = journey(&app, &c, org["slug"].as_str().unwrap(), pid).await;
+    if let Err(msg) = &outcome {
+        screenshot(&c, "org_admin_activates_a_product").await;
+        let _ = c.close().await;
+        panic!("{msg}");
+    }
+    // The server has it.
+    let list = app
+        .get(&format!(
+            "/api/v1/organizations/{}/catalog/products",
+            org["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(list["items"][0]["id"], p["id"]);
+    c.close().await.unwrap();
+}
