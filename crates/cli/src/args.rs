@@ -57,6 +57,9 @@ pub enum Command {
     /// Applications (A1–A3).
     #[command(subcommand)]
     App(AppCommand),
+    /// Bulk import (members from CSV).
+    #[command(subcommand)]
+    Import(crate::commands::import::ImportCommand),
 }
 
 #[derive(Subcommand, Debug)]

@@ -71,6 +71,9 @@ pub enum ServiceError {
         limit: i64,
         used: i64,
     },
+    /// A bulk import refused: every bad row with its line and field; nothing was written.
+    #[error("{} rows of the file have errors: nothing was imported", .0.len())]
+    ImportRows(Vec<crate::import::csv_rows::RowError>),
 }
 
 impl From<StoreError> for ServiceError {

@@ -15,6 +15,7 @@ pub mod config;
 pub mod credentials;
 pub mod email;
 pub mod error;
+pub mod import;
 pub mod licenses;
 pub mod members;
 pub mod orgs;

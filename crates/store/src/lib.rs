@@ -14,6 +14,7 @@ mod audit;
 mod bulk;
 mod credentials;
 mod grants;
+mod import;
 mod licenses;
 mod memberships;
 mod migrate;

@@ -8,6 +8,7 @@ mod assignments;
 mod audit;
 mod authz;
 mod confirm;
+pub mod import;
 mod org;
 mod outbox;
 mod role;
@@ -46,6 +47,7 @@ pub async fn run(command: Command, config: Config) -> CliResult {
         Command::Admin(cmd) => administrators::run(&app, cmd).await,
         Command::Demo(args) => crate::demo::run(&app, args).await,
         Command::App(cmd) => apps::run(&app, cmd).await,
+        Command::Import(cmd) => import::run(&app, cmd).await,
         Command::Serve | Command::Config(_) => unreachable!("handled above"),
     };
     app.close().await;
