@@ -60,6 +60,8 @@ pub enum Command {
     /// Bulk import (members from CSV).
     #[command(subcommand)]
     Import(crate::commands::import::ImportCommand),
+    /// Export users or organizations (CSV or JSON).
+    Export(crate::commands::export::ExportArgs),
 }
 
 #[derive(Subcommand, Debug)]

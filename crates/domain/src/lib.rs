@@ -18,6 +18,7 @@ pub mod password;
 pub mod project;
 pub mod search;
 pub mod security;
+pub mod spreadsheet;
 pub mod time;
 pub mod totp;
 pub mod user;

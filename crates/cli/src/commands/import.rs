@@ -12,8 +12,8 @@ use std::process::ExitCode;
 pub enum ImportCommand {
     /// Import members from a CSV file into an organization, all or nothing.
     ///
-    /// Columns (header row required, any order): email, first_name, last_name (required),
-    /// username (suggested from the email when empty; a suggested one that is taken gets a
+    /// Columns (header row required, any order; only email is required): email, first_name,
+    /// last_name, username (suggested from the email when empty; a suggested one that is taken gets a
     /// number), language (of the welcome email), role (an organization-level role key or
     /// name, assigned at the organization), applications (application slugs separated by
     /// `;`; empty = the organization's auto-assigned ones). A known email adds the existing

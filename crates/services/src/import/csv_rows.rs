@@ -4,8 +4,8 @@
 use portico_domain::{Email, PersonName, Username};
 use serde::Serialize;
 
-/// The columns, in the order `portico export users` writes them. `email`, `first_name` and
-/// `last_name` are required; the others may be missing or empty.
+/// The columns, in the order `portico export users` writes them. Only `email` is required;
+/// the others may be missing or empty (names may be empty, as in a single add).
 pub const COLUMNS: [&str; 7] = [
     "email",
     "username",
@@ -75,14 +75,8 @@ pub fn parse(bytes: &[u8]) -> (Vec<CsvMember>, Vec<RowError>) {
             )),
         }
     }
-    for required in [0, 2, 3] {
-        if pos[required].is_none() {
-            errors.push(RowError::new(
-                1,
-                COLUMNS[required],
-                "required column missing",
-            ));
-        }
+    if pos[0].is_none() {
+        errors.push(RowError::new(1, "email", "required column missing"));
     }
     if !errors.is_empty() {
         return (vec![], errors);
@@ -120,7 +114,10 @@ fn member(
     pos: &[Option<usize>; COLUMNS.len()],
     line: u64,
 ) -> Result<CsvMember, Vec<RowError>> {
-    let cell = |k: usize| pos[k].and_then(|i| r.get(i)).unwrap_or("");
+    // Cells neutralised by an export (`'=…`) come back as they were.
+    let cell = |k: usize| {
+        portico_domain::spreadsheet::unneutralise(pos[k].and_then(|i| r.get(i)).unwrap_or(""))
+    };
     let opt = |k: usize| Some(cell(k).to_string()).filter(|s| !s.is_empty());
     let mut errs = Vec::new();
     let mut take = |e: portico_domain::ValidationError| {
@@ -170,19 +167,16 @@ mod tests {
 
     #[test]
     fn reports_each_bad_row_with_its_line_and_field() {
-        let csv = "email,first_name,last_name\n\
-                   a@example.com,Ann,Lee\n\
-                   not-an-email,Bob,Ray\n\
-                   c@example.com,,Ng\n";
+        let csv = "email,username,first_name,last_name\n\
+                   a@example.com,,Ann,Lee\n\
+                   not-an-email,bob,Bob,Ray\n\
+                   c@example.com,c d,Cy,Ng\n";
         let (rows, errors) = parse(csv.as_bytes());
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].line, 2);
         assert_eq!(errors.len(), 2);
         assert_eq!((errors[0].line, errors[0].field.as_str()), (3, "email"));
-        assert_eq!(
-            (errors[1].line, errors[1].field.as_str()),
-            (4, "first_name")
-        );
+        assert_eq!((errors[1].line, errors[1].field.as_str()), (4, "username"));
     }
 
     #[test]
@@ -191,6 +185,5 @@ mod tests {
         assert!(errors.iter().all(|e| e.line == 1));
         assert!(errors.iter().any(|e| e.field == "mail"));
         assert!(errors.iter().any(|e| e.field == "email"));
-        assert!(errors.iter().any(|e| e.field == "last_name"));
     }
 }

@@ -7,6 +7,7 @@
 //! get a welcome email with a set-password link (no password hashing).
 
 pub mod csv_rows;
+pub mod export;
 
 use crate::Services;
 use crate::access::guard::check_gain_to;
