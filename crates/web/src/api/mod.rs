@@ -8,6 +8,7 @@ mod applications;
 mod credentials;
 pub mod dto;
 mod health;
+mod import;
 mod keys;
 mod orgs;
 pub(crate) mod outbox;
@@ -16,6 +17,7 @@ mod security;
 pub(crate) mod session;
 mod user_access;
 mod users;
+pub use import::MAX_IMPORT_BYTES;
 
 use crate::AppState;
 use crate::problem::{ApiError, Problem};
@@ -60,6 +62,7 @@ use utoipa::OpenApi;
         outbox::list, outbox::get_one, outbox::resend,
         security::get_platform, security::put_platform, security::reset_platform,
         security::get_org, security::put_org, security::delete_org,
+        import::import_members,
     ),
     components(schemas(Problem)),
     modifiers(&Security),
@@ -104,6 +107,7 @@ pub fn router() -> Router<AppState> {
         .merge(credentials::routes())
         .merge(outbox::routes())
         .merge(security::routes())
+        .merge(import::routes())
         .fallback(not_found)
 }
 
