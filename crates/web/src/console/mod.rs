@@ -138,6 +138,7 @@ impl Templates {
             "settings/api_key_form.html",
             "settings/api_key_created.html",
             "settings/api_key_revoke.html",
+            "orgs/import.html",
         );
         Self { env }
     }

@@ -26,6 +26,7 @@ mod console_forms;
 mod console_relations;
 mod credentials;
 mod email;
+mod import;
 mod licenses;
 mod projects;
 mod security_policy;
