@@ -408,3 +408,39 @@ fn export_round_trip_and_formula_cells_neutralised() {
     assert_eq!(actions(&p, "users.export"), 1);
     assert_eq!(actions(&p, "organizations.export"), 1);
 }
+
+#[test]
+fn import_and_export_on_postgresql() {
+    let Some(url) = crate::postgres::fresh_database() else {
+        return;
+    };
+    let p = Portico::new();
+    let run = |args: &[&str]| {
+        let mut all = vec!["--database-url", url.as_str()];
+        all.extend_from_slice(args);
+        p.run(&all)
+    };
+    p.init(&["--database-url", url.as_str()]).ok();
+    run(&["org", "create", "--name", "Acme", "--slug", "acme"]).ok();
+    let bad = write(
+        &p,
+        "bad.csv",
+        &format!("{HEADER}a@example.com,,A,B,,,\nbad,,C,D,,,\n"),
+    );
+    let r = run(&["import", "users", &bad, "--organization", "acme"]);
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("line 3, email"), "{}", r.stderr);
+    let good = write(
+        &p,
+        "good.csv",
+        &format!("{HEADER}a@example.com,,A,B,,,\nb@example.com,,=cmd,D,,,\n"),
+    );
+    let r = run(&["import", "users", &good, "--organization", "acme", "--json"]).ok();
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["created"], 2, "{v}");
+    let out = run(&["export", "users", "--organization", "acme"]).ok();
+    assert!(out.stdout.contains("a@example.com"), "{}", out.stdout);
+    assert!(out.stdout.contains("'=cmd"), "{}", out.stdout);
+    let verify = run(&["audit", "verify"]).ok();
+    assert!(verify.stdout.contains("intact"), "{}", verify.stdout);
+}
