@@ -120,22 +120,10 @@ fn member(
     };
     let opt = |k: usize| Some(cell(k).to_string()).filter(|s| !s.is_empty());
     let mut errs = Vec::new();
-    let mut take = |e: portico_domain::ValidationError| {
-        errs.push(RowError::new(line, e.field, e.message));
-    };
-    let email = Email::parse(cell(0)).map_err(|e| take(e)).ok();
-    let username = match opt(1) {
-        Some(u) => Username::parse(&u).map(Some).map_err(|e| take(e)),
-        None => Ok(None),
-    }
-    .ok()
-    .flatten();
-    let first = PersonName::parse("first_name", cell(2))
-        .map_err(|e| take(e))
-        .ok();
-    let last = PersonName::parse("last_name", cell(3))
-        .map_err(|e| take(e))
-        .ok();
+    let email = ok(&mut errs, line, Email::parse(cell(0)));
+    let username = opt(1).and_then(|u| ok(&mut errs, line, Username::parse(&u)));
+    let first = ok(&mut errs, line, PersonName::parse("first_name", cell(2)));
+    let last = ok(&mut errs, line, PersonName::parse("last_name", cell(3)));
     let applications = opt(6).map(|s| {
         s.split([';', ','])
             .map(|a| a.trim().to_ascii_lowercase())
@@ -146,11 +134,7 @@ fn member(
         (Some(email), Some(first_name), Some(last_name)) if errs.is_empty() => Ok(CsvMember {
             line,
             email,
-            username: if pos[1].is_some() && !cell(1).is_empty() {
-                username
-            } else {
-                None
-            },
+            username,
             first_name,
             last_name,
             language: opt(4),
@@ -159,6 +143,16 @@ fn member(
         }),
         _ => Err(errs),
     }
+}
+
+/// The value, or `None` with the error recorded for `line`.
+fn ok<T>(
+    errs: &mut Vec<RowError>,
+    line: u64,
+    r: Result<T, portico_domain::ValidationError>,
+) -> Option<T> {
+    r.map_err(|e| errs.push(RowError::new(line, e.field, e.message)))
+        .ok()
 }
 
 #[cfg(test)]
