@@ -41,7 +41,7 @@ impl ImportStore for SqlStore {
                 &mut conn,
                 self.build(
                     &Query::select()
-                        .columns([U::Id, U::Username, U::EmailKey])
+                        .columns([U::Id, U::Username, U::EmailKey, U::IpAllowlist])
                         .from(U::Table)
                         .and_where(Expr::col(U::EmailKey).is_in(chunk.iter().cloned()))
                         .to_owned(),
@@ -58,6 +58,7 @@ impl ImportStore for SqlStore {
                         id,
                         username: rows::s(r, "username")?,
                         member: false,
+                        has_allowlist: rows::os(r, "ip_allowlist")?.is_some(),
                     },
                 );
             }

@@ -16,7 +16,8 @@ pub enum ImportCommand {
     /// last_name, username (suggested from the email when empty; a suggested one that is taken gets a
     /// number), language (of the welcome email), role (an organization-level role key or
     /// name, assigned at the organization), applications (application slugs separated by
-    /// `;`; empty = the organization's auto-assigned ones). A known email adds the existing
+    /// `;`; empty = the organization's auto-assigned ones), ip_allowlist (a new user's, `;`
+    /// separated or `*`; needed with a role). A known email adds the existing
     /// user as an external member; a new one creates a user internal to the organization
     /// and queues a welcome email with a set-password link. Any bad row refuses the whole
     /// file: every problem is printed with its line (the header is line 1).

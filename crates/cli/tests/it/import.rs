@@ -273,10 +273,19 @@ fn a_role_column_assigns_an_organization_role() {
     let p = with_orgs();
     p.run(&["role", "import", "lms"]).ok();
     let org_role = "lms.manager";
+    // U9: a role needs an IP allowlist, as for a single assignment.
+    let h = "email,first_name,last_name,role,ip_allowlist\n";
+    let bare = write(
+        &p,
+        "bare.csv",
+        &format!("{h}boss@example.com,B,O,{org_role},\n"),
+    );
+    let r = p.run(&["import", "users", &bare, "--organization", "acme"]);
+    assert!(r.stderr.contains("line 2, ip_allowlist"), "{}", r.stderr);
     let file = write(
         &p,
         "roles.csv",
-        &format!("{HEADER}boss@example.com,,B,O,,{org_role},\n"),
+        &format!("{h}boss@example.com,B,O,{org_role},10.0.0.0/8;192.0.2.1\n"),
     );
     let r = p
         .run(&["import", "users", &file, "--organization", "acme", "--json"])

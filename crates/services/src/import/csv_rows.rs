@@ -1,12 +1,12 @@
 //! The members CSV: its columns, and parsing each record into domain values (parse, don't
 //! validate). Every bad cell is reported with its file line (the header is line 1) and field.
 
-use portico_domain::{Email, PersonName, Username};
+use portico_domain::{Email, IpAllowlist, PersonName, Username};
 use serde::Serialize;
 
 /// The columns, in the order `portico export users` writes them. Only `email` is required;
 /// the others may be missing or empty (names may be empty, as in a single add).
-pub const COLUMNS: [&str; 7] = [
+pub const COLUMNS: [&str; 8] = [
     "email",
     "username",
     "first_name",
@@ -14,6 +14,7 @@ pub const COLUMNS: [&str; 7] = [
     "language",
     "role",
     "applications",
+    "ip_allowlist",
 ];
 
 /// One problem in the file: its line (header = 1), the column, what is wrong.
@@ -48,6 +49,8 @@ pub struct CsvMember {
     pub role: Option<String>,
     /// Application slugs; `None` (empty cell) = the organization's auto-assigned ones.
     pub applications: Option<Vec<String>>,
+    /// U9: a new back-office user's allowlist (addresses or ranges separated by `;`, or `*`).
+    pub ip_allowlist: Option<IpAllowlist>,
 }
 
 /// Parses the whole file. Returns the rows that parsed and the errors of those that did not.
@@ -124,6 +127,8 @@ fn member(
     let username = opt(1).and_then(|u| ok(&mut errs, line, Username::parse(&u)));
     let first = ok(&mut errs, line, PersonName::parse("first_name", cell(2)));
     let last = ok(&mut errs, line, PersonName::parse("last_name", cell(3)));
+    let ip_allowlist =
+        opt(7).and_then(|a| ok(&mut errs, line, IpAllowlist::parse(&a.replace(';', ","))));
     let applications = opt(6).map(|s| {
         s.split([';', ','])
             .map(|a| a.trim().to_ascii_lowercase())
@@ -140,6 +145,7 @@ fn member(
             language: opt(4),
             role: opt(5),
             applications,
+            ip_allowlist,
         }),
         _ => Err(errs),
     }

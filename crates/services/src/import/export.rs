@@ -54,6 +54,7 @@ impl Services {
                             String::new(),
                             role,
                             apps.join(";"),
+                            m.user.ip_allowlist.unwrap_or_default().replace(", ", ";"),
                         ]);
                     }
                     p.next
@@ -69,6 +70,7 @@ impl Services {
                             String::new(),
                             String::new(),
                             String::new(),
+                            u.ip_allowlist.unwrap_or_default().replace(", ", ";"),
                         ]);
                     }
                     p.next

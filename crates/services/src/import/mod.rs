@@ -35,6 +35,8 @@ pub struct KnownUser {
     pub username: String,
     /// Already a member of the importing organization (a conflict, U3).
     pub member: bool,
+    /// U9: has an IP allowlist (needed before a role).
+    pub has_allowlist: bool,
 }
 
 /// What the store knows about the file's emails and usernames.
@@ -312,7 +314,22 @@ impl Services {
                             })
                             .clone(),
                     };
+                    // U9: a back-office user needs an IP allowlist first, as for a single
+                    // assignment (a known user's own; a new user's from the file).
+                    let allowlisted = match &known {
+                        Some(k) => k.has_allowlist,
+                        None => row.ip_allowlist.is_some(),
+                    };
                     match r {
+                        Ok(_) if !allowlisted => {
+                            ok = false;
+                            errors.push(RowError::new(
+                                line,
+                                "ip_allowlist",
+                                "a back-office user needs an IP allowlist: fill in ip_allowlist (`*` for no restriction)",
+                            ));
+                            None
+                        }
                         Ok(r) => Some(r),
                         Err(m) => {
                             ok = false;
@@ -467,7 +484,7 @@ impl Services {
                         password_hash: None,
                         is_super_admin: false,
                         is_platform_admin: false,
-                        ip_allowlist: None,
+                        ip_allowlist: r.ip_allowlist.as_ref().map(|a| a.to_string()),
                     };
                     let welcome = self.welcome_rows(&u, &[], r.language.as_deref())?;
                     let id = u.id;

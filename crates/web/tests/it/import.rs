@@ -76,7 +76,7 @@ both_backends!(
 
         // P6: the role column may not give what the caller lacks — the whole file refused.
         let csv = format!(
-            "email,first_name,last_name,role\nok@example.com,Ok,One,\nup@example.com,Up,Two,{}\n",
+            "email,first_name,last_name,role,ip_allowlist\nok@example.com,Ok,One,,\nup@example.com,Up,Two,{},*\n",
             boss["key"].as_str().unwrap()
         );
         let (s, v) = import(&app, &key, &acme, &csv, false).await;
@@ -93,7 +93,7 @@ both_backends!(
 
         // Their own role they may give: imported, 201.
         let csv = format!(
-            "email,first_name,last_name,role\nok@example.com,Ok,One,\nsame@example.com,Sa,Me,{}\n",
+            "email,first_name,last_name,role,ip_allowlist\nok@example.com,Ok,One,,\nsame@example.com,Sa,Me,{},*\n",
             clerk["key"].as_str().unwrap()
         );
         let (s, v) = import(&app, &key, &acme, &csv, false).await;
