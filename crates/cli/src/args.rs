@@ -59,6 +59,11 @@ pub enum Command {
     App(AppCommand),
     /// Reports (R1–R4) as CSV or JSON on standard output.
     Report(ReportArgs),
+    /// Bulk import (members from CSV).
+    #[command(subcommand)]
+    Import(crate::commands::import::ImportCommand),
+    /// Export users or organizations (CSV or JSON).
+    Export(crate::commands::export::ExportArgs),
 }
 
 #[derive(Subcommand, Debug)]

@@ -20,6 +20,7 @@ pub mod password;
 pub mod project;
 pub mod search;
 pub mod security;
+pub mod spreadsheet;
 pub mod template;
 pub mod time;
 pub mod totp;

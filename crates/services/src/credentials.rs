@@ -99,16 +99,28 @@ impl Services {
         fallback_usernames: &[&str],
         language: Option<&str>,
     ) -> Result<WelcomeRows, ServiceError> {
+        let overrides = self
+            .email_overrides(portico_domain::outbox::EmailTemplateKey::Welcome)
+            .await?;
+        self.welcome_rows_with(&overrides, user, fallback_usernames, language)
+    }
+
+    /// [`Services::welcome_rows`] with the welcome template's overrides already read (a bulk
+    /// import reads them once for all its rows).
+    pub(crate) fn welcome_rows_with(
+        &self,
+        overrides: &[crate::templates::platform::PlatformOverride],
+        user: &NewUser,
+        fallback_usernames: &[&str],
+        language: Option<&str>,
+    ) -> Result<WelcomeRows, ServiceError> {
         let hours = self.config.welcome_link_hours;
         let (token, row) = self.token_for(user.id, TokenPurpose::Welcome, hours * 3600);
         let name = format!("{} {}", user.first_name, user.last_name);
         let link = self.link("set-password", &token);
-        let overrides = self
-            .email_overrides(portico_domain::outbox::EmailTemplateKey::Welcome)
-            .await?;
         let email_naming = |username: &str| -> Result<OutboxInsert, ServiceError> {
             let rendered = self.render_email_with(
-                &overrides,
+                overrides,
                 portico_domain::outbox::EmailTemplateKey::Welcome,
                 language,
                 &json!({

@@ -78,6 +78,9 @@ pub enum ServiceError {
     /// C1: an upload larger than `catalog_max_upload_bytes`.
     #[error("the file is larger than {limit} bytes")]
     TooLarge { limit: u64 },
+    /// A bulk import refused: every bad row with its line and field; nothing was written.
+    #[error("{} rows of the file have errors: nothing was imported", .0.len())]
+    ImportRows(Vec<crate::import::csv_rows::RowError>),
 }
 
 impl From<StoreError> for ServiceError {

@@ -17,6 +17,7 @@ pub mod credentials;
 pub mod email;
 pub mod enrollments;
 pub mod error;
+pub mod import;
 pub mod licenses;
 pub mod members;
 pub mod orgs;

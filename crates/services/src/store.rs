@@ -24,6 +24,7 @@ pub trait Store:
     + crate::reports::ReportStore
     + crate::templates::store::TemplateStore
     + crate::catalog::CatalogStore
+    + crate::import::ImportStore
 {
     /// "sqlite" or "postgres".
     fn backend(&self) -> &'static str;

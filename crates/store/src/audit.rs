@@ -15,7 +15,7 @@ use sea_query::{Expr, ExprTrait, Order, Query};
 use sqlx::AnyConnection;
 
 /// Every stored column of an entry, in insert order.
-const ALL_COLUMNS: [A; 18] = [
+pub(crate) const ALL_COLUMNS: [A; 18] = [
     A::Seq,
     A::Id,
     A::At,

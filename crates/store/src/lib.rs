@@ -18,6 +18,7 @@ mod catalog_impl;
 mod credentials;
 mod enrollments;
 mod grants;
+mod import;
 mod licenses;
 mod memberships;
 mod migrate;

@@ -6,21 +6,14 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use portico_services::records::AuditRow;
-use std::borrow::Cow;
 
 /// The most audit entries one export holds.
 pub const MAX_EXPORT_ROWS: usize = 100_000;
 
 pub const CSV_CONTENT_TYPE: &str = "text/csv; charset=utf-8";
 
-/// `cell`, or `'cell` when a spreadsheet would read it as a formula.
-pub fn neutralise(cell: &str) -> Cow<'_, str> {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        Cow::Owned(format!("'{cell}"))
-    } else {
-        Cow::Borrowed(cell)
-    }
-}
+/// The rule lives in the domain crate (the CLI's exports use it too).
+pub use portico_domain::spreadsheet::neutralise;
 
 /// Writes a header row and then `rows`, every cell neutralised.
 pub fn write_csv<R, C>(header: &[&str], rows: impl IntoIterator<Item = R>) -> csv::Result<Vec<u8>>

@@ -217,6 +217,16 @@ impl From<ServiceError> for ApiError {
                 "The file is too large",
                 Some(format!("at most {limit} bytes")),
             ),
+            E::ImportRows(rows) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "import-rows",
+                "Rows of the file are not valid",
+                Some(format!(
+                    "{} rows have errors: nothing was imported",
+                    rows.len()
+                )),
+            )
+            .with("rows", serde_json::to_value(rows).unwrap_or_default()),
         }
     }
 }

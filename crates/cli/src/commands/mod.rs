@@ -8,6 +8,8 @@ mod assignments;
 mod audit;
 mod authz;
 mod confirm;
+pub mod export;
+pub mod import;
 mod org;
 mod outbox;
 mod report;
@@ -48,6 +50,8 @@ pub async fn run(command: Command, config: Config) -> CliResult {
         Command::Demo(args) => crate::demo::run(&app, args).await,
         Command::App(cmd) => apps::run(&app, cmd).await,
         Command::Report(args) => report::run(&app, args).await,
+        Command::Import(cmd) => import::run(&app, cmd).await,
+        Command::Export(args) => export::run(&app, args).await,
         Command::Serve | Command::Config(_) => unreachable!("handled above"),
     };
     app.close().await;

@@ -7,6 +7,7 @@ mod audit;
 mod demo;
 mod email;
 mod helpers;
+mod import;
 mod orgs_users;
 mod postgres;
 mod report;

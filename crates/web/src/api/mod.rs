@@ -14,6 +14,7 @@ mod credentials;
 pub mod dto;
 mod enrollments;
 mod health;
+mod import;
 mod keys;
 mod orgs;
 pub(crate) mod outbox;
@@ -25,6 +26,7 @@ mod templates;
 pub mod templates_dto;
 mod user_access;
 mod users;
+pub use import::MAX_IMPORT_BYTES;
 
 use crate::AppState;
 use crate::problem::{ApiError, Problem};
@@ -77,6 +79,7 @@ use utoipa::OpenApi;
         catalog_courses::update, catalog_courses::delete,
         catalog_org::list_products, catalog_org::activate_product, catalog_org::deactivate_product,
         catalog_org::list_courses, catalog_org::activate_course, catalog_org::deactivate_course,
+        import::import_members,
     ),
     components(schemas(Problem)),
     modifiers(&Security),
@@ -127,6 +130,7 @@ pub fn router() -> Router<AppState> {
         .merge(catalog::routes())
         .merge(catalog_courses::routes())
         .merge(catalog_org::routes())
+        .merge(import::routes())
         .fallback(not_found)
 }
 

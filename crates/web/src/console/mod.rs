@@ -19,6 +19,7 @@ mod credential_pages;
 mod form;
 mod home;
 mod impersonation;
+mod member_import;
 mod members;
 mod nav;
 mod org_apps;
@@ -158,6 +159,7 @@ impl Templates {
             "orgs/emails.html",
             "orgs/catalog.html",
             "orgs/catalog_deactivate.html",
+            "orgs/import.html",
         );
         Self { env }
     }
@@ -199,6 +201,7 @@ pub fn router() -> Router<AppState> {
         .merge(orgs::routes())
         .merge(org_edit::routes())
         .merge(members::routes())
+        .merge(member_import::routes())
         .merge(org_relations::routes())
         .merge(org_projects::routes())
         .merge(org_apps::routes())

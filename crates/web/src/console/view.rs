@@ -139,6 +139,11 @@ pub fn describe_error(e: &ServiceError) -> (StatusCode, &'static str, String) {
         ServiceError::Invalid(v) => (StatusCode::UNPROCESSABLE_ENTITY, "Check the request", super::capitalize(&v.message)),
         ServiceError::Conflict { message, .. } => (StatusCode::CONFLICT, "Conflict", super::capitalize(message)),
         ServiceError::Limit { message, .. } => (StatusCode::CONFLICT, "Seat limit", super::capitalize(message)),
+        ServiceError::ImportRows(rows) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Rows of the file are not valid",
+            format!("{} rows have errors: nothing was imported.", rows.len()),
+        ),
         ServiceError::PreconditionFailed => (
             StatusCode::PRECONDITION_FAILED,
             "Changed meanwhile",

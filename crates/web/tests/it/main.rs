@@ -29,6 +29,7 @@ mod console_relations;
 mod credentials;
 mod email;
 mod enrollments;
+mod import;
 mod licenses;
 mod projects;
 mod reports;

@@ -1,0 +1,252 @@
+//! Bulk member import through the API and the console: no escalation through the role
+//! column, another tenant's organization is not found, bad rows change nothing, and the
+//! console's upload → preview → commit works without JavaScript.
+
+use crate::both_backends;
+use crate::console_access::{console_as, custom_role, page, scrape_csrf};
+use crate::helpers::TestApp;
+use reqwest::StatusCode;
+use serde_json::Value;
+
+/// POSTs a CSV to the import endpoint with an API key.
+async fn import(
+    app: &TestApp,
+    key: &str,
+    org: &Value,
+    csv: &str,
+    dry: bool,
+) -> (StatusCode, Value) {
+    let q = if dry { "?dry_run=true" } else { "" };
+    let r = app
+        .http
+        .post(app.url(&format!(
+            "/api/v1/organizations/{}/members/import{q}",
+            org["id"].as_str().unwrap()
+        )))
+        .bearer_auth(key)
+        .header("content-type", "text/csv")
+        .body(csv.to_string())
+        .send()
+        .await
+        .unwrap();
+    let s = r.status();
+    (s, r.json().await.unwrap_or(Value::Null))
+}
+
+async fn member_emails(app: &TestApp, org: &Value) -> Vec<String> {
+    let v = app
+        .get(&format!(
+            "/api/v1/organizations/{}/members?limit=200",
+            org["id"].as_str().unwrap()
+        ))
+        .await;
+    v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["user"]["email"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+const CLERK: &[&str] = &[
+    "organizations.view",
+    "members.view",
+    "members.add",
+    "role_assignments.manage",
+];
+
+both_backends!(
+    api_import_refuses_escalation_other_tenants_and_bad_rows,
+    |app: TestApp| async move {
+        let acme = app.org("Acme", None).await;
+        let beta = app.org("Beta", None).await;
+        let clerk = custom_role(&app, "Import clerk", "organization", CLERK).await;
+        let mut more = CLERK.to_vec();
+        more.push("projects.manage");
+        let boss = custom_role(&app, "Import boss", "organization", &more).await;
+        let (_, key) = app
+            .staff(
+                "clerk",
+                clerk["key"].as_str().unwrap(),
+                Some(&acme),
+                Some(&acme),
+            )
+            .await;
+        let before = app.audit_seq().await;
+
+        // P6: the role column may not give what the caller lacks — the whole file refused.
+        let csv = format!(
+            "email,first_name,last_name,role,ip_allowlist\nok@example.com,Ok,One,,\nup@example.com,Up,Two,{},*\n",
+            boss["key"].as_str().unwrap()
+        );
+        let (s, v) = import(&app, &key, &acme, &csv, false).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert!(v["type"].as_str().unwrap().ends_with("import-rows"), "{v}");
+        assert_eq!(v["rows"][0]["line"], 3, "{v}");
+        assert_eq!(v["rows"][0]["field"], "role", "{v}");
+        assert_eq!(app.audit_seq().await, before);
+        assert!(
+            !member_emails(&app, &acme)
+                .await
+                .contains(&"ok@example.com".into())
+        );
+
+        // Their own role they may give: imported, 201.
+        let csv = format!(
+            "email,first_name,last_name,role,ip_allowlist\nok@example.com,Ok,One,,\nsame@example.com,Sa,Me,{},*\n",
+            clerk["key"].as_str().unwrap()
+        );
+        let (s, v) = import(&app, &key, &acme, &csv, false).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        assert_eq!(v["created"], 2, "{v}");
+        assert_eq!(v["roles_assigned"], 1, "{v}");
+        let emails = member_emails(&app, &acme).await;
+        assert!(emails.contains(&"same@example.com".into()), "{emails:?}");
+
+        // Another tenant's organization: not found, nothing written.
+        let before = app.audit_seq().await;
+        let (s, v) = import(&app, &key, &beta, "email\nx@example.com\n", false).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
+        assert_eq!(app.audit_seq().await, before);
+        assert!(member_emails(&app, &beta).await.is_empty());
+
+        // Bad rows: every line reported; a dry run reports and changes nothing.
+        let (s, v) = import(
+            &app,
+            &app.admin_key,
+            &beta,
+            "email,username\nfine@example.com,\nbad,\nok@example.com,x y\n",
+            false,
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        let lines: Vec<i64> = v["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["line"].as_i64().unwrap())
+            .collect();
+        assert_eq!(lines, vec![3, 4], "{v}");
+        let (s, v) = import(&app, &app.admin_key, &beta, "email\nok@example.com\n", true).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(v["added_external"], 1, "{v}");
+        assert_eq!(v["dry_run"], true, "{v}");
+        assert_eq!(app.audit_seq().await, before);
+        assert!(member_emails(&app, &beta).await.is_empty());
+    }
+);
+
+/// A multipart/form-data body with the CSRF token and one file, built by hand.
+fn multipart(csrf: &str, csv: &str) -> (String, String) {
+    let b = "portico-test-boundary-7f3a";
+    let body = format!(
+        "--{b}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{csrf}\r\n\
+         --{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"m.csv\"\r\n\
+         Content-Type: text/csv\r\n\r\n{csv}\r\n--{b}--\r\n"
+    );
+    (format!("multipart/form-data; boundary={b}"), body)
+}
+
+both_backends!(console_upload_preview_commit, |app: TestApp| async move {
+    let acme = app.org("Acme", None).await;
+    let beta = app.org("Beta", None).await;
+    let slug = acme["slug"].as_str().unwrap();
+    let c = console_as(&app, "admin").await;
+    let (s, html) = page(&c, &app, &format!("/organizations/{slug}/users")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        html.contains("id=\"import-users\""),
+        "the Users tab links the import"
+    );
+    let path = format!("/organizations/{slug}/users/import");
+    let (s, html) = page(&c, &app, &path).await;
+    assert_eq!(s, StatusCode::OK, "{html}");
+    assert!(html.contains("enctype=\"multipart/form-data\""));
+    let csrf = scrape_csrf(&html);
+
+    // A bad file: the rows to fix with their lines, nothing written.
+    let before = app.audit_seq().await;
+    let (ct, body) = multipart(&csrf, "email,first_name\nann@example.com,Ann\nnope,X\n");
+    let r = c
+        .post(app.url(&path))
+        .header("content-type", ct)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("id=\"import-errors\""), "{html}");
+    assert!(html.contains("data-line=\"3\""), "{html}");
+    assert!(!html.contains("id=\"commit-import\""));
+    assert_eq!(app.audit_seq().await, before);
+
+    // Without the CSRF token: refused.
+    let (ct, body) = multipart("wrong", "email\nann@example.com\n");
+    let r = c
+        .post(app.url(&path))
+        .header("content-type", ct)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+
+    // A good file: a preview of the first rows, then the commit.
+    let mut csv = String::from("email,first_name,last_name\n");
+    for i in 0..12 {
+        csv.push_str(&format!("p{i}@example.com,P{i},Person\n"));
+    }
+    let (ct, body) = multipart(&csrf, &csv);
+    let r = c
+        .post(app.url(&path))
+        .header("content-type", ct)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    let at = html.find("id=\"import-preview\"").expect("a preview table");
+    let table = &html[at..at + html[at..].find("</table>").unwrap()];
+    assert!(table.contains("p0@example.com") && table.contains("p9@example.com"));
+    assert!(
+        !table.contains("p10@example.com"),
+        "the preview shows 10 rows"
+    );
+    assert!(html.contains("id=\"commit-import\""));
+    assert_eq!(app.audit_seq().await, before, "the check writes nothing");
+    let token = scrape_csrf(&html);
+    let r = c
+        .post(app.url(&format!("{path}/commit")))
+        .form(&[("_csrf", token.as_str()), ("csv", csv.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let emails = member_emails(&app, &acme).await;
+    assert_eq!(emails.len(), 12, "{emails:?}");
+
+    // Another tenant's administrator: the page is not found.
+    let clerk = custom_role(&app, "Import clerk", "organization", CLERK).await;
+    app.staff(
+        "clerk",
+        clerk["key"].as_str().unwrap(),
+        Some(&beta),
+        Some(&beta),
+    )
+    .await;
+    let c2 = console_as(&app, "clerk").await;
+    let (s, _) = page(&c2, &app, &path).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = page(
+        &c2,
+        &app,
+        &format!(
+            "/organizations/{}/users/import",
+            beta["slug"].as_str().unwrap()
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+});
