@@ -6,6 +6,7 @@ use crate::error::ServiceError;
 use crate::records::{AuditCtx, AuditDraft, LoginThrottleKeys, SessionRecord, UserRecord};
 use portico_domain::Email;
 use portico_domain::ids::SessionId;
+use portico_domain::security::SecurityPolicy;
 use portico_domain::user::UserStatus;
 use serde_json::json;
 
@@ -154,7 +155,8 @@ impl Services {
         if let Some(mfa) = self.confirmed_mfa(user.id).await? {
             match code {
                 Some(c) if !c.trim().is_empty() => {
-                    self.second_factor_or_fail(&user, &mfa, c, &meta).await?;
+                    self.second_factor_or_fail(&user, &policy, &mfa, c, &meta)
+                        .await?;
                 }
                 _ => {
                     let challenge = self.issue_challenge(&user, &meta).await?;
@@ -162,7 +164,7 @@ impl Services {
                 }
             }
         }
-        self.open_session(user, &meta, settle).await
+        self.open_session(user, &policy, &meta, settle).await
     }
 
     /// Checks a login's code; wrong or replayed codes count against the account like wrong
@@ -170,12 +172,12 @@ impl Services {
     async fn second_factor_or_fail(
         &self,
         user: &UserRecord,
+        policy: &SecurityPolicy,
         mfa: &crate::records::MfaRecord,
         code: &str,
         meta: &RequestMeta,
     ) -> Result<(), ServiceError> {
         let key = format!("mfa:{}", user.id);
-        let policy = self.policy_for(user).await?;
         let n = self
             .store
             .throttle_hit(
@@ -231,7 +233,9 @@ impl Services {
             .confirmed_mfa(user.id)
             .await?
             .ok_or(ServiceError::Unauthenticated)?;
-        self.second_factor_or_fail(&user, &mfa, code, &meta).await?;
+        let policy = self.policy_for(&user).await?;
+        self.second_factor_or_fail(&user, &policy, &mfa, code, &meta)
+            .await?;
         let ctx = AuditCtx {
             actor: Some(user.id),
             ..self.system_ctx(&meta)
@@ -253,18 +257,18 @@ impl Services {
             account: format!("acct:{}", login_key(&user.username)),
             address: meta.ip.map(|ip| format!("ip:{ip}")),
         };
-        self.open_session(user, &meta, settle).await
+        self.open_session(user, &policy, &meta, settle).await
     }
 
+    /// S6: the session keeps the lifetime and idle timeout of `policy`, the account's.
     async fn open_session(
         &self,
         user: UserRecord,
+        policy: &SecurityPolicy,
         meta: &RequestMeta,
         settle: LoginThrottleKeys,
     ) -> Result<NewSession, ServiceError> {
         let now = self.now();
-        // S6: the session keeps the lifetime and idle timeout of the policy it opened under.
-        let policy = self.policy_for(&user).await?;
         let ctx = self.system_ctx(meta);
         let token = random_token(32);
         let csrf_token = random_token(32);
