@@ -101,6 +101,30 @@ pub(crate) async fn text(c: &Client, css: &str) -> Result<String, fantoccini::er
     c.find(Locator::Css(css)).await?.text().await
 }
 
+/// Clicks a form's submit button and waits until the browser has left the page (its old
+/// document is gone), so that what is read next is the new page's, not the old one's: a
+/// click on a submit button returns before a slow server has answered.
+pub(crate) async fn submit_form(c: &Client, css: &str) -> Result<(), String> {
+    let old = c
+        .find(Locator::Css("html"))
+        .await
+        .map_err(|e| format!("the page before submitting {css}: {e}"))?;
+    c.find(Locator::Css(css))
+        .await
+        .map_err(|e| format!("{css}: {e}"))?
+        .click()
+        .await
+        .map_err(|e| format!("{css}: {e}"))?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while old.attr("lang").await.is_ok() {
+        if std::time::Instant::now() > deadline {
+            return Err(format!("{css}: the page did not change after submitting"));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    Ok(())
+}
+
 /// Log in, create an organization, add a member, find them with global search, block them.
 async fn admin_journey(app: &TestApp, c: &Client) -> Result<(), String> {
     let e = |step: &str| {

@@ -3,6 +3,7 @@
 //! browser session — sees only what the role allows. A failing step leaves a screenshot in
 //! `target/test-artifacts/`.
 
+use crate::browser::submit_form;
 use crate::helpers::{ADMIN_PASSWORD, Backend, TestApp};
 use fantoccini::{Client, ClientBuilder, Locator};
 use std::process::{Child, Command, Stdio};
@@ -116,24 +117,6 @@ async fn click(c: &Client, css: &str) -> Step<()> {
         .click()
         .await
         .map_err(step(css))
-}
-
-/// Clicks a form's submit button and waits until the browser has left the page (its old
-/// document is gone), so that a flash message read next is the new page's, not the old one's.
-async fn submit_form(c: &Client, css: &str) -> Step<()> {
-    let old = c
-        .find(Locator::Css("html"))
-        .await
-        .map_err(step("the page before submitting"))?;
-    click(c, css).await?;
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while old.attr("lang").await.is_ok() {
-        if std::time::Instant::now() > deadline {
-            return Err(format!("{css}: the page did not change after submitting"));
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    Ok(())
 }
 
 async fn text(c: &Client, css: &str) -> Step<String> {

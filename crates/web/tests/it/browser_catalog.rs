@@ -1,7 +1,7 @@
 //! C4 in a real headless Chromium: an organization's administrator opens the organization's
 //! Products tab, searches the catalog, activates a published product and sees it listed.
 
-use crate::browser::{browser, fill, screenshot};
+use crate::browser::{browser, fill, screenshot, submit_form};
 use crate::catalog::product;
 use crate::helpers::{ADMIN_PASSWORD, Backend, TestApp};
 use fantoccini::{Client, Locator};
@@ -51,21 +51,14 @@ async fn journey(app: &TestApp, c: &Client, slug: &str, pid: &str) -> Result<(),
     fill(c, "form#catalog-search input[name=q]", "welc")
         .await
         .map_err(e("search field"))?;
-    c.find(Locator::Css("form#catalog-search button[type=submit]"))
-        .await
-        .map_err(e("search button"))?
-        .click()
-        .await
-        .map_err(e("search click"))?;
+    submit_form(c, "form#catalog-search button[type=submit]").await?;
     let button = format!("#available li[data-item=\"{pid}\"] button.activate");
     c.wait()
         .at_most(Duration::from_secs(10))
         .for_element(Locator::Css(&button))
         .await
-        .map_err(e("search result"))?
-        .click()
-        .await
-        .map_err(e("activate click"))?;
+        .map_err(e("search result"))?;
+    submit_form(c, &button).await?;
     let flash = c
         .wait()
         .at_most(Duration::from_secs(10))

@@ -3,7 +3,7 @@
 //! "forgot password" on both databases.
 
 use crate::both_backends;
-use crate::browser::{browser, fill, screenshot, text};
+use crate::browser::{browser, fill, screenshot, submit_form, text};
 use crate::helpers::{ADMIN_PASSWORD, Backend, TestApp};
 use crate::smtp::SmtpServer;
 use fantoccini::Locator;
@@ -122,12 +122,7 @@ async fn welcome_email_over_smtp_sets_the_password_in_chromium() {
         fill(&c, "#pw-confirm", "password1234567890")
             .await
             .map_err(step("pw2"))?;
-        c.find(Locator::Css("#pw-submit"))
-            .await
-            .map_err(step("submit"))?
-            .click()
-            .await
-            .map_err(step("click"))?;
+        submit_form(&c, "#pw-submit").await?;
         let err = text(&c, "#pw-new-error")
             .await
             .map_err(step("field error"))?;
@@ -140,12 +135,7 @@ async fn welcome_email_over_smtp_sets_the_password_in_chromium() {
         fill(&c, "#pw-confirm", NEW_PASSWORD)
             .await
             .map_err(step("pw2"))?;
-        c.find(Locator::Css("#pw-submit"))
-            .await
-            .map_err(step("submit"))?
-            .click()
-            .await
-            .map_err(step("click"))?;
+        submit_form(&c, "#pw-submit").await?;
         // Sent to sign in, with a message.
         let url = c.current_url().await.map_err(step("url"))?;
         if url.path() != "/login" {
@@ -157,12 +147,7 @@ async fn welcome_email_over_smtp_sets_the_password_in_chromium() {
         fill(&c, "form#login input[name=password]", NEW_PASSWORD)
             .await
             .map_err(step("password"))?;
-        c.find(Locator::Css("#login-submit"))
-            .await
-            .map_err(step("sign in"))?
-            .click()
-            .await
-            .map_err(step("click"))?;
+        submit_form(&c, "#login-submit").await?;
         let me = text(&c, "#current-user").await.map_err(step("signed in"))?;
         if me != "Wendy Welcome" {
             return Err(format!("signed in as {me}"));
