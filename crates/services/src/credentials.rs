@@ -8,18 +8,18 @@
 use crate::Services;
 use crate::auth::{BackOffice, Principal, RequestMeta, random_token, sha256_hex};
 use crate::email::RenderedEmail;
-use crate::email::records::OutboxInsert;
+use crate::email::records::{DeferredEmail, OutboxInsert};
 use crate::error::ServiceError;
 use crate::records::{
     AuditDraft, MfaRecord, NewUser, TokenInsert, TokenRecord, UserRecord, WelcomeRows,
 };
-use portico_domain::Email;
 use portico_domain::access::UserAction;
 use portico_domain::credential::{TokenPurpose, TokenRefusal};
 use portico_domain::ids::UserId;
 use portico_domain::password::generate_password;
 use portico_domain::totp::{TotpRefusal, TotpSecret};
 use portico_domain::user::UserStatus;
+use portico_domain::{Email, EmailTemplateKey};
 use serde_json::json;
 
 /// What the holder of a link sees before choosing a password.
@@ -99,37 +99,25 @@ impl Services {
         fallback_usernames: &[&str],
         language: Option<&str>,
     ) -> Result<WelcomeRows, ServiceError> {
-        let overrides = self
-            .email_overrides(portico_domain::outbox::EmailTemplateKey::Welcome)
-            .await?;
+        let overrides = self.email_overrides(EmailTemplateKey::Welcome).await?;
         self.welcome_rows_with(&overrides, user, fallback_usernames, language)
     }
 
-    /// [`Services::welcome_rows`] with the welcome template's overrides already read (a bulk
-    /// import reads them once for all its rows).
-    pub(crate) fn welcome_rows_with(
+    /// [`Services::welcome_rows`] with the welcome template's overrides already read.
+    fn welcome_rows_with(
         &self,
         overrides: &[crate::templates::platform::PlatformOverride],
         user: &NewUser,
         fallback_usernames: &[&str],
         language: Option<&str>,
     ) -> Result<WelcomeRows, ServiceError> {
-        let hours = self.config.welcome_link_hours;
-        let (token, row) = self.token_for(user.id, TokenPurpose::Welcome, hours * 3600);
-        let name = format!("{} {}", user.first_name, user.last_name);
-        let link = self.link("set-password", &token);
+        let (row, vars) = self.welcome_link(user);
         let email_naming = |username: &str| -> Result<OutboxInsert, ServiceError> {
             let rendered = self.render_email_with(
                 overrides,
-                portico_domain::outbox::EmailTemplateKey::Welcome,
+                EmailTemplateKey::Welcome,
                 language,
-                &json!({
-                    "name": name.trim(),
-                    "link": link,
-                    "expires_hours": hours,
-                    "platform": self.config.platform_name,
-                    "username": username,
-                }),
+                &vars(username),
             )?;
             self.email_to(&user.email, Some(user.id), rendered)
         };
@@ -141,6 +129,55 @@ impl Services {
                 .map(|n| Ok((n.to_string(), email_naming(n)?)))
                 .collect::<Result<_, ServiceError>>()?,
         })
+    }
+
+    /// The welcome link and email for a user of a bulk import, whose username is settled:
+    /// the email is queued as its template and variables and rendered when it is sent.
+    pub(crate) fn welcome_rows_deferred(
+        &self,
+        user: &NewUser,
+        language: Option<&str>,
+    ) -> Result<WelcomeRows, ServiceError> {
+        let (row, vars) = self.welcome_link(user);
+        let to = Email::parse(&user.email)?;
+        let email = self.outbox_deferred(
+            &to,
+            Some(user.id),
+            DeferredEmail {
+                template: EmailTemplateKey::Welcome,
+                language: language.map(str::to_string),
+                vars: vars(&user.username),
+            },
+        );
+        Ok(WelcomeRows {
+            token: row,
+            email,
+            email_for_fallback: Vec::new(),
+        })
+    }
+
+    /// A new welcome token and the welcome template's variables for a given username.
+    fn welcome_link(
+        &self,
+        user: &NewUser,
+    ) -> (TokenInsert, impl Fn(&str) -> serde_json::Value + use<>) {
+        let hours = self.config.welcome_link_hours;
+        let (token, row) = self.token_for(user.id, TokenPurpose::Welcome, hours * 3600);
+        let name = format!("{} {}", user.first_name, user.last_name)
+            .trim()
+            .to_string();
+        let link = self.link("set-password", &token);
+        let platform = self.config.platform_name.clone();
+        let vars = move |username: &str| {
+            json!({
+                "name": name,
+                "link": link,
+                "expires_hours": hours,
+                "platform": platform,
+                "username": username,
+            })
+        };
+        (row, vars)
     }
 
     /// A strong password for a new member, shown once (U8), and its hash.

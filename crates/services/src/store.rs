@@ -278,6 +278,13 @@ pub trait Store:
         lease_until: Timestamp,
         outcome: DeliveryOutcome,
     ) -> StoreResult<bool>;
+    /// Stores a deferred message's rendered language, subject and bodies (from `message`)
+    /// and drops its variables, if the lease `lease_until` is still the message's.
+    async fn store_email_bodies(
+        &self,
+        message: &OutboxMessage,
+        lease_until: Timestamp,
+    ) -> StoreResult<bool>;
     /// Queues a held, failed or sent message again, due at once, with fresh attempts;
     /// Conflict `email-pending` while it is queued or being sent. Appends `email.resend`.
     async fn resend_email(&self, ctx: &AuditCtx, id: EmailId) -> StoreResult<OutboxMessage>;

@@ -162,24 +162,7 @@ impl ImportStore for SqlStore {
                 q.into_table(crate::outbox::EmailOutbox::Table)
                     .columns(crate::outbox::COLUMNS[1..].iter().copied());
                 for (_, wl) in &created {
-                    let m = &wl.email;
-                    q.values_panic([
-                        m.id.to_string().into(),
-                        m.to_address.clone().into(),
-                        m.to_user_id.map(|u| u.to_string()).into(),
-                        m.rendered.template.as_str().into(),
-                        m.rendered.language.clone().into(),
-                        m.rendered.subject.clone().into(),
-                        m.rendered.text.clone().into(),
-                        m.rendered.html.clone().into(),
-                        m.status.as_str().into(),
-                        0i64.into(),
-                        m.created_at.millis().into(),
-                        None::<i64>.into(),
-                        None::<String>.into(),
-                        m.created_at.millis().into(),
-                        None::<i64>.into(),
-                    ]);
+                    q.values_panic(crate::outbox::insert_values(&wl.email));
                 }
                 exec(&mut tx, self.build(&q)).await?;
                 for (u, _) in &created {

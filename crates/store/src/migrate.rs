@@ -80,6 +80,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0012_security_policy.sql"),
         postgres: include_str!("../migrations/postgres/0012_security_policy.sql"),
     },
+    Migration {
+        version: 13,
+        name: "outbox_deferred",
+        sqlite: include_str!("../migrations/sqlite/0013_outbox_deferred.sql"),
+        postgres: include_str!("../migrations/postgres/0013_outbox_deferred.sql"),
+    },
 ];
 
 pub(crate) async fn run(store: &SqlStore) -> Result<Vec<String>, StoreError> {

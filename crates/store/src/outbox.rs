@@ -9,12 +9,13 @@ use crate::schema::Users;
 use crate::{SqlStore, db_err, exec, fetch_all, fetch_opt};
 use portico_domain::ids::EmailId;
 use portico_domain::page::{Page, PageRequest};
-use portico_domain::{EmailStatus, Timestamp};
+use portico_domain::{EmailStatus, EmailTemplateKey, Timestamp};
 use portico_services::StoreError;
 use portico_services::records::{
-    AuditCtx, AuditDraft, DeliveryOutcome, OutboxFilter, OutboxInsert, OutboxMessage,
+    AuditCtx, AuditDraft, DeferredEmail, DeliveryOutcome, OutboxBody, OutboxFilter, OutboxInsert,
+    OutboxMessage,
 };
-use sea_query::{Cond, Expr, ExprTrait, Iden, Order, Query};
+use sea_query::{Cond, Expr, ExprTrait, Iden, Order, Query, SimpleExpr};
 use serde_json::json;
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
@@ -38,10 +39,11 @@ pub(crate) enum EmailOutbox {
     LastError,
     CreatedAt,
     SentAt,
+    Vars,
 }
 use EmailOutbox as E;
 
-pub(crate) const COLUMNS: [E; 16] = [
+pub(crate) const COLUMNS: [E; 17] = [
     E::Seq,
     E::Id,
     E::ToAddress,
@@ -58,6 +60,7 @@ pub(crate) const COLUMNS: [E; 16] = [
     E::LastError,
     E::CreatedAt,
     E::SentAt,
+    E::Vars,
 ];
 
 pub(crate) fn message(r: &AnyRow) -> R<OutboxMessage> {
@@ -81,7 +84,47 @@ pub(crate) fn message(r: &AnyRow) -> R<OutboxMessage> {
         last_error: os(r, "last_error")?,
         created_at: ts(r, "created_at")?,
         sent_at: ots(r, "sent_at")?,
+        deferred: match os(r, "vars")? {
+            None => None,
+            Some(v) => Some(DeferredEmail {
+                template: EmailTemplateKey::parse(&s(r, "template")?)
+                    .ok_or_else(|| corrupt("template", &"unknown"))?,
+                language: Some(s(r, "language")?).filter(|l| !l.is_empty()),
+                vars: serde_json::from_str(&v).map_err(|e| corrupt("vars", &e))?,
+            }),
+        },
     })
+}
+
+/// An insert's values, in the order of `COLUMNS[1..]` (no `seq`). Due at once when queued.
+pub(crate) fn insert_values(m: &OutboxInsert) -> [SimpleExpr; 16] {
+    let (subject, text, html, vars) = match &m.body {
+        OutboxBody::Rendered(r) => (r.subject.clone(), r.text.clone(), r.html.clone(), None),
+        OutboxBody::Deferred(d) => (
+            String::new(),
+            String::new(),
+            String::new(),
+            Some(d.vars.to_string()),
+        ),
+    };
+    [
+        m.id.to_string().into(),
+        m.to_address.clone().into(),
+        m.to_user_id.map(|u| u.to_string()).into(),
+        m.body.template().as_str().into(),
+        m.body.language().to_string().into(),
+        subject.into(),
+        text.into(),
+        html.into(),
+        m.status.as_str().into(),
+        0i64.into(),
+        m.created_at.millis().into(),
+        None::<i64>.into(),
+        None::<String>.into(),
+        m.created_at.millis().into(),
+        None::<i64>.into(),
+        vars.into(),
+    ]
 }
 
 /// Inserts one message in the caller's transaction (no audit entry: see [`queue_in`]).
@@ -97,23 +140,7 @@ pub(crate) async fn insert_in(
             &Query::insert()
                 .into_table(E::Table)
                 .columns(COLUMNS[1..].iter().copied())
-                .values_panic([
-                    m.id.to_string().into(),
-                    m.to_address.clone().into(),
-                    m.to_user_id.map(|u| u.to_string()).into(),
-                    m.rendered.template.as_str().into(),
-                    m.rendered.language.clone().into(),
-                    m.rendered.subject.clone().into(),
-                    m.rendered.text.clone().into(),
-                    m.rendered.html.clone().into(),
-                    m.status.as_str().into(),
-                    0i64.into(),
-                    m.created_at.millis().into(),
-                    None::<i64>.into(),
-                    None::<String>.into(),
-                    m.created_at.millis().into(),
-                    None::<i64>.into(),
-                ])
+                .values_panic(insert_values(m))
                 .to_owned(),
         ),
     )
@@ -133,8 +160,8 @@ pub(crate) async fn queue_in(
     let mut draft = AuditDraft::new("email.queued")
         .target("email", m.id)
         .changes(json!({
-            "template": m.rendered.template.as_str(),
-            "language": m.rendered.language,
+            "template": m.body.template().as_str(),
+            "language": m.body.language(),
             "status": m.status.as_str(),
         }))
         .pii(json!({ "to": m.to_address }));
@@ -325,6 +352,32 @@ impl SqlStore {
         }
         tx.commit().await.map_err(db_err)?;
         Ok(true)
+    }
+
+    pub(crate) async fn store_email_bodies_q(
+        &self,
+        m: &OutboxMessage,
+        lease_until: Timestamp,
+    ) -> R<bool> {
+        let mut conn = self.conn().await?;
+        let n = exec(
+            &mut conn,
+            self.build(
+                &Query::update()
+                    .table(E::Table)
+                    .value(E::Language, m.language.clone())
+                    .value(E::Subject, m.subject.clone())
+                    .value(E::TextBody, m.text_body.clone())
+                    .value(E::HtmlBody, m.html_body.clone())
+                    .value(E::Vars, None::<String>)
+                    .and_where(Expr::col(E::Id).eq(m.id.to_string()))
+                    .and_where(Expr::col(E::Status).eq(EmailStatus::Sending.as_str()))
+                    .and_where(Expr::col(E::LeaseUntil).eq(lease_until.millis()))
+                    .to_owned(),
+            ),
+        )
+        .await?;
+        Ok(n == 1)
     }
 
     pub(crate) async fn resend_email_q(&self, ctx: &AuditCtx, id: EmailId) -> R<OutboxMessage> {

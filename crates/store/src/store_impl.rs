@@ -289,6 +289,9 @@ impl Store for SqlStore {
     ) -> R<bool> {
         self.finish_email_q(ctx, id, lease, outcome).await
     }
+    async fn store_email_bodies(&self, m: &OutboxMessage, lease: Timestamp) -> R<bool> {
+        self.store_email_bodies_q(m, lease).await
+    }
     async fn resend_email(&self, ctx: &AuditCtx, id: EmailId) -> R<OutboxMessage> {
         self.resend_email_q(ctx, id).await
     }

@@ -18,7 +18,7 @@ pub mod worker;
 pub use worker::{DeliveryOptions, Mailer, SendError};
 
 use crate::error::ServiceError;
-use crate::records::{AuditCtx, OutboxInsert};
+use crate::records::{AuditCtx, DeferredEmail, OutboxBody, OutboxInsert, OutboxMessage};
 use crate::templates::platform::{EMAIL_LAYOUT, PlatformKind, PlatformOverride, builtin_email};
 use crate::templates::sandbox;
 use crate::{ServiceConfig, Services};
@@ -195,11 +195,25 @@ impl Services {
         user: Option<UserId>,
         rendered: RenderedEmail,
     ) -> OutboxInsert {
+        self.outbox_insert(to, user, OutboxBody::Rendered(rendered))
+    }
+
+    /// [`Services::outbox_message`] for a message rendered when it is first sent (or shown).
+    pub fn outbox_deferred(
+        &self,
+        to: &Email,
+        user: Option<UserId>,
+        deferred: DeferredEmail,
+    ) -> OutboxInsert {
+        self.outbox_insert(to, user, OutboxBody::Deferred(deferred))
+    }
+
+    fn outbox_insert(&self, to: &Email, user: Option<UserId>, body: OutboxBody) -> OutboxInsert {
         OutboxInsert {
             id: EmailId::generate(),
             to_address: to.as_str().to_string(),
             to_user_id: user,
-            rendered,
+            body,
             status: if self.config.email_delivery {
                 EmailStatus::Queued
             } else {
@@ -207,6 +221,40 @@ impl Services {
             },
             created_at: self.now(),
         }
+    }
+
+    /// Fills in a deferred message's language, subject and bodies, rendered with the
+    /// templates as they are now (`overrides`: the stored overrides of its template, or
+    /// `None` to read them). A rendered message is left as it is.
+    pub async fn render_deferred(
+        &self,
+        m: &mut OutboxMessage,
+        overrides: Option<&[PlatformOverride]>,
+    ) -> Result<(), ServiceError> {
+        let Some(d) = m.deferred.take() else {
+            return Ok(());
+        };
+        let read;
+        let overrides = match overrides {
+            Some(o) => o,
+            None => {
+                read = self.email_overrides(d.template).await?;
+                &read
+            }
+        };
+        let r = match self.render_email_with(overrides, d.template, d.language.as_deref(), &d.vars)
+        {
+            Ok(r) => r,
+            Err(e) => {
+                m.deferred = Some(d);
+                return Err(e);
+            }
+        };
+        m.language = r.language;
+        m.subject = r.subject;
+        m.text_body = r.text;
+        m.html_body = r.html;
+        Ok(())
     }
 
     /// Wakes the delivery worker (of this process) after a message was committed.

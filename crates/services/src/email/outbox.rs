@@ -50,10 +50,23 @@ impl Services {
         page: PageRequest,
     ) -> Result<Page<OutboxMessage>, ServiceError> {
         actor.require("settings.view", ScopeRef::Platform)?;
-        let page = self
+        let mut page = self
             .store
             .list_emails(&OutboxFilter { status }, &page)
             .await?;
+        // Messages not sent yet that were queued as a template show their subject as it
+        // would be rendered now (the templates' overrides read once per template).
+        let mut overrides = std::collections::HashMap::new();
+        for m in &mut page.items {
+            let Some(d) = &m.deferred else { continue };
+            if !overrides.contains_key(&d.template) {
+                overrides.insert(d.template, self.email_overrides(d.template).await?);
+            }
+            let o = &overrides[&d.template];
+            if let Err(e) = self.render_deferred(m, Some(o)).await {
+                tracing::warn!(email = %m.id, error = %e, "a queued email could not be rendered");
+            }
+        }
         Ok(page.map(without_bodies))
     }
 
@@ -64,11 +77,13 @@ impl Services {
         id: EmailId,
     ) -> Result<OutboxView, ServiceError> {
         actor.require("settings.view", ScopeRef::Platform)?;
-        let m = self
+        let mut m = self
             .store
             .get_email(id)
             .await?
             .ok_or(ServiceError::NotFound("email"))?;
+        // Not sent yet and queued as a template: shown as it would be rendered now.
+        self.render_deferred(&mut m, None).await?;
         if !carries_credential(&m.template) {
             return Ok(OutboxView {
                 message: m,

@@ -2,8 +2,45 @@
 
 use super::RenderedEmail;
 use portico_domain::ids::{EmailId, UserId};
-use portico_domain::{EmailStatus, Timestamp};
+use portico_domain::{EmailStatus, EmailTemplateKey, Timestamp};
 use serde::Serialize;
+
+/// A message kept as its template and variables, rendered when it is first sent (and, for
+/// reading, whenever it is shown before that). A bulk import queues its welcome emails this
+/// way: rendering and storing tens of thousands of copies of the same text was most of the
+/// import's time and of the database's growth.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeferredEmail {
+    pub template: EmailTemplateKey,
+    /// The language asked for (the fallback is chosen when rendering).
+    pub language: Option<String>,
+    /// The template's variables (an object).
+    pub vars: serde_json::Value,
+}
+
+/// What an outbox row is made from.
+#[derive(Debug, Clone)]
+pub enum OutboxBody {
+    Rendered(RenderedEmail),
+    Deferred(DeferredEmail),
+}
+
+impl OutboxBody {
+    pub fn template(&self) -> EmailTemplateKey {
+        match self {
+            Self::Rendered(r) => r.template,
+            Self::Deferred(d) => d.template,
+        }
+    }
+
+    /// The language used (rendered) or asked for (deferred; empty for "the default").
+    pub fn language(&self) -> &str {
+        match self {
+            Self::Rendered(r) => &r.language,
+            Self::Deferred(d) => d.language.as_deref().unwrap_or(""),
+        }
+    }
+}
 
 /// A message to store in the outbox. Built by [`crate::Services::outbox_message`], which
 /// decides whether it is `queued` (an SMTP server is configured) or `held`.
@@ -12,7 +49,7 @@ pub struct OutboxInsert {
     pub id: EmailId,
     pub to_address: String,
     pub to_user_id: Option<UserId>,
-    pub rendered: RenderedEmail,
+    pub body: OutboxBody,
     pub status: EmailStatus,
     pub created_at: Timestamp,
 }
@@ -37,6 +74,10 @@ pub struct OutboxMessage {
     pub last_error: Option<String>,
     pub created_at: Timestamp,
     pub sent_at: Option<Timestamp>,
+    /// Not rendered yet: the subject and bodies above are empty until
+    /// [`crate::Services`] renders them (never serialized: the variables hold the link).
+    #[serde(skip)]
+    pub deferred: Option<DeferredEmail>,
 }
 
 /// What one delivery attempt came to, recorded by the worker that holds the message's lease.

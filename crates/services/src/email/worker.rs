@@ -100,9 +100,31 @@ impl Services {
     ) -> Result<Delivered, crate::ServiceError> {
         let now = self.now();
         let lease = now.plus_secs(opts.lease_secs);
-        let Some(msg) = self.store.claim_email(now, lease).await? else {
+        let Some(mut msg) = self.store.claim_email(now, lease).await? else {
             return Ok(Delivered::Idle);
         };
+        // A deferred message is rendered now, once: its bodies are stored before it is sent,
+        // so that what the outbox shows afterwards is what went out.
+        if msg.deferred.is_some() {
+            if let Err(e) = self.render_deferred(&mut msg, None).await {
+                tracing::warn!(email = %msg.id, error = %e, "a queued email could not be rendered");
+                let outcome = DeliveryOutcome::Failed {
+                    error: format!("the message could not be rendered: {e}"),
+                };
+                let recorded = self
+                    .store
+                    .finish_email(&self.worker_ctx(), msg.id, lease, outcome)
+                    .await?;
+                return Ok(if recorded {
+                    Delivered::Failed
+                } else {
+                    Delivered::LeaseLost
+                });
+            }
+            if !self.store.store_email_bodies(&msg, lease).await? {
+                return Ok(Delivered::LeaseLost);
+            }
+        }
         // An attempt must end well inside its lease, or another worker could take the
         // message while this one is still talking to the server.
         let limit = Duration::from_secs((opts.lease_secs / 2).max(1) as u64);

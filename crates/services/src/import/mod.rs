@@ -188,10 +188,7 @@ impl Services {
         if dry_run {
             return Ok(report);
         }
-        let overrides = self
-            .email_overrides(portico_domain::outbox::EmailTemplateKey::Welcome)
-            .await?;
-        let write = self.plan_write(scope, rows, &report, &overrides)?;
+        let write = self.plan_write(scope, rows, &report)?;
         report.welcome_emails = write.new_users.len();
         let total = write.members.len() as u64;
         progress(0, total);
@@ -459,7 +456,6 @@ impl Services {
         scope: &OrgScope,
         rows: Vec<Planned>,
         report: &ImportReport,
-        overrides: &[crate::templates::platform::PlatformOverride],
     ) -> Result<ImportWrite, ServiceError> {
         let now = self.now();
         let mut new_users = Vec::with_capacity(report.created);
@@ -490,8 +486,7 @@ impl Services {
                         is_platform_admin: false,
                         ip_allowlist: r.ip_allowlist.as_ref().map(|a| a.to_string()),
                     };
-                    let welcome =
-                        self.welcome_rows_with(overrides, &u, &[], r.language.as_deref())?;
+                    let welcome = self.welcome_rows_deferred(&u, r.language.as_deref())?;
                     let id = u.id;
                     new_users.push((u, welcome));
                     (id, MembershipKind::Internal)

@@ -52,6 +52,7 @@ both_backends!(fresh_database_lists_the_migration, |_db: Db| async move {
             "0009_templates",
             "0010_reports",
             "0012_security_policy",
+            "0013_outbox_deferred",
         ]
     );
 });

@@ -588,3 +588,109 @@ both_backends!(
         );
     }
 );
+
+/// POSTs a members CSV to an organization's import endpoint as the admin.
+async fn import_csv(app: &TestApp, org: &Value, csv: &str) -> Value {
+    let r = app
+        .http
+        .post(app.url(&format!(
+            "/api/v1/organizations/{}/members/import",
+            org["id"].as_str().unwrap()
+        )))
+        .bearer_auth(&app.admin_key)
+        .header("content-type", "text/csv")
+        .body(csv.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    r.json().await.unwrap()
+}
+
+const IMPORT_CSV: &str = "email,username,first_name,last_name,language\n\
+    greta@example.com,greta,Greta,Gross,de\n\
+    ian@example.com,,Ian,Imported,\n";
+
+each_backend!(
+    an_imported_welcome_is_kept_as_its_template_until_it_is_sent,
+    |backend| async move {
+        // Without SMTP the messages are held: stored as template and variables, shown
+        // rendered.
+        let Some(app) = TestApp::spawn(backend).await else {
+            return;
+        };
+        let org = app.org("Acme", None).await;
+        let v = import_csv(&app, &org, IMPORT_CSV).await;
+        assert_eq!(v["welcome_emails"], 2, "{v}");
+        let list = app.get("/api/v1/outbox?status=held").await;
+        let items = list["items"].as_array().unwrap();
+        assert_eq!(items.len(), 2, "{list}");
+        let subjects: Vec<&str> = items
+            .iter()
+            .map(|m| m["subject"].as_str().unwrap())
+            .collect();
+        assert!(subjects.contains(&"Willkommen bei Portico"), "{subjects:?}");
+        assert!(subjects.contains(&"Welcome to Portico"), "{subjects:?}");
+        assert!(
+            !list.to_string().contains("set-password"),
+            "a list carries no link: {list}"
+        );
+        for m in items {
+            let id: EmailId = m["id"].as_str().unwrap().parse().unwrap();
+            let stored = app.store.get_email(id).await.unwrap().unwrap();
+            assert!(stored.deferred.is_some(), "kept as template and variables");
+            assert!(stored.text_body.is_empty() && stored.html_body.is_empty());
+            let shown = app.get(&format!("/api/v1/outbox/{id}")).await;
+            assert!(
+                shown["text_body"]
+                    .as_str()
+                    .unwrap()
+                    .contains("/set-password/"),
+                "{shown}"
+            );
+            assert!(shown.get("vars").is_none(), "{shown}");
+        }
+        drop(app);
+
+        // With SMTP: rendered when sent, in the row's language, and stored as sent.
+        let smtp = SmtpServer::start().await;
+        let Some(app) = TestApp::spawn_with_smtp(backend, &smtp.url()).await else {
+            return;
+        };
+        let org = app.org("Acme", None).await;
+        import_csv(&app, &org, IMPORT_CSV).await;
+        let mails = smtp.wait_for(2).await;
+        let greta = mails
+            .iter()
+            .find(|m| m.to == ["greta@example.com"])
+            .unwrap();
+        assert_eq!(greta.subject, "Willkommen bei Portico");
+        assert!(greta.text.contains("Hallo Greta Gross"), "{}", greta.text);
+        assert!(greta.text.contains("greta"), "{}", greta.text);
+        let ian = mails.iter().find(|m| m.to == ["ian@example.com"]).unwrap();
+        assert_eq!(ian.subject, "Welcome to Portico");
+        assert!(
+            ian.text.contains("ian"),
+            "the suggested username: {}",
+            ian.text
+        );
+        let path = ian
+            .text
+            .split_whitespace()
+            .find(|w| w.contains("/set-password/"))
+            .unwrap();
+        let path = &path[path.find("/set-password/").unwrap()..];
+        let page = app.http.get(app.url(path)).send().await.unwrap();
+        assert_eq!(page.status(), StatusCode::OK, "the link works");
+        let list = app.get("/api/v1/outbox").await;
+        for m in list["items"].as_array().unwrap() {
+            let id: EmailId = m["id"].as_str().unwrap().parse().unwrap();
+            let v = wait_status(&app, id, "sent").await;
+            assert!(v["text_body"].as_str().unwrap().contains("/set-password/"));
+            let stored = app.store.get_email(id).await.unwrap().unwrap();
+            assert!(stored.deferred.is_none(), "stored rendered once sent");
+            assert_eq!(stored.text_body, v["text_body"].as_str().unwrap());
+        }
+        app.mail.unwrap().stop().await;
+    }
+);
