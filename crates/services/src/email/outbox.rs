@@ -58,11 +58,15 @@ impl Services {
         // would be rendered now (the templates' overrides read once per template).
         let mut overrides = std::collections::HashMap::new();
         for m in &mut page.items {
-            let Some(d) = &m.deferred else { continue };
-            if !overrides.contains_key(&d.template) {
-                overrides.insert(d.template, self.email_overrides(d.template).await?);
-            }
-            let o = &overrides[&d.template];
+            let Some(key) = m.deferred.as_ref().map(|d| d.template) else {
+                continue;
+            };
+            let o = match overrides.entry(key) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(self.email_overrides(key).await?)
+                }
+            };
             if let Err(e) = self.render_deferred(m, Some(o)).await {
                 tracing::warn!(email = %m.id, error = %e, "a queued email could not be rendered");
             }
