@@ -224,37 +224,32 @@ impl Services {
     }
 
     /// Fills in a deferred message's language, subject and bodies, rendered with the
-    /// templates as they are now (`overrides`: the stored overrides of its template, or
-    /// `None` to read them). A rendered message is left as it is.
-    pub async fn render_deferred(
+    /// templates as they are now (`overrides`: the stored overrides of its template). A
+    /// rendered message, or one that fails to render, is left as it is.
+    pub fn render_deferred_with(
         &self,
+        overrides: &[PlatformOverride],
         m: &mut OutboxMessage,
-        overrides: Option<&[PlatformOverride]>,
     ) -> Result<(), ServiceError> {
-        let Some(d) = m.deferred.take() else {
+        let Some(d) = &m.deferred else {
             return Ok(());
         };
-        let read;
-        let overrides = match overrides {
-            Some(o) => o,
-            None => {
-                read = self.email_overrides(d.template).await?;
-                &read
-            }
-        };
-        let r = match self.render_email_with(overrides, d.template, d.language.as_deref(), &d.vars)
-        {
-            Ok(r) => r,
-            Err(e) => {
-                m.deferred = Some(d);
-                return Err(e);
-            }
-        };
+        let r = self.render_email_with(overrides, d.template, d.language.as_deref(), &d.vars)?;
+        m.deferred = None;
         m.language = r.language;
         m.subject = r.subject;
         m.text_body = r.text;
         m.html_body = r.html;
         Ok(())
+    }
+
+    /// [`Services::render_deferred_with`] with the overrides stored now.
+    pub async fn render_deferred(&self, m: &mut OutboxMessage) -> Result<(), ServiceError> {
+        let Some(d) = &m.deferred else {
+            return Ok(());
+        };
+        let overrides = self.email_overrides(d.template).await?;
+        self.render_deferred_with(&overrides, m)
     }
 
     /// Wakes the delivery worker (of this process) after a message was committed.

@@ -67,7 +67,7 @@ impl Services {
                     e.insert(self.email_overrides(key).await?)
                 }
             };
-            if let Err(e) = self.render_deferred(m, Some(o)).await {
+            if let Err(e) = self.render_deferred_with(o, m) {
                 tracing::warn!(email = %m.id, error = %e, "a queued email could not be rendered");
             }
         }
@@ -87,7 +87,7 @@ impl Services {
             .await?
             .ok_or(ServiceError::NotFound("email"))?;
         // Not sent yet and queued as a template: shown as it would be rendered now.
-        self.render_deferred(&mut m, None).await?;
+        self.render_deferred(&mut m).await?;
         if !carries_credential(&m.template) {
             return Ok(OutboxView {
                 message: m,

@@ -104,38 +104,33 @@ impl Services {
             return Ok(Delivered::Idle);
         };
         // A deferred message is rendered now, once: its bodies are stored before it is sent,
-        // so that what the outbox shows afterwards is what went out.
+        // so that what the outbox shows afterwards is what went out. One that cannot be
+        // rendered is refused for good, like a message the server refuses.
+        let mut unrenderable = None;
         if msg.deferred.is_some() {
-            if let Err(e) = self.render_deferred(&mut msg, None).await {
-                tracing::warn!(email = %msg.id, error = %e, "a queued email could not be rendered");
-                let outcome = DeliveryOutcome::Failed {
-                    error: format!("the message could not be rendered: {e}"),
-                };
-                let recorded = self
-                    .store
-                    .finish_email(&self.worker_ctx(), msg.id, lease, outcome)
-                    .await?;
-                return Ok(if recorded {
-                    Delivered::Failed
-                } else {
-                    Delivered::LeaseLost
-                });
-            }
-            if !self.store.store_email_bodies(&msg, lease).await? {
-                return Ok(Delivered::LeaseLost);
+            match self.render_deferred(&mut msg).await {
+                Ok(()) => {
+                    if !self.store.store_email_bodies(&msg, lease).await? {
+                        return Ok(Delivered::LeaseLost);
+                    }
+                }
+                Err(e) => unrenderable = Some(format!("the message could not be rendered: {e}")),
             }
         }
         // An attempt must end well inside its lease, or another worker could take the
         // message while this one is still talking to the server.
         let limit = Duration::from_secs((opts.lease_secs / 2).max(1) as u64);
-        let sent = tokio::time::timeout(limit, mailer.send(&msg))
-            .await
-            .unwrap_or_else(|_| {
-                Err(SendError::Transient(format!(
-                    "the mail server did not answer within {} s",
-                    limit.as_secs()
-                )))
-            });
+        let sent = match unrenderable {
+            Some(error) => Err(SendError::Permanent(error)),
+            None => tokio::time::timeout(limit, mailer.send(&msg))
+                .await
+                .unwrap_or_else(|_| {
+                    Err(SendError::Transient(format!(
+                        "the mail server did not answer within {} s",
+                        limit.as_secs()
+                    )))
+                }),
+        };
         let (outcome, step) = match sent {
             Ok(()) => (DeliveryOutcome::Sent, Delivered::Sent),
             Err(SendError::Transient(error)) if msg.attempts < opts.max_attempts => {
