@@ -1,6 +1,7 @@
 //! Bulk member import: batched look-ups, then one transaction of multi-row inserts with the
-//! same rows and audit entries a single `add_member` writes (plus one `member.import` entry).
-//! The audit chain is extended in memory and its head written once.
+//! same rows a single `add_member` writes, one audit entry per row (plus one `member.import`
+//! entry). The statements are built on a second thread while the first runs them; the audit
+//! chain is extended in memory there and its head written once.
 
 use crate::audit::ALL_COLUMNS;
 use crate::rows::{self, R};
@@ -9,17 +10,19 @@ use crate::schema::{
     RoleAssignments as RA, Users as U,
 };
 use crate::users::{INSERT_USER_COLUMNS, user_values};
-use crate::{SqlStore, db_err, exec, fetch_all, fetch_opt};
+use crate::{Backend, SqlStore, db_err, exec, fetch_all, fetch_opt};
 use async_trait::async_trait;
 use portico_domain::audit::{ChainedFields, new_salt, pii_digest};
 use portico_domain::ids::{AuditId, OrgId};
+use portico_domain::user::MembershipKind;
 use portico_services::StoreError;
 use portico_services::import::{ImportLookup, ImportStore, ImportWrite, KnownUser};
 use portico_services::records::*;
 use sea_query::{Expr, ExprTrait, Query};
+use sea_query_sqlx::SqlxValues;
 use serde_json::json;
-use sqlx::AnyConnection;
-use std::collections::HashMap;
+use sqlx::any::AnyArguments;
+use sqlx::{AnyConnection, AssertSqlSafe, IntoArguments};
 
 /// Rows per multi-row INSERT (the widest table has 18 columns: under SQLite's 32766
 /// parameters and PostgreSQL's 65535).
@@ -113,187 +116,264 @@ impl ImportStore for SqlStore {
         progress: &(dyn Fn(u64) + Send + Sync),
     ) -> R<()> {
         let mut tx = self.begin_write().await?;
-        let org = w.org;
         self.import_seats_in(&mut tx, &w, ctx.at).await?;
-        let mut chain = Chain::start(&mut tx, self).await?;
-        let mut new_users = w.new_users.iter();
-        let mut done = 0u64;
+        let chain = Chain::start(&mut tx, self).await?;
+        if self.backend_kind() == Backend::Sqlite {
+            // Foreign keys checked once at commit (a failure still refuses the whole import),
+            // so no INSERT may abort half-way and need its own statement journal. SQLite turns
+            // this off again at the end of the transaction.
+            exec(&mut tx, self.raw("PRAGMA defer_foreign_keys = ON", vec![])).await?;
+        }
         if w.members.iter().any(|m| m.assignment.is_some()) {
             self.bump_access(&mut tx).await?;
         }
-        for chunk in w.members.chunks(CHUNK) {
-            let created: Vec<_> = new_users
-                .by_ref()
-                .take(
-                    chunk
-                        .iter()
-                        .filter(|m| m.kind.as_str() == "internal")
-                        .count(),
-                )
-                .collect();
-            let mut audit = Vec::with_capacity(chunk.len() * 2);
-            if !created.is_empty() {
-                let mut q = Query::insert();
-                q.into_table(U::Table).columns(INSERT_USER_COLUMNS);
-                for (u, _) in &created {
-                    q.values_panic(user_values(u, Some(org), ctx.at));
-                }
-                exec(&mut tx, self.build(&q)).await?;
-                let mut q = Query::insert();
-                q.into_table(T::Table).columns([
-                    T::TokenHash,
-                    T::UserId,
-                    T::Purpose,
-                    T::CreatedAt,
-                    T::ExpiresAt,
-                ]);
-                for (_, wl) in &created {
-                    let t = &wl.token;
-                    q.values_panic([
-                        t.token_hash.clone().into(),
-                        t.user_id.to_string().into(),
-                        t.purpose.as_str().into(),
-                        t.created_at.millis().into(),
-                        t.expires_at.millis().into(),
-                    ]);
-                }
-                exec(&mut tx, self.build(&q)).await?;
-                let mut q = Query::insert();
-                q.into_table(crate::outbox::EmailOutbox::Table)
-                    .columns(crate::outbox::COLUMNS[1..].iter().copied());
-                for (_, wl) in &created {
-                    q.values_panic(crate::outbox::insert_values(&wl.email));
-                }
-                exec(&mut tx, self.build(&q)).await?;
-                for (u, _) in &created {
-                    audit.push(
-                        AuditDraft::new("user.create")
-                            .target("user", u.id)
-                            .org(org)
-                            .subject(u.id)
-                            .changes(json!({ "status": u.status.as_str(), "home_org_id": org.to_string() }))
-                            .pii(json!({
-                                "username": u.username, "email": u.email,
-                                "first_name": u.first_name, "last_name": u.last_name,
-                            })),
-                    );
-                }
+        // The statements are built (values, audit hashes) on a blocking thread while this task
+        // runs them: on SQLite the database's own work and the building overlap on two cores.
+        // Nothing built depends on what the database answers (memberships take the users'
+        // sequence numbers with INSERT … SELECT), so the builder never waits for a reply.
+        let (send, mut batches) = tokio::sync::mpsc::channel(4);
+        let backend = self.backend_kind();
+        let bctx = ctx.clone();
+        let builder =
+            tokio::task::spawn_blocking(move || build_batches(backend, &bctx, w, chain, &send));
+        while let Some((statements, done)) = batches.recv().await {
+            for (sql, args) in statements {
+                sqlx::query_with(AssertSqlSafe(sql), args)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
             }
-            // The users' sequence numbers, one look-up per chunk.
-            let ids: Vec<String> = chunk.iter().map(|m| m.user.to_string()).collect();
-            let rows = fetch_all(
-                &mut tx,
-                self.build(
-                    &Query::select()
+            progress(done);
+        }
+        let chain = builder
+            .await
+            .map_err(|e| StoreError::Backend(format!("import builder failed: {e}")))??;
+        chain.finish(&mut tx, self).await?;
+        tx.commit().await.map_err(db_err)
+    }
+}
+
+/// Renders one of the import's INSERTs. On SQLite as `INSERT OR FAIL`: a violated constraint
+/// stops the statement where it is instead of undoing that statement alone, so SQLite keeps no
+/// statement journal (it would otherwise copy every page a multi-row INSERT touches). The
+/// import is all or nothing anyway: the error ends it and the whole transaction is rolled back.
+/// (Not `OR ROLLBACK`: SQLite would end the transaction under sqlx's feet.)
+fn insert<S: sea_query_sqlx::SqlxBinder>(backend: Backend, q: &S) -> (String, SqlxValues) {
+    let (sql, values) = backend.build(q);
+    match backend {
+        Backend::Sqlite => (
+            sql.replacen("INSERT INTO", "INSERT OR FAIL INTO", 1),
+            values,
+        ),
+        Backend::Postgres => (sql, values),
+    }
+}
+
+/// One chunk's statements, and how many rows are written once they have run.
+struct Batch {
+    statements: Vec<(String, SqlxValues)>,
+    done: u64,
+}
+
+impl Batch {
+    /// Binds the values here, on the building thread, so the writer only sends them.
+    fn bind(self) -> (Vec<(String, AnyArguments)>, u64) {
+        let statements = self
+            .statements
+            .into_iter()
+            .map(|(sql, values)| (sql, IntoArguments::<sqlx::Any>::into_arguments(values)))
+            .collect();
+        (statements, self.done)
+    }
+}
+
+/// Builds every statement of the import, chunk by chunk, and hands them to the writer. New
+/// users get one `user.create` entry (their membership and applications in its changes, their
+/// personal data in its erasable payload); known users one `member.add`; roles one
+/// `assignment.add` each; the import one `member.import`.
+fn build_batches(
+    backend: Backend,
+    ctx: &AuditCtx,
+    w: ImportWrite,
+    mut chain: Chain,
+    send: &tokio::sync::mpsc::Sender<(Vec<(String, AnyArguments)>, u64)>,
+) -> R<Chain> {
+    let org = w.org;
+    let org_s = org.to_string();
+    let at = ctx.at.millis();
+    let mut new_users = w.new_users.iter();
+    let mut done = 0u64;
+    for chunk in w.members.chunks(CHUNK) {
+        let mut statements = Vec::with_capacity(8);
+        let created: Vec<_> = new_users
+            .by_ref()
+            .take(
+                chunk
+                    .iter()
+                    .filter(|m| m.kind == MembershipKind::Internal)
+                    .count(),
+            )
+            .collect();
+        if !created.is_empty() {
+            let mut q = Query::insert();
+            q.into_table(U::Table).columns(INSERT_USER_COLUMNS);
+            for (u, _) in &created {
+                q.values_panic(user_values(u, Some(org), ctx.at));
+            }
+            statements.push(insert(backend, &q));
+            let mut q = Query::insert();
+            q.into_table(T::Table).columns([
+                T::TokenHash,
+                T::UserId,
+                T::Purpose,
+                T::CreatedAt,
+                T::ExpiresAt,
+            ]);
+            for (_, wl) in &created {
+                let t = &wl.token;
+                q.values_panic([
+                    t.token_hash.clone().into(),
+                    t.user_id.to_string().into(),
+                    t.purpose.as_str().into(),
+                    t.created_at.millis().into(),
+                    t.expires_at.millis().into(),
+                ]);
+            }
+            statements.push(insert(backend, &q));
+            let mut q = Query::insert();
+            q.into_table(crate::outbox::EmailOutbox::Table)
+                .columns(crate::outbox::COLUMNS[1..].iter().copied());
+            for (_, wl) in &created {
+                q.values_panic(crate::outbox::insert_values(&wl.email));
+            }
+            statements.push(insert(backend, &q));
+        }
+        // Memberships, with each user's sequence number read by the statement itself.
+        for kind in [MembershipKind::Internal, MembershipKind::External] {
+            let ids: Vec<String> = chunk
+                .iter()
+                .filter(|m| m.kind == kind)
+                .map(|m| m.user.to_string())
+                .collect();
+            if ids.is_empty() {
+                continue;
+            }
+            let q = Query::insert()
+                .into_table(M::Table)
+                .columns([M::OrgId, M::UserId, M::UserSeq, M::Kind, M::CreatedAt])
+                .select_from(
+                    Query::select()
+                        .expr(Expr::val(org_s.clone()))
                         .columns([U::Id, U::Seq])
+                        .expr(Expr::val(kind.as_str()))
+                        .expr(Expr::val(at))
                         .from(U::Table)
                         .and_where(Expr::col(U::Id).is_in(ids))
                         .to_owned(),
-                ),
-            )
-            .await?;
-            let mut seqs = HashMap::with_capacity(rows.len());
-            for r in &rows {
-                seqs.insert(rows::s(r, "id")?, rows::i(r, "seq")?);
-            }
+                )
+                .map_err(|e| StoreError::Backend(e.to_string()))?
+                .to_owned();
+            statements.push(insert(backend, &q));
+        }
+        let grants: Vec<_> = chunk
+            .iter()
+            .flat_map(|m| m.applications.iter().map(move |a| (m.user, *a)))
+            .collect();
+        for g in grants.chunks(CHUNK) {
             let mut q = Query::insert();
-            q.into_table(M::Table).columns([
-                M::OrgId,
-                M::UserId,
-                M::UserSeq,
-                M::Kind,
-                M::CreatedAt,
-            ]);
-            for m in chunk {
-                let user = m.user.to_string();
-                let seq = *seqs.get(&user).ok_or(StoreError::NotFound("user"))?;
+            q.into_table(MA::Table)
+                .columns([MA::OrgId, MA::UserId, MA::AppId, MA::GrantedAt]);
+            for (u, a) in g {
                 q.values_panic([
-                    org.to_string().into(),
-                    user.into(),
-                    seq.into(),
-                    m.kind.as_str().into(),
-                    ctx.at.millis().into(),
+                    org_s.clone().into(),
+                    u.to_string().into(),
+                    a.to_string().into(),
+                    at.into(),
                 ]);
             }
-            exec(&mut tx, self.build(&q)).await?;
-            let grants: Vec<_> = chunk
-                .iter()
-                .flat_map(|m| m.applications.iter().map(move |a| (m.user, *a)))
-                .collect();
-            for g in grants.chunks(CHUNK) {
-                let mut q = Query::insert();
-                q.into_table(MA::Table)
-                    .columns([MA::OrgId, MA::UserId, MA::AppId, MA::GrantedAt]);
-                for (u, a) in g {
-                    q.values_panic([
-                        org.to_string().into(),
-                        u.to_string().into(),
-                        a.to_string().into(),
-                        ctx.at.millis().into(),
-                    ]);
-                }
-                exec(&mut tx, self.build(&q)).await?;
+            statements.push(insert(backend, &q));
+        }
+        let assignments: Vec<_> = chunk.iter().filter_map(|m| m.assignment.as_ref()).collect();
+        if !assignments.is_empty() {
+            let mut q = Query::insert();
+            q.into_table(RA::Table).columns(ASSIGNMENT_COLUMNS);
+            for (a, _) in &assignments {
+                q.values_panic(crate::grants::assignment_values(a, Some(org)));
             }
-            let assignments: Vec<_> = chunk.iter().filter_map(|m| m.assignment.as_ref()).collect();
-            if !assignments.is_empty() {
-                let mut q = Query::insert();
-                q.into_table(RA::Table).columns(ASSIGNMENT_COLUMNS);
-                for (a, _) in &assignments {
-                    q.values_panic(crate::grants::assignment_values(a, Some(org)));
-                }
-                exec(&mut tx, self.build(&q)).await?;
-            }
-            for m in chunk {
-                let outcome = if m.kind.as_str() == "internal" {
-                    AddOutcome::Created
-                } else {
-                    AddOutcome::AddedExternal
-                };
+            statements.push(insert(backend, &q));
+        }
+        let mut audit = Vec::with_capacity(chunk.len());
+        let mut created = created.iter();
+        for m in chunk {
+            let applications: Vec<String> = m.applications.iter().map(|a| a.to_string()).collect();
+            if m.kind == MembershipKind::Internal {
+                let (u, _) = created
+                    .next()
+                    .ok_or_else(|| StoreError::Backend("import: a new user is missing".into()))?;
+                audit.push(
+                    AuditDraft::new("user.create")
+                        .target("user", u.id)
+                        .org(org)
+                        .subject(u.id)
+                        .changes(json!({
+                            "status": u.status.as_str(), "home_org_id": org_s,
+                            "kind": "internal", "outcome": AddOutcome::Created,
+                            "applications": applications, "import": true,
+                        }))
+                        .pii(json!({
+                            "username": u.username, "email": u.email,
+                            "first_name": u.first_name, "last_name": u.last_name,
+                        })),
+                );
+            } else {
                 audit.push(
                     AuditDraft::new("member.add")
                         .target("user", m.user)
                         .org(org)
                         .subject(m.user)
                         .changes(json!({
-                            "kind": m.kind.as_str(), "outcome": outcome, "import": true,
-                            "applications": m.applications.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
+                            "kind": m.kind.as_str(), "outcome": AddOutcome::AddedExternal,
+                            "import": true, "applications": applications,
                         })),
                 );
-                if let Some((a, key)) = &m.assignment {
-                    audit.push(
-                        AuditDraft::new("assignment.add")
-                            .target("role_assignment", a.id)
-                            .org(org)
-                            .subject(a.user_id)
-                            .changes(json!({
-                                "role_id": a.role_id.to_string(),
-                                "role": key,
-                                "scope": a.scope,
-                                "expires_at": null,
-                            })),
-                    );
-                }
             }
-            chain.append(&mut tx, self, ctx, audit).await?;
-            done += chunk.len() as u64;
-            progress(done);
-        }
-        chain
-            .append(
-                &mut tx,
-                self,
-                ctx,
-                vec![
-                    AuditDraft::new("member.import")
-                        .target("organization", org)
+            if let Some((a, key)) = &m.assignment {
+                audit.push(
+                    AuditDraft::new("assignment.add")
+                        .target("role_assignment", a.id)
                         .org(org)
-                        .changes(w.summary.clone()),
-                ],
-            )
-            .await?;
-        chain.finish(&mut tx, self).await?;
-        tx.commit().await.map_err(db_err)
+                        .subject(a.user_id)
+                        .changes(json!({
+                            "role_id": a.role_id.to_string(),
+                            "role": key,
+                            "scope": a.scope,
+                            "expires_at": null,
+                        })),
+                );
+            }
+        }
+        chain.append(backend, ctx, &audit, &mut statements);
+        done += chunk.len() as u64;
+        if send
+            .blocking_send(Batch { statements, done }.bind())
+            .is_err()
+        {
+            // The writer stopped (its error is the one reported); nothing more to build.
+            return Ok(chain);
+        }
     }
+    let mut statements = Vec::new();
+    chain.append(
+        backend,
+        ctx,
+        &[AuditDraft::new("member.import")
+            .target("organization", org)
+            .org(org)
+            .changes(w.summary.clone())],
+        &mut statements,
+    );
+    let _ = send.blocking_send(Batch { statements, done }.bind());
+    Ok(chain)
 }
 
 impl SqlStore {
@@ -369,13 +449,21 @@ impl Chain {
         })
     }
 
-    async fn append(
+    /// Extends the chain in memory with `drafts`, pushing their multi-row inserts.
+    fn append(
         &mut self,
-        conn: &mut AnyConnection,
-        store: &SqlStore,
+        backend: Backend,
         ctx: &AuditCtx,
-        drafts: Vec<AuditDraft>,
-    ) -> R<()> {
+        drafts: &[AuditDraft],
+        out: &mut Vec<(String, SqlxValues)>,
+    ) {
+        let actor = ctx.actor.map(|u| u.to_string());
+        let impersonator = ctx.impersonator.map(|u| u.to_string());
+        let ip = ctx.ip.map(|ip| ip.to_string());
+        let user_agent: Option<String> = ctx
+            .user_agent
+            .as_ref()
+            .map(|u| u.chars().take(300).collect());
         for chunk in drafts.chunks(CHUNK) {
             let mut q = Query::insert();
             q.into_table(crate::schema::AuditEvents::Table)
@@ -394,13 +482,10 @@ impl Chain {
                     seq: self.seq + 1,
                     id: AuditId::generate().to_string(),
                     at: ctx.at.millis(),
-                    actor_user_id: ctx.actor.map(|u| u.to_string()),
-                    impersonator_user_id: ctx.impersonator.map(|u| u.to_string()),
-                    ip: ctx.ip.map(|ip| ip.to_string()),
-                    user_agent: ctx
-                        .user_agent
-                        .as_ref()
-                        .map(|u| u.chars().take(300).collect()),
+                    actor_user_id: actor.clone(),
+                    impersonator_user_id: impersonator.clone(),
+                    ip: ip.clone(),
+                    user_agent: user_agent.clone(),
                     action: d.action.to_string(),
                     target_kind: d.target_kind.map(str::to_string),
                     target_id: d.target_id.clone(),
@@ -434,9 +519,8 @@ impl Chain {
                     hash.into(),
                 ]);
             }
-            exec(conn, store.build(&q)).await?;
+            out.push(insert(backend, &q));
         }
-        Ok(())
     }
 
     async fn finish(self, conn: &mut AnyConnection, store: &SqlStore) -> R<()> {

@@ -49,6 +49,17 @@ pub enum Backend {
     Postgres,
 }
 
+impl Backend {
+    /// Renders a sea-query statement for this backend (usable off the store, e.g. on the
+    /// bulk import's statement-building thread).
+    pub(crate) fn build<S: SqlxBinder>(self, stmt: &S) -> (String, SqlxValues) {
+        match self {
+            Backend::Sqlite => stmt.build_sqlx(SqliteQueryBuilder),
+            Backend::Postgres => stmt.build_sqlx(PostgresQueryBuilder),
+        }
+    }
+}
+
 pub struct SqlStore {
     pool: AnyPool,
     backend: Backend,
@@ -157,10 +168,7 @@ impl SqlStore {
 
     /// Renders a sea-query statement for the connected backend.
     pub(crate) fn build<S: SqlxBinder>(&self, stmt: &S) -> (String, SqlxValues) {
-        match self.backend {
-            Backend::Sqlite => stmt.build_sqlx(SqliteQueryBuilder),
-            Backend::Postgres => stmt.build_sqlx(PostgresQueryBuilder),
-        }
+        self.backend.build(stmt)
     }
 
     /// A hand-written statement with `?` placeholders, for the few queries sea-query cannot

@@ -6,6 +6,7 @@ mod helpers;
 mod access;
 mod credentials;
 mod grants;
+mod import;
 mod projects;
 mod reach;
 mod users;
