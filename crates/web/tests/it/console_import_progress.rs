@@ -194,6 +194,12 @@ both_backends!(
             "{body}"
         );
         assert!(steps(&body).is_empty(), "nothing was written: {body}");
+        // No bar stays on the page ("Checking…" is followed by a hidden last step).
+        let stop = body
+            .find("class=\"import-step import-stop\"")
+            .expect("a stop step");
+        assert!(body.find("id=\"import-checking\"").unwrap() < stop);
+        assert!(stop < body.find("id=\"import-result\"").unwrap());
         assert!(body.trim_end().ends_with("</html>"));
         assert_eq!(counts(&app, &acme).await, (0, 0));
         assert_eq!(app.audit_seq().await, before);
