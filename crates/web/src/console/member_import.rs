@@ -1,15 +1,15 @@
 //! "Import users" on an organization's Users tab: upload a CSV (a plain multipart form, no
 //! JavaScript), see the first rows and every bad row with its line, then "Commit import".
 //!
-//! The check is a dry run of the same service the CLI and the API use. The commit is
-//! synchronous: the confirmed file travels back in the commit form (a hidden field), is
-//! checked again and written in one transaction, and the result page shows what was done.
-//! Needs `members.add` in the organization (another tenant's organization is not found).
+//! The check is a dry run of the same service the CLI and the API use. The confirmed file
+//! travels back in the commit form (a hidden field); the commit checks it again and writes it
+//! in one transaction, answered with a streamed page that shows the progress
+//! ([`super::import_progress`]). Needs `members.add` in the organization (another tenant's
+//! organization is not found).
 
 use super::orgs::{OrgHeader, load_org};
-use super::view::{Cx, redirect_flash};
+use super::view::Cx;
 use crate::AppState;
-use crate::auth::CsrfForm;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::StatusCode;
@@ -19,19 +19,15 @@ use minijinja::context;
 use portico_services::import::ImportReport;
 use portico_services::import::csv_rows::RowError;
 use portico_services::{OrgScope, ServiceError};
-use serde::Deserialize;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/organizations/{org}/users/import", get(page).post(check))
-        .route("/organizations/{org}/users/import/commit", post(commit))
+        .route(
+            "/organizations/{org}/users/import/commit",
+            post(super::import_progress::commit),
+        )
         .layer(DefaultBodyLimit::max(crate::api::MAX_IMPORT_BYTES))
-}
-
-#[derive(Debug, Deserialize, Default)]
-#[serde(default)]
-pub struct CommitForm {
-    csv: String,
 }
 
 async fn page(State(st): State<AppState>, cx: Cx, Path(key): Path<String>) -> Response {
@@ -93,46 +89,23 @@ async fn check(
             );
         }
     };
-    run(&st, &cx, &scope, &header, &text, true).await
+    preview(&st, &cx, &scope, &header, &text).await
 }
 
-/// "Commit import": the confirmed file, checked again and written.
-async fn commit(
-    State(st): State<AppState>,
-    cx: Cx,
-    Path(key): Path<String>,
-    CsrfForm(f): CsrfForm<CommitForm>,
-) -> Response {
-    let (scope, header) = match load_org(&st, &cx, &key).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    run(&st, &cx, &scope, &header, &f.csv, false).await
-}
-
-async fn run(
+/// The dry run: a preview of the first rows, or every row to fix.
+async fn preview(
     st: &AppState,
     cx: &Cx,
     scope: &OrgScope,
     header: &OrgHeader,
     text: &str,
-    dry_run: bool,
 ) -> Response {
     match st
         .services
-        .import_members(scope, text.as_bytes(), dry_run, &|_, _| {})
+        .import_members(scope, text.as_bytes(), true, &|_, _| {})
         .await
     {
-        Ok(r) if dry_run => render(st, cx, header, StatusCode::OK, None, Some(&r), &[], text),
-        Ok(r) => redirect_flash(
-            st,
-            &format!("{}/users", header.org.href),
-            "success",
-            format!(
-                "Imported {} rows: {} new users (welcome emails queued), {} existing users added as external members.",
-                r.rows, r.created, r.added_external
-            ),
-        ),
+        Ok(r) => render(st, cx, header, StatusCode::OK, None, Some(&r), &[], text),
         Err(ServiceError::ImportRows(rows)) => render(
             st,
             cx,

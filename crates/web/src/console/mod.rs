@@ -19,6 +19,7 @@ mod credential_pages;
 mod form;
 mod home;
 mod impersonation;
+mod import_progress;
 mod member_import;
 mod members;
 mod nav;
@@ -160,6 +161,8 @@ impl Templates {
             "orgs/catalog.html",
             "orgs/catalog_deactivate.html",
             "orgs/import.html",
+            "orgs/import_progress.html",
+            "orgs/_import_result.html",
         );
         Self { env }
     }

@@ -88,6 +88,34 @@ impl Cx {
         tpl: &str,
         ctx: Value,
     ) -> Response {
+        let mut res = st.templates.render(status, tpl, self.page_context(ctx));
+        self.flash_shown(st, &mut res);
+        res
+    }
+
+    /// Renders `tpl` inside the layout as a string, for a page whose body is streamed; the
+    /// caller passes the response to [`Cx::flash_shown`].
+    pub fn render_html(
+        &self,
+        st: &AppState,
+        tpl: &str,
+        ctx: Value,
+    ) -> Result<String, minijinja::Error> {
+        st.templates
+            .env
+            .get_template(tpl)?
+            .render(self.page_context(ctx))
+    }
+
+    /// Clears the flash cookie when this page showed the flash.
+    pub fn flash_shown(&self, st: &AppState, res: &mut Response) {
+        if self.flash.is_some() {
+            append_cookie(res, clear_flash_cookie(st));
+        }
+    }
+
+    /// `ctx` plus what the layout needs.
+    fn page_context(&self, ctx: Value) -> Value {
         let me = UserView::from(self.admin.user());
         let base = context! {
             layout => "layout.html",
@@ -98,11 +126,7 @@ impl Cx {
             flash => self.flash.clone(),
             section => self.section,
         };
-        let mut res = st.templates.render(status, tpl, context! { ..ctx, ..base });
-        if self.flash.is_some() {
-            append_cookie(&mut res, clear_flash_cookie(st));
-        }
-        res
+        context! { ..ctx, ..base }
     }
 
     /// An error page inside the layout (the navigation stays usable).

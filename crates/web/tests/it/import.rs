@@ -223,7 +223,10 @@ both_backends!(console_upload_preview_commit, |app: TestApp| async move {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("data-outcome=\"imported\""), "{html}");
+    assert!(html.contains("Imported 12 rows: 12 new users"), "{html}");
     let emails = member_emails(&app, &acme).await;
     assert_eq!(emails.len(), 12, "{emails:?}");
 
