@@ -23,6 +23,8 @@ mod browser_catalog;
 mod catalog;
 mod console_access;
 mod console_api_keys;
+mod console_catalog;
+mod console_catalog_courses;
 mod console_credentials;
 mod console_forms;
 mod console_relations;
