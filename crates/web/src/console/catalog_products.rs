@@ -272,9 +272,9 @@ async fn create(State(st): State<AppState>, cx: Cx, req: Request) -> Response {
         Ok(x) => x,
         Err(r) => return r,
     };
-    let (form, upload) = match (form, upload) {
-        (form, Err(e)) => return form_error(&st, &cx, None, &form, e),
-        (form, Ok(u)) => (form, u),
+    let upload = match upload {
+        Ok(u) => u,
+        Err(e) => return form_error(&st, &cx, None, &form, e),
     };
     let input = match form.input() {
         Ok(i) => i,

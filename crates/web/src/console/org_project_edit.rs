@@ -183,7 +183,7 @@ async fn save(
         }
         Err(e) => Err(e),
     };
-    let errors = match result {
+    let (status, errors) = match result {
         Ok(pr) => {
             return redirect_flash(
                 &st,
@@ -195,20 +195,17 @@ async fn save(
         Err(e @ (ServiceError::Forbidden(_) | ServiceError::NotFound(_))) => {
             return cx.error(&st, e);
         }
-        Err(ServiceError::PreconditionFailed) => FormErrors::alert(
-            "Someone else changed this project while you were editing. Your changes were not \
-             saved: reload the page to see the current values, then edit again.",
+        Err(ServiceError::PreconditionFailed) => (
+            StatusCode::PRECONDITION_FAILED,
+            FormErrors::alert(
+                "Someone else changed this project while you were editing. Your changes were \
+                 not saved: reload the page to see the current values, then edit again.",
+            ),
         ),
-        Err(e) => FormErrors::from_service(&e, &[]),
+        Err(e) => (
+            super::view::describe_error(&e).0,
+            FormErrors::from_service(&e, &[]),
+        ),
     };
-    render(
-        &st,
-        &cx,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        &p,
-        &header,
-        &form,
-        &errors,
-    )
-    .await
+    render(&st, &cx, status, &p, &header, &form, &errors).await
 }

@@ -328,6 +328,30 @@ both_backends!(
             html.contains("id=\"project-course\"><span class=\"muted\">None"),
             "{html}"
         );
+        // The form read at version 1 is stale now: refused, nothing changes.
+        let r = submit(
+            &c,
+            &app,
+            &edit,
+            &edit,
+            &[
+                ("name", "Stale"),
+                ("course_template_id", &cid),
+                ("version", "1"),
+            ],
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::PRECONDITION_FAILED);
+        assert!(
+            r.text()
+                .await
+                .unwrap()
+                .contains("Someone else changed this project")
+        );
+        assert_eq!(
+            app.get(&projects_api).await["items"][0]["name"],
+            "Spring term"
+        );
     }
 );
 
