@@ -13,8 +13,8 @@ use portico_services::catalog::*;
 use portico_services::records::{AuditCtx, AuditDraft};
 use sea_query::{Cond, Expr, ExprTrait, Iden, Order, Query, SelectStatement};
 use serde_json::json;
+use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
 
 #[derive(Iden, Clone, Copy)]
 #[iden = "catalog_products"]
@@ -54,6 +54,7 @@ pub(crate) enum OrgProducts {
 }
 
 use crate::catalog_courses::{CourseItems as CI, Courses as C};
+use crate::catalog_files::file_audit;
 use Products as P;
 
 const COLUMNS: [Products; 14] = [
@@ -146,7 +147,11 @@ impl SqlStore {
         row.as_ref().map(product).transpose()
     }
 
-    async fn require_product(&self, conn: &mut AnyConnection, id: ProductId) -> R<ProductRecord> {
+    pub(crate) async fn require_product(
+        &self,
+        conn: &mut AnyConnection,
+        id: ProductId,
+    ) -> R<ProductRecord> {
         self.product_in(conn, id)
             .await?
             .ok_or(StoreError::NotFound("product"))
@@ -166,6 +171,12 @@ impl SqlStore {
         match_terms(&mut q, (P::Table, P::TitleKey), &f.terms);
         if let Some(st) = f.status {
             q.and_where(Expr::col((P::Table, P::Status)).eq(st.as_str()));
+        }
+        if let Some(t) = &f.product_type {
+            q.and_where(Expr::col((P::Table, P::ProductType)).eq(t.as_str()));
+        }
+        if let Some(l) = &f.language {
+            q.and_where(Expr::col((P::Table, P::Language)).eq(l.as_str()));
         }
         if let Some(org) = f.activated_in {
             q.inner_join(
@@ -248,17 +259,22 @@ impl SqlStore {
             ),
         )
         .await?;
+        let mut changes = json!({
+            "type": n.product_type.as_str(),
+            "title": n.title,
+            "language": n.language,
+            "status": n.status.as_str(),
+        });
+        if let Some(f) = n.file {
+            self.write_file_in(&mut tx, n.id, &f.meta, f.data).await?;
+            changes["file"] = file_audit(&f.meta);
+        }
         self.append_in(
             &mut tx,
             ctx,
             AuditDraft::new("catalog.product.create")
                 .target("product", n.id)
-                .changes(json!({
-                    "type": n.product_type.as_str(),
-                    "title": n.title,
-                    "language": n.language,
-                    "status": n.status.as_str(),
-                })),
+                .changes(changes),
         )
         .await?;
         let p = self.require_product(&mut tx, n.id).await?;
@@ -321,6 +337,12 @@ impl SqlStore {
             }
         }
         exec(&mut tx, self.build(&q)).await?;
+        if let Some(f) = p.file {
+            self.write_file_in(&mut tx, id, &f.meta, f.data).await?;
+            let mut entry = file_audit(&f.meta);
+            entry["replaced"] = json!(before.file.is_some());
+            changes.insert("file".into(), entry);
+        }
         self.append_in(
             &mut tx,
             ctx,
@@ -386,97 +408,6 @@ impl SqlStore {
         .await?;
         tx.commit().await.map_err(db_err)?;
         Ok(before)
-    }
-
-    pub(crate) async fn put_product_file_q(
-        &self,
-        ctx: &AuditCtx,
-        id: ProductId,
-        expected: Option<i64>,
-        meta: FileMeta,
-        data: Vec<u8>,
-    ) -> R<ProductRecord> {
-        let mut tx = self.begin_write().await?;
-        let before = self.require_product(&mut tx, id).await?;
-        if expected.is_some_and(|v| v != before.version) {
-            return Err(StoreError::Stale);
-        }
-        self.delete_where(
-            &mut tx,
-            Files::Table,
-            Expr::col(Files::ProductId).eq(id.to_string()),
-        )
-        .await?;
-        exec(
-            &mut tx,
-            self.build(
-                &Query::insert()
-                    .into_table(Files::Table)
-                    .columns([Files::ProductId, Files::Data])
-                    .values_panic([id.to_string().into(), data.into()])
-                    .to_owned(),
-            ),
-        )
-        .await?;
-        exec(
-            &mut tx,
-            self.build(
-                &Query::update()
-                    .table(P::Table)
-                    .value(P::FileName, meta.name.clone())
-                    .value(P::FileMediaType, meta.media_type.clone())
-                    .value(P::FileSize, meta.size)
-                    .value(P::UpdatedAt, ctx.at.millis())
-                    .value(P::Version, before.version + 1)
-                    .and_where(Expr::col(P::Id).eq(id.to_string()))
-                    .to_owned(),
-            ),
-        )
-        .await?;
-        self.append_in(
-            &mut tx,
-            ctx,
-            AuditDraft::new("catalog.product.file")
-                .target("product", id)
-                .changes(json!({
-                    "name": meta.name,
-                    "media_type": meta.media_type,
-                    "size": meta.size,
-                    "replaced": before.file.is_some(),
-                })),
-        )
-        .await?;
-        let after = self.require_product(&mut tx, id).await?;
-        tx.commit().await.map_err(db_err)?;
-        Ok(after)
-    }
-
-    pub(crate) async fn product_file_q(&self, id: ProductId) -> R<Option<(FileMeta, Vec<u8>)>> {
-        let mut conn = self.conn().await?;
-        let Some(p) = self.product_in(&mut conn, id).await? else {
-            return Ok(None);
-        };
-        let Some(meta) = p.file else {
-            return Ok(None);
-        };
-        let row = fetch_opt(
-            &mut conn,
-            self.build(
-                &Query::select()
-                    .column(Files::Data)
-                    .from(Files::Table)
-                    .and_where(Expr::col(Files::ProductId).eq(id.to_string()))
-                    .to_owned(),
-            ),
-        )
-        .await?;
-        match row {
-            Some(r) => Ok(Some((
-                meta,
-                r.try_get::<Vec<u8>, _>("data").map_err(db_err)?,
-            ))),
-            None => Ok(None),
-        }
     }
 
     pub(crate) async fn activate_product_q(

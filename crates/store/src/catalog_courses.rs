@@ -207,6 +207,9 @@ impl SqlStore {
             .order_by((C::Table, C::Id), Order::Asc)
             .limit(page.limit as u64 + 1);
         match_terms(&mut q, (C::Table, C::TitleKey), &f.terms);
+        if let Some(l) = &f.language {
+            q.and_where(Expr::col((C::Table, C::Language)).eq(l.as_str()));
+        }
         if let Some(org) = f.activated_in {
             q.inner_join(
                 OrgCourses::Table,

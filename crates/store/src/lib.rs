@@ -14,6 +14,7 @@ mod audit;
 mod bulk;
 mod catalog;
 mod catalog_courses;
+mod catalog_files;
 mod catalog_impl;
 mod credentials;
 mod enrollments;

@@ -130,6 +130,26 @@ pub struct Upload {
     pub data: Vec<u8>,
 }
 
+/// What a products list shows: words of the title, and filters (absent or blank = any).
+#[derive(Debug, Clone, Default)]
+pub struct ProductSearch {
+    pub q: Option<String>,
+    pub product_type: Option<String>,
+    pub language: Option<String>,
+    pub status: Option<ProductStatus>,
+}
+
+/// What a courses list shows: words of the title and a language (absent or blank = any).
+#[derive(Debug, Clone, Default)]
+pub struct CourseSearch {
+    pub q: Option<String>,
+    pub language: Option<String>,
+}
+
+fn given(s: &Option<String>) -> Option<&str> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
 fn title(raw: &str) -> Result<String, ServiceError> {
     Ok(Title::parse(raw)?.as_str().to_string())
 }
@@ -184,9 +204,29 @@ impl Services {
         q: Option<&str>,
         page: PageRequest,
     ) -> Result<Page<ProductRecord>, ServiceError> {
+        let search = ProductSearch {
+            q: q.map(str::to_string),
+            ..Default::default()
+        };
+        self.search_products(actor, &search, page).await
+    }
+
+    /// The platform's products by title, narrowed by type, language and status
+    /// (`catalog.view` at the platform); a malformed type or language is refused on its field.
+    pub async fn search_products(
+        &self,
+        actor: &BackOffice,
+        search: &ProductSearch,
+        page: PageRequest,
+    ) -> Result<Page<ProductRecord>, ServiceError> {
         platform_view(actor)?;
         let filter = ProductFilter {
-            terms: q.and_then(portico_domain::search::query_terms),
+            terms: given(&search.q).and_then(portico_domain::search::query_terms),
+            status: search.status,
+            product_type: given(&search.product_type)
+                .map(ProductType::parse)
+                .transpose()?,
+            language: given(&search.language).map(language).transpose()?,
             ..Default::default()
         };
         Ok(self.store.list_products(&filter, &page).await?)
@@ -210,17 +250,55 @@ impl Services {
         actor: &BackOffice,
         input: ProductInput,
     ) -> Result<ProductRecord, ServiceError> {
+        self.create_product_with_file(actor, input, None).await
+    }
+
+    /// C1: a new product with, optionally, its file, checked as
+    /// [`Services::upload_product_file`] checks one and stored in the same transaction: a
+    /// refused file stores nothing.
+    pub async fn create_product_with_file(
+        &self,
+        actor: &BackOffice,
+        input: ProductInput,
+        file: Option<Upload>,
+    ) -> Result<ProductRecord, ServiceError> {
+        let product_type = ProductType::parse(&input.product_type)?;
         let new = NewProduct {
             id: ProductId::generate(),
-            product_type: ProductType::parse(&input.product_type)?,
             title: title(&input.title)?,
             description: parse_description(input.description.as_deref().unwrap_or(""))?,
             language: language(&input.language)?,
             status: input.status.unwrap_or(ProductStatus::Draft),
             content: content(input.content)?,
+            file: None,
+            product_type,
         };
         platform_manage(actor)?;
-        Ok(self.store.create_product(&self.ctx(actor), new).await?)
+        let file = file
+            .map(|u| self.checked_file(&new.product_type, u))
+            .transpose()?;
+        Ok(self
+            .store
+            .create_product(&self.ctx(actor), NewProduct { file, ..new })
+            .await?)
+    }
+
+    /// An upload within `catalog_max_upload_bytes` (else `TooLarge`) of a media type that
+    /// `ty` allows and that the bytes really have.
+    fn checked_file(&self, ty: &ProductType, upload: Upload) -> Result<NewFile, ServiceError> {
+        let limit = self.config.catalog_max_upload_bytes;
+        if upload.data.len() as u64 > limit {
+            return Err(ServiceError::TooLarge { limit });
+        }
+        let media = check_upload(ty, &upload.media_type, &upload.data)?;
+        Ok(NewFile {
+            meta: FileMeta {
+                name: safe_file_name(&upload.file_name),
+                media_type: media.to_string(),
+                size: upload.data.len() as i64,
+            },
+            data: upload.data,
+        })
     }
 
     /// Changes a product (`catalog.manage`); a stale `expected_version` is refused. A new type
@@ -232,7 +310,21 @@ impl Services {
         expected_version: Option<i64>,
         u: ProductUpdate,
     ) -> Result<ProductRecord, ServiceError> {
-        let patch = ProductPatch {
+        self.update_product_with_file(actor, id, expected_version, u, None)
+            .await
+    }
+
+    /// Changes a product and, optionally, replaces its file, in one transaction; the file is
+    /// checked against the product's type after the change.
+    pub async fn update_product_with_file(
+        &self,
+        actor: &BackOffice,
+        id: ProductId,
+        expected_version: Option<i64>,
+        u: ProductUpdate,
+        file: Option<Upload>,
+    ) -> Result<ProductRecord, ServiceError> {
+        let mut patch = ProductPatch {
             product_type: u
                 .product_type
                 .as_deref()
@@ -247,9 +339,14 @@ impl Services {
             language: u.language.as_deref().map(language).transpose()?,
             status: u.status,
             content: u.content.map(content).transpose()?,
+            file: None,
         };
         platform_manage(actor)?;
-        if let Some(t) = &patch.product_type {
+        if let Some(upload) = file {
+            let before = self.get_product(actor, id).await?;
+            let ty = patch.product_type.as_ref().unwrap_or(&before.product_type);
+            patch.file = Some(self.checked_file(ty, upload)?);
+        } else if let Some(t) = &patch.product_type {
             let before = self.get_product(actor, id).await?;
             if let Some(f) = &before.file
                 && !t
@@ -298,15 +395,10 @@ impl Services {
             return Err(ServiceError::TooLarge { limit });
         }
         let product = self.get_product(actor, id).await?;
-        let media = check_upload(&product.product_type, &upload.media_type, &upload.data)?;
-        let meta = FileMeta {
-            name: safe_file_name(&upload.file_name),
-            media_type: media.to_string(),
-            size: upload.data.len() as i64,
-        };
+        let NewFile { meta, data } = self.checked_file(&product.product_type, upload)?;
         Ok(self
             .store
-            .put_product_file(&self.ctx(actor), id, expected_version, meta, upload.data)
+            .put_product_file(&self.ctx(actor), id, expected_version, meta, data)
             .await?)
     }
 
@@ -329,9 +421,24 @@ impl Services {
         q: Option<&str>,
         page: PageRequest,
     ) -> Result<Page<CourseRecord>, ServiceError> {
+        let search = CourseSearch {
+            q: q.map(str::to_string),
+            ..Default::default()
+        };
+        self.search_courses(actor, &search, page).await
+    }
+
+    /// The platform's course templates by title, narrowed by language (`catalog.view`).
+    pub async fn search_courses(
+        &self,
+        actor: &BackOffice,
+        search: &CourseSearch,
+        page: PageRequest,
+    ) -> Result<Page<CourseRecord>, ServiceError> {
         platform_view(actor)?;
         let filter = CourseFilter {
-            terms: q.and_then(portico_domain::search::query_terms),
+            terms: given(&search.q).and_then(portico_domain::search::query_terms),
+            language: given(&search.language).map(language).transpose()?,
             ..Default::default()
         };
         Ok(self.store.list_courses(&filter, &page).await?)

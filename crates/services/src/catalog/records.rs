@@ -39,6 +39,15 @@ pub struct NewProduct {
     pub language: String,
     pub status: ProductStatus,
     pub content: Option<serde_json::Value>,
+    /// A checked file stored with the product, in the same transaction.
+    pub file: Option<NewFile>,
+}
+
+/// A file that passed the size and type checks, ready to store.
+#[derive(Debug, Clone)]
+pub struct NewFile {
+    pub meta: FileMeta,
+    pub data: Vec<u8>,
 }
 
 /// Fields to change; `None` leaves a field alone (`content: Some(None)` clears it).
@@ -50,6 +59,8 @@ pub struct ProductPatch {
     pub language: Option<String>,
     pub status: Option<ProductStatus>,
     pub content: Option<Option<serde_json::Value>>,
+    /// Replaces the product's file in the same transaction.
+    pub file: Option<NewFile>,
 }
 
 /// A product named in a course outline.
@@ -98,6 +109,9 @@ pub struct ProductFilter {
     /// Prefix terms: each must start a word of the title.
     pub terms: Option<Vec<String>>,
     pub status: Option<ProductStatus>,
+    pub product_type: Option<ProductType>,
+    /// A canonical language tag.
+    pub language: Option<String>,
     /// Only those activated in this organization (C4 portfolio).
     pub activated_in: Option<OrgId>,
     /// Only those not activated in this organization ("Activate product").
@@ -107,6 +121,8 @@ pub struct ProductFilter {
 #[derive(Debug, Clone, Default)]
 pub struct CourseFilter {
     pub terms: Option<Vec<String>>,
+    /// A canonical language tag.
+    pub language: Option<String>,
     pub activated_in: Option<OrgId>,
     pub not_activated_in: Option<OrgId>,
 }

@@ -60,13 +60,91 @@ pub(crate) fn product_status(s: Option<&str>) -> Result<Option<ProductStatus>, A
     .transpose()
 }
 
-/// Reads an upload: a `multipart/form-data` body's `file` field (its other text fields are
-/// returned too, for the console's CSRF token), or a raw body whose `Content-Type` is the
-/// file's. At most `limit` bytes are read: more is `TooLarge` and nothing is kept.
-pub(crate) async fn read_upload(
+/// The text of a multipart form's other fields is read up to this many bytes in all.
+pub(crate) const MAX_FORM_TEXT: usize = 1024 * 1024;
+
+/// A `multipart/form-data` body: its text fields in order, and its `file` field (absent when
+/// the form had none or the person chose no file).
+pub(crate) struct MultipartForm {
+    pub fields: Vec<(String, String)>,
+    pub upload: Option<Upload>,
+}
+
+/// Reads a multipart form: the `file` field up to `limit` bytes (more is `TooLarge`, and
+/// reading stops), the text fields up to [`MAX_FORM_TEXT`] together. On an error the text
+/// fields read so far come back with it (the console checks its CSRF token and shows the form
+/// again with them).
+pub(crate) async fn read_multipart(
     req: Request,
     limit: u64,
-) -> Result<(Upload, Vec<(String, String)>), ServiceError> {
+) -> Result<MultipartForm, (ServiceError, Vec<(String, String)>)> {
+    let bad = |field: &'static str, m: &str| {
+        ServiceError::Invalid(portico_domain::ValidationError::new(field, m.to_string()))
+    };
+    let unreadable = || bad("file", "the form could not be read");
+    let mut mp = match axum::extract::Multipart::from_request(req, &()).await {
+        Ok(mp) => mp,
+        Err(_) => return Err((unreadable(), Vec::new())),
+    };
+    let mut fields = Vec::new();
+    let mut upload = None;
+    let mut text_bytes = 0usize;
+    loop {
+        let mut f = match mp.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(_) => return Err((unreadable(), fields)),
+        };
+        let name = f.name().unwrap_or("").to_string();
+        let is_file = name == "file";
+        if is_file && upload.is_some() {
+            continue;
+        }
+        let media_type = f.content_type().unwrap_or("").to_string();
+        let file_name = f.file_name().unwrap_or("").to_string();
+        let mut data = Vec::new();
+        loop {
+            let chunk = match f.chunk().await {
+                Ok(Some(c)) => c,
+                Ok(None) => break,
+                Err(_) => return Err((unreadable(), fields)),
+            };
+            if is_file && (data.len() + chunk.len()) as u64 > limit {
+                return Err((ServiceError::TooLarge { limit }, fields));
+            }
+            if !is_file && text_bytes + data.len() + chunk.len() > MAX_FORM_TEXT {
+                return Err((
+                    bad("content", "the form's text is larger than 1 MiB"),
+                    fields,
+                ));
+            }
+            data.extend_from_slice(&chunk);
+        }
+        if is_file {
+            // A browser sends an empty, nameless part when no file was chosen.
+            if !(file_name.is_empty() && data.is_empty()) {
+                upload = Some(Upload {
+                    media_type,
+                    file_name: if file_name.is_empty() {
+                        "file".into()
+                    } else {
+                        file_name
+                    },
+                    data,
+                });
+            }
+        } else {
+            text_bytes += data.len();
+            fields.push((name, String::from_utf8_lossy(&data).into_owned()));
+        }
+    }
+    Ok(MultipartForm { fields, upload })
+}
+
+/// Reads an upload: a `multipart/form-data` body's `file` field ([`read_multipart`]), or a
+/// raw body whose `Content-Type` is the file's. At most `limit` bytes are read: more is
+/// `TooLarge` and nothing is kept.
+pub(crate) async fn read_upload(req: Request, limit: u64) -> Result<Upload, ServiceError> {
     let too_large = || ServiceError::TooLarge { limit };
     let ct = req
         .headers()
@@ -75,49 +153,13 @@ pub(crate) async fn read_upload(
         .unwrap_or("")
         .to_string();
     if ct.to_ascii_lowercase().starts_with("multipart/form-data") {
-        let bad = |m: &str| {
-            ServiceError::Invalid(portico_domain::ValidationError::new("file", m.to_string()))
-        };
-        let mut mp = axum::extract::Multipart::from_request(req, &())
-            .await
-            .map_err(|_| bad("the form could not be read"))?;
-        let mut fields = Vec::new();
-        let mut upload = None;
-        while let Some(mut f) = mp
-            .next_field()
-            .await
-            .map_err(|_| bad("the form could not be read"))?
-        {
-            let name = f.name().unwrap_or("").to_string();
-            if name == "file" && upload.is_none() {
-                let media_type = f.content_type().unwrap_or("").to_string();
-                let file_name = f.file_name().unwrap_or("file").to_string();
-                let mut data = Vec::new();
-                while let Some(chunk) = f
-                    .chunk()
-                    .await
-                    .map_err(|_| bad("the file could not be read"))?
-                {
-                    if (data.len() + chunk.len()) as u64 > limit {
-                        return Err(too_large());
-                    }
-                    data.extend_from_slice(&chunk);
-                }
-                upload = Some(Upload {
-                    media_type,
-                    file_name,
-                    data,
-                });
-            } else if name != "file" {
-                let text = f
-                    .text()
-                    .await
-                    .map_err(|_| bad("the form could not be read"))?;
-                fields.push((name, text.chars().take(4096).collect()));
-            }
-        }
-        let upload = upload.ok_or_else(|| bad("choose a file"))?;
-        return Ok((upload, fields));
+        let form = read_multipart(req, limit).await.map_err(|(e, _)| e)?;
+        return form.upload.ok_or_else(|| {
+            ServiceError::Invalid(portico_domain::ValidationError::new(
+                "file",
+                "choose a file",
+            ))
+        });
     }
     let file_name = req
         .headers()
@@ -132,14 +174,11 @@ pub(crate) async fn read_upload(
     let body = axum::body::to_bytes(req.into_body(), limit as usize)
         .await
         .map_err(|_| too_large())?;
-    Ok((
-        Upload {
-            media_type: ct,
-            file_name,
-            data: body.to_vec(),
-        },
-        Vec::new(),
-    ))
+    Ok(Upload {
+        media_type: ct,
+        file_name,
+        data: body.to_vec(),
+    })
 }
 
 /// The platform's products by title, searched with `q` (`catalog.view` at the platform).
@@ -266,7 +305,7 @@ pub async fn upload(
     // Permission and existence first: a stranger learns nothing from the size check.
     st.services.get_product(&a, id).await?;
     let limit = st.services.config().catalog_max_upload_bytes;
-    let (upload, _) = read_upload(req, limit).await?;
+    let upload = read_upload(req, limit).await?;
     let p = st
         .services
         .upload_product_file(&a, id, expected, upload)

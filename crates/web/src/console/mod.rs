@@ -13,7 +13,10 @@ mod applications;
 mod assets;
 mod audit;
 mod auth_pages;
+mod catalog_courses;
 mod catalog_pages;
+mod catalog_product_form;
+mod catalog_products;
 mod charts;
 mod credential_pages;
 mod form;
@@ -27,6 +30,7 @@ mod org_apps;
 mod org_catalog;
 mod org_edit;
 mod org_project;
+mod org_project_edit;
 mod org_projects;
 mod org_relations;
 mod orgs;
@@ -157,6 +161,15 @@ impl Templates {
             "settings/support_text.html",
             "catalog/emails.html",
             "catalog/email_form.html",
+            "catalog/products.html",
+            "catalog/product.html",
+            "catalog/product_form.html",
+            "catalog/delete.html",
+            "catalog/courses.html",
+            "catalog/course.html",
+            "catalog/course_form.html",
+            "orgs/project_edit.html",
+            "orgs/_course_select.html",
             "orgs/emails.html",
             "orgs/catalog.html",
             "orgs/catalog_deactivate.html",
@@ -226,8 +239,11 @@ pub fn router() -> Router<AppState> {
         .merge(api_keys::routes())
         .merge(reports::routes())
         .merge(org_project::routes())
+        .merge(org_project_edit::routes())
         .merge(template_pages::routes())
         .merge(catalog_pages::routes())
+        .merge(catalog_products::routes())
+        .merge(catalog_courses::routes())
         .merge(org_catalog::routes())
         .layer(axum::middleware::from_fn(impersonation::escape))
 }

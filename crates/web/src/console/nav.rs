@@ -41,8 +41,8 @@ pub struct Nav {
     pub api_keys: bool,
     /// Reports (`reports.view` somewhere).
     pub reports: bool,
-    /// Catalog → Emails (`catalog.view` on the platform).
-    pub catalog_emails: bool,
+    /// Catalog → Products, Emails, Courses (`catalog.view` on the platform).
+    pub catalog: bool,
     /// Settings → Support text, Email templates, Notification templates (`settings.view` on
     /// the platform).
     pub templates: bool,
@@ -93,7 +93,7 @@ impl Nav {
             security: emails,
             api_keys,
             reports: reaches(admin, "reports.view"),
-            catalog_emails: admin.can("catalog.view", ScopeRef::Platform),
+            catalog: admin.can("catalog.view", ScopeRef::Platform),
             templates: emails,
         }
     }

@@ -127,6 +127,19 @@ async fn render(
             selected: r.id.to_string() == preferred,
         })
         .collect();
+    let current = p
+        .project()
+        .course_template_id
+        .map(|c| c.to_string())
+        .unwrap_or_default();
+    let course = if current.is_empty() {
+        None
+    } else {
+        super::org_project_edit::course_options(st, p.org_scope(), &current)
+            .await
+            .into_iter()
+            .find(|c| c.selected)
+    };
     cx.render_status(
         st,
         status,
@@ -140,7 +153,9 @@ async fn render(
                 name => p.project().name.clone(),
                 status => p.project().status.as_str(),
                 href => base.clone(),
+                course => course,
             },
+            may_edit => p.can("projects.manage"),
             rows => rows,
             pager => pager,
             roles => roles,

@@ -37,6 +37,8 @@ pub fn routes() -> Router<AppState> {
 #[serde(default)]
 pub struct CreateForm {
     name: String,
+    /// PR1: blank, or a course activated for the organization.
+    course_template_id: String,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -143,6 +145,11 @@ async fn render_list(
             ..row(header, p)
         })
         .collect();
+    let courses = if header.can.projects_manage {
+        super::org_project_edit::course_options(st, scope, &form.course_template_id).await
+    } else {
+        Vec::new()
+    };
     cx.render_status(
         st,
         status,
@@ -155,6 +162,7 @@ async fn render_list(
             pager => pager,
             may_manage => header.can.projects_manage,
             form => form,
+            courses => courses,
             errors => errors,
         },
     )
@@ -170,12 +178,18 @@ async fn create(
         Ok(x) => x,
         Err(r) => return r,
     };
-    let input = ProjectInput {
-        name: form.name.clone(),
-        status: None,
-        course_template_id: None,
+    let created = match super::org_project_edit::parse_course(&form.course_template_id) {
+        Ok(course_template_id) => {
+            let input = ProjectInput {
+                name: form.name.clone(),
+                status: None,
+                course_template_id,
+            };
+            st.services.create_project(&scope, input).await
+        }
+        Err(e) => Err(e),
     };
-    match st.services.create_project(&scope, input).await {
+    match created {
         Ok(p) => redirect_flash(
             &st,
             &base(&header),

@@ -24,6 +24,8 @@ mod browser_import;
 mod catalog;
 mod console_access;
 mod console_api_keys;
+mod console_catalog;
+mod console_catalog_courses;
 mod console_credentials;
 mod console_forms;
 mod console_import_progress;
