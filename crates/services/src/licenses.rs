@@ -11,6 +11,13 @@ use crate::error::ServiceError;
 use crate::records::*;
 
 impl Services {
+    /// After a write that may have taken seats or changed a limit: the store may have queued
+    /// license warnings (C5) in it, so the delivery worker looks now rather than at its next
+    /// poll.
+    pub(crate) fn seats_written(&self) {
+        self.email_queued();
+    }
+
     /// Seats used and limits (`licenses.view` in the organization).
     pub async fn licenses(&self, scope: &OrgScope) -> Result<LicenseUsage, ServiceError> {
         scope.require("licenses.view")?;
@@ -38,6 +45,7 @@ impl Services {
                 scope.org_id(),
                 patch,
             )
-            .await?)
+            .await
+            .inspect(|_| self.seats_written())?)
     }
 }

@@ -30,6 +30,7 @@ mod credentials;
 mod email;
 mod enrollments;
 mod import;
+mod license_warnings;
 mod licenses;
 mod projects;
 mod reports;
