@@ -216,3 +216,116 @@ both_backends!(
         assert_eq!(levels.len(), 6, "{audit}");
     }
 );
+
+/// An organization's Home as one person sees it, in a browser's language.
+async fn home_of(app: &TestApp, login: &str, language: &str) -> String {
+    let c = crate::console_access::console_as(app, login).await;
+    let r = c
+        .get(app.url("/"))
+        .header("Accept-Language", language)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    r.text().await.unwrap()
+}
+
+/// The text of a license notice on a Home page, if one is shown for that organization.
+fn notice(home: &str, org: &Value, seats: &str) -> Option<String> {
+    let marker = format!("id=\"license-notice-{}-{seats}\"", id(org));
+    let start = home.find(&marker)?;
+    let block = &home[start..];
+    let block = &block[..block.find("</div>\n</div>").unwrap_or(block.len())];
+    let text_start = block.find("<div>").unwrap() + "<div>".len();
+    let text = &block[text_start..];
+    Some(text[..text.find(" <a ").unwrap_or(text.len())].to_string())
+}
+
+both_backends!(
+    administrators_see_the_notification_on_home_in_their_language,
+    |app: TestApp| async move {
+        app.import_preset("lms").await;
+        let acme = app.org("Acme", None).await;
+        let beta = app.org("Beta", None).await;
+        let crm = application(&app, json!({ "name": "CRM" })).await;
+        assign_app(&app, &acme, &crm).await;
+        app.staff(
+            "olga",
+            "lms.organization_administrator",
+            Some(&acme),
+            Some(&acme),
+        )
+        .await;
+        app.staff("mira", "lms.mentor", Some(&acme), Some(&acme))
+            .await;
+        app.staff(
+            "bert",
+            "lms.organization_administrator",
+            Some(&beta),
+            Some(&beta),
+        )
+        .await;
+        set_limits(&app, &acme, json!({ "application": 10 })).await;
+        for n in 1..=8 {
+            let (s, v) = add_with(&app, &acme, &format!("m{n}@example.com"), &[&crm]).await;
+            assert_eq!(s, StatusCode::CREATED, "{v}");
+        }
+        // Below 90 %: nothing.
+        let home = home_of(&app, "olga", "en").await;
+        assert!(!home.contains("license-notice"), "{home}");
+
+        let (s, v) = add_with(&app, &acme, "m9@example.com", &[&crm]).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        // The built-in text in the browser's language, English as the default.
+        let home = home_of(&app, "olga", "en-GB,en;q=0.8").await;
+        assert_eq!(
+            notice(&home, &acme, "application").as_deref(),
+            Some("Acme uses 9 of 10 application seats."),
+            "{home}"
+        );
+        assert!(home.contains(&format!("href=\"/organizations/{}/licenses\"", id(&acme))));
+        let home = home_of(&app, "olga", "de-CH").await;
+        assert_eq!(
+            notice(&home, &acme, "application").as_deref(),
+            Some("Acme nutzt 9 von 10 Anwendungslizenzen.")
+        );
+        let home = home_of(&app, "olga", "fr").await;
+        assert_eq!(
+            notice(&home, &acme, "application").as_deref(),
+            Some("Acme uses 9 of 10 application seats."),
+            "no French text: the default language"
+        );
+
+        // The operator's German version is used for German readers only, as text.
+        let (s, v) = app
+            .api(
+                Method::PUT,
+                "/api/v1/settings/notification-templates/license.seats_low/de",
+                Some(json!({ "text_body": "<b>Achtung</b>: {{ org }} {{ used }}/{{ limit }}" })),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let home = home_of(&app, "olga", "de").await;
+        assert_eq!(
+            notice(&home, &acme, "application").as_deref(),
+            Some("&lt;b&gt;Achtung&lt;&#x2f;b&gt;: Acme 9&#x2f;10"),
+            "{home}"
+        );
+        let home = home_of(&app, "olga", "en").await;
+        assert_eq!(
+            notice(&home, &acme, "application").as_deref(),
+            Some("Acme uses 9 of 10 application seats.")
+        );
+
+        // Not for a mentor there, not for another tenant's administrator.
+        let home = home_of(&app, "mira", "en").await;
+        assert!(!home.contains("license-notice"), "{home}");
+        let home = home_of(&app, "bert", "en").await;
+        assert!(!home.contains("license-notice"), "{home}");
+
+        // Only while at the level: a higher limit takes the notice away.
+        set_limits(&app, &acme, json!({ "application": 20 })).await;
+        let home = home_of(&app, "olga", "en").await;
+        assert!(!home.contains("license-notice"), "{home}");
+    }
+);
