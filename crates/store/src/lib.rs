@@ -24,6 +24,7 @@ mod memberships;
 mod migrate;
 mod orgs;
 mod outbox;
+mod platform_templates;
 mod projects;
 mod reports;
 mod rows;

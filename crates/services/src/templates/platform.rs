@@ -45,6 +45,15 @@ pub struct PlatformOverride {
     pub updated_at: portico_domain::Timestamp,
 }
 
+/// The edit counter of a platform template in one language: the `ETag` of what an editor
+/// read. It moves on every save and reset and is never reused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlatformTemplateVersion {
+    pub key: String,
+    pub language: String,
+    pub version: i64,
+}
+
 impl PlatformOverride {
     pub fn sources(&self) -> Sources {
         Sources {

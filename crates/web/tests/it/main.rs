@@ -39,4 +39,5 @@ mod smtp;
 mod super_admin_privacy;
 mod templates;
 mod templates_console;
+mod templates_etag;
 mod welcome;
