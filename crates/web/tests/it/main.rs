@@ -40,4 +40,5 @@ mod super_admin_privacy;
 mod templates;
 mod templates_console;
 mod templates_etag;
+mod totp_lockout;
 mod welcome;
