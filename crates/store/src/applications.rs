@@ -302,16 +302,13 @@ impl SqlStore {
             }
             if given > 0 {
                 // C5: the seats just given may reach a warning level.
-                self.seats_changed_in(
-                    conn,
-                    ctx,
-                    org,
-                    SeatKind::Application,
-                    Some(limit),
-                    used,
-                    used + given,
-                )
-                .await?;
+                let change = crate::seat_warnings::SeatChange {
+                    kind: SeatKind::Application,
+                    limit: Some(limit),
+                    before: used,
+                    after: used + given,
+                };
+                self.seats_changed_in(conn, ctx, org, change).await?;
             }
             report.members_not_given += waiting.len().saturating_sub(free) as i64;
         }

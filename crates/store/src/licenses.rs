@@ -9,6 +9,7 @@
 use crate::applications::limit_value;
 use crate::rows::{self, R};
 use crate::schema::Organizations as O;
+use crate::seat_warnings::SeatChange;
 use crate::{SqlStore, db_err, exec, fetch_opt};
 use portico_domain::Timestamp;
 use portico_domain::ids::{OrgId, UserId};
@@ -122,8 +123,13 @@ impl SqlStore {
                 used,
             });
         }
-        self.seats_changed_in(conn, ctx, org, kind, Some(limit), used, used + 1)
-            .await
+        let change = SeatChange {
+            kind,
+            limit: Some(limit),
+            before: used,
+            after: used + 1,
+        };
+        self.seats_changed_in(conn, ctx, org, change).await
     }
 
     async fn licenses_in(
@@ -228,8 +234,13 @@ impl SqlStore {
             (SeatKind::BackOffice, before.back_office, after.back_office),
         ] {
             if was.limit != now.limit {
-                self.seats_changed_in(&mut tx, ctx, org, kind, now.limit, now.used, now.used)
-                    .await?;
+                let change = SeatChange {
+                    kind,
+                    limit: now.limit,
+                    before: now.used,
+                    after: now.used,
+                };
+                self.seats_changed_in(&mut tx, ctx, org, change).await?;
             }
         }
         tx.commit().await.map_err(db_err)?;

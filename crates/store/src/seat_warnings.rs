@@ -30,6 +30,16 @@ use sqlx::AnyConnection;
 /// The permission that makes an organization role's holder a recipient.
 const RECIPIENT_PERMISSION: &str = "licenses.view";
 
+/// Seats of `kind` go from `before` to `after` in a write; `limit` is the limit after it
+/// (`None`: unlimited).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SeatChange {
+    pub kind: SeatKind,
+    pub limit: Option<i64>,
+    pub before: i64,
+    pub after: i64,
+}
+
 fn kind_key(kind: SeatKind) -> &'static str {
     match kind {
         SeatKind::Application => "application",
@@ -69,19 +79,22 @@ impl SqlStore {
         Ok(())
     }
 
-    /// Seats of `kind` in `org` go from `before` to `after` in this write, `limit` being the
-    /// limit after it (`None`: unlimited). Re-arms or records the warning and queues the
-    /// emails when a level is reached that was not warned about since usage was last below it.
+    /// Seats in `org` change in this write (`c`). Re-arms or records the warning and queues
+    /// the emails when a level is reached that was not warned about since usage was last
+    /// below it.
     pub(crate) async fn seats_changed_in(
         &self,
         conn: &mut AnyConnection,
         ctx: &AuditCtx,
         org: OrgId,
-        kind: SeatKind,
-        limit: Option<i64>,
-        before: i64,
-        after: i64,
+        c: SeatChange,
     ) -> R<()> {
+        let SeatChange {
+            kind,
+            limit,
+            before,
+            after,
+        } = c;
         let record = self.warning_record_in(conn, org, kind).await?;
         let Some(limit) = limit else {
             if record.is_some() {
@@ -114,7 +127,7 @@ impl SqlStore {
                 ),
             )
             .await?;
-            self.queue_warnings_in(conn, ctx, org, kind, now, limit, after)
+            self.queue_warnings_in(conn, ctx, org, kind, now, (after, limit))
                 .await?;
         } else if record.is_some() && armed == 0 {
             self.drop_warning_in(conn, org, kind).await?;
@@ -124,7 +137,6 @@ impl SqlStore {
 
     /// Queues one `license_warning` per recipient, each with its `email.queued` entry, and
     /// appends `licenses.warning` (level, usage, how many were told).
-    #[allow(clippy::too_many_arguments)]
     async fn queue_warnings_in(
         &self,
         conn: &mut AnyConnection,
@@ -132,8 +144,7 @@ impl SqlStore {
         org: OrgId,
         kind: SeatKind,
         level: i64,
-        limit: i64,
-        used: i64,
+        (used, limit): (i64, i64),
     ) -> R<()> {
         let settings = self
             .outbox
