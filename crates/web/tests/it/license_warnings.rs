@@ -329,3 +329,45 @@ both_backends!(
         assert!(!home.contains("license-notice"), "{home}");
     }
 );
+
+both_backends!(
+    an_auto_assigned_application_warns_where_it_fills_the_seats,
+    |app: TestApp| async move {
+        app.import_preset("lms").await;
+        let gamma = app.org("Gamma", None).await;
+        let delta = app.org("Delta", None).await;
+        app.staff(
+            "gina",
+            "lms.organization_administrator",
+            Some(&gamma),
+            Some(&gamma),
+        )
+        .await;
+        app.staff(
+            "dora",
+            "lms.organization_administrator",
+            Some(&delta),
+            Some(&delta),
+        )
+        .await;
+        // Gamma: three members without applications and two seats; Delta: no limit.
+        for n in 1..=2 {
+            let (s, v) = add_with(&app, &gamma, &format!("g{n}@example.com"), &[]).await;
+            assert_eq!(s, StatusCode::CREATED, "{v}");
+            let (s, v) = add_with(&app, &delta, &format!("d{n}@example.com"), &[]).await;
+            assert_eq!(s, StatusCode::CREATED, "{v}");
+        }
+        set_limits(&app, &gamma, json!({ "application": 2 })).await;
+        assert_eq!(warnings(&app).await, vec![]);
+        // An application every organization gets: Gamma's two seats fill up in that write.
+        let saved = application(&app, json!({ "name": "Chat", "auto_assigned": true })).await;
+        assert_eq!(saved["auto_assignment"]["members_not_given"], 1, "{saved}");
+        assert_eq!(
+            warnings(&app).await,
+            vec![(
+                "gina@example.com".to_string(),
+                "Gamma: 2 of 2 application seats in use".to_string()
+            )]
+        );
+    }
+);
