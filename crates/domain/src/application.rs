@@ -79,6 +79,24 @@ impl SeatLimit {
     }
 }
 
+/// C5: the shares of a seat limit, in percent, at which an organization's administrators
+/// are warned (each once per crossing).
+pub const SEAT_WARNING_LEVELS: [i64; 2] = [90, 100];
+
+/// The highest of [`SEAT_WARNING_LEVELS`] that `used` of `limit` seats reach; 0 below the
+/// first. No seat in use is never a warning (a limit of 0 that nobody needs).
+pub fn seat_warning_level(used: i64, limit: i64) -> i64 {
+    if used <= 0 {
+        return 0;
+    }
+    SEAT_WARNING_LEVELS
+        .iter()
+        .rev()
+        .copied()
+        .find(|level| used.saturating_mul(100) >= level.saturating_mul(limit))
+        .unwrap_or(0)
+}
+
 /// A5: the first word an application's permission keys must start with: its slug with `-`
 /// written as `_` (`time-tracking` → `time_tracking.entries_view`).
 pub fn permission_prefix(app_slug: &str) -> String {
@@ -124,6 +142,21 @@ pub fn parse_app_permission(
 mod tests {
     use super::*;
     use crate::ids::AppId;
+
+    #[test]
+    fn warning_levels() {
+        assert_eq!(seat_warning_level(0, 10), 0);
+        assert_eq!(seat_warning_level(8, 10), 0);
+        assert_eq!(seat_warning_level(9, 10), 90);
+        assert_eq!(seat_warning_level(10, 10), 100);
+        assert_eq!(seat_warning_level(12, 10), 100);
+        // 89.9 % is below 90 %.
+        assert_eq!(seat_warning_level(899, 1000), 0);
+        assert_eq!(seat_warning_level(900, 1000), 90);
+        assert_eq!(seat_warning_level(1, 1), 100);
+        assert_eq!(seat_warning_level(0, 0), 0);
+        assert_eq!(seat_warning_level(1, 0), 100);
+    }
 
     #[test]
     fn status_limits_ids_and_permission_keys() {

@@ -171,7 +171,8 @@ impl Services {
         Ok(self
             .store
             .create_app(&actor.principal().audit_ctx(self), new)
-            .await?)
+            .await
+            .inspect(|_| self.seats_written())?)
     }
 
     /// Changes an application (`applications.manage` on the platform); a stale
@@ -204,7 +205,8 @@ impl Services {
                 expected_version,
                 patch,
             )
-            .await?)
+            .await
+            .inspect(|_| self.seats_written())?)
     }
 
     /// What deleting an application takes away (`applications.manage` on the platform).
@@ -326,7 +328,8 @@ impl Services {
                 user,
                 dedup(apps),
             )
-            .await?)
+            .await
+            .inspect(|_| self.seats_written())?)
     }
 
     /// A3: the member's applications here (`applications.view` there).

@@ -58,6 +58,10 @@ pub struct Services {
 
 impl Services {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, config: ServiceConfig) -> Self {
+        store.configure_outbox(records::OutboxSettings {
+            public_url: config.public_url.clone(),
+            delivery: config.email_delivery,
+        });
         Self {
             store,
             clock,

@@ -6,11 +6,40 @@
 //! enforces both inside the writing transaction (L2).
 
 use crate::Services;
-use crate::auth::OrgScope;
+use crate::auth::{BackOffice, OrgScope};
 use crate::error::ServiceError;
 use crate::records::*;
+use crate::templates::platform::NotificationKey;
+use portico_domain::application::seat_warning_level;
+use portico_domain::ids::OrgId;
+use serde::Serialize;
+
+/// Organizations one Home page looks at for notices, at most.
+const MAX_NOTICE_ORGS: usize = 20;
+
+/// C5: a notice for an organization administrator's Home: one kind of seats of one of their
+/// organizations is at a warning level, with the `license.seats_low` notification's text in
+/// the viewer's language.
+#[derive(Debug, Clone, Serialize)]
+pub struct LicenseNotice {
+    pub org_id: OrgId,
+    pub org_name: String,
+    pub seats: SeatKind,
+    pub used: i64,
+    pub limit: i64,
+    /// 90 or 100 (percent of the limit).
+    pub level: i64,
+    pub text: String,
+}
 
 impl Services {
+    /// After a write that may have taken seats or changed a limit: the store may have queued
+    /// license warnings (C5) in it, so the delivery worker looks now rather than at its next
+    /// poll.
+    pub(crate) fn seats_written(&self) {
+        self.email_queued();
+    }
+
     /// Seats used and limits (`licenses.view` in the organization).
     pub async fn licenses(&self, scope: &OrgScope) -> Result<LicenseUsage, ServiceError> {
         scope.require("licenses.view")?;
@@ -21,6 +50,72 @@ impl Services {
     /// "New user" can take an application seat (L3).
     pub async fn seats(&self, scope: &OrgScope) -> Result<LicenseUsage, ServiceError> {
         Ok(self.store.licenses(scope.org_id(), self.now()).await?)
+    }
+
+    /// C5: the license notices for the viewer's Home: each organization where they hold a
+    /// live role at the organization's own scope and may see licenses (`licenses.view`
+    /// there), for each kind of seats at 90 % of its limit or more, while it is. The text is
+    /// the `license.seats_low` notification in `language` (falling back to the default
+    /// language, then English; an operator's override before the built-in).
+    pub async fn license_notices(
+        &self,
+        actor: &BackOffice,
+        language: Option<&str>,
+    ) -> Result<Vec<LicenseNotice>, ServiceError> {
+        let now = self.now();
+        let mut orgs: Vec<OrgId> = Vec::new();
+        for a in actor.access().assignments_of(actor.user().id) {
+            let ScopeRef::Org(o) = a.scope else { continue };
+            if a.expires_at.is_some_and(|e| e <= now)
+                || orgs.contains(&o)
+                || !actor.can("licenses.view", a.scope)
+            {
+                continue;
+            }
+            orgs.push(o);
+            if orgs.len() == MAX_NOTICE_ORGS {
+                break;
+            }
+        }
+        let mut notices = Vec::new();
+        for o in orgs {
+            let Some(org) = self.store.get_org(o).await? else {
+                continue; // deleted meanwhile
+            };
+            let usage = self.store.licenses(o, now).await?;
+            for (seats, u) in [
+                (SeatKind::Application, usage.application),
+                (SeatKind::BackOffice, usage.back_office),
+            ] {
+                let Some(limit) = u.limit else { continue };
+                let level = seat_warning_level(u.used, limit);
+                if level == 0 {
+                    continue;
+                }
+                let text = self
+                    .render_notification(
+                        NotificationKey::LicenseSeatsLow,
+                        language,
+                        &serde_json::json!({
+                            "org": org.name,
+                            "seats": seats,
+                            "used": u.used,
+                            "limit": limit,
+                        }),
+                    )
+                    .await?;
+                notices.push(LicenseNotice {
+                    org_id: o,
+                    org_name: org.name.clone(),
+                    seats,
+                    used: u.used,
+                    limit,
+                    level,
+                    text,
+                });
+            }
+        }
+        Ok(notices)
     }
 
     /// Changes limits (`licenses.manage`, a platform permission); a limit below what is in
@@ -38,6 +133,7 @@ impl Services {
                 scope.org_id(),
                 patch,
             )
-            .await?)
+            .await
+            .inspect(|_| self.seats_written())?)
     }
 }

@@ -127,9 +127,8 @@ impl Services {
             )
             .await?;
         let created = outcome == AddOutcome::Created;
-        if created && welcome.is_some() {
-            self.email_queued();
-        }
+        // A welcome email, or a license warning (C5) for the seat the member took.
+        self.email_queued();
         Ok(AddedMember {
             user: for_viewer(scope.actor(), user),
             outcome,

@@ -248,6 +248,9 @@ pub trait Store:
     ) -> StoreResult<Result<u64, ChainBreak>>;
 
     // --- email outbox ------------------------------------------------------------------------
+    /// The settings a message queued by the store itself is made with (a license warning,
+    /// queued in the transaction that takes the seat). Called by [`crate::Services::new`].
+    fn configure_outbox(&self, settings: OutboxSettings);
     /// Stores one message with its `email.queued` audit entry (recipient as personal data;
     /// never the subject, a body or a link).
     async fn enqueue_email(&self, ctx: &AuditCtx, message: OutboxInsert) -> StoreResult<()>;

@@ -97,7 +97,7 @@ impl SqlStore {
         self.insert_user_in(&mut tx, &new, src.home_org_id, ctx.at)
             .await?;
         // L1, L2: the copy takes the seats the source holds.
-        self.copy_seats_in(&mut tx, source, id, ctx.at).await?;
+        self.copy_seats_in(&mut tx, ctx, source, id).await?;
         let memberships = exec(
             &mut tx,
             self.raw(

@@ -115,7 +115,7 @@ impl SqlStore {
         )
         .await?;
         let report = if new.auto_assigned {
-            Some(self.auto_assign_in(&mut tx, new.id, ctx.at).await?)
+            Some(self.auto_assign_in(&mut tx, ctx, new.id).await?)
         } else {
             None
         };
@@ -189,7 +189,7 @@ impl SqlStore {
         }
         exec(&mut tx, self.build(&q)).await?;
         let report = if p.auto_assigned == Some(true) && !before.auto_assigned {
-            let r = self.auto_assign_in(&mut tx, id, ctx.at).await?;
+            let r = self.auto_assign_in(&mut tx, ctx, id).await?;
             changes.insert("auto_assignment".into(), json!(r));
             Some(r)
         } else {
@@ -217,9 +217,10 @@ impl SqlStore {
     async fn auto_assign_in(
         &self,
         conn: &mut AnyConnection,
+        ctx: &AuditCtx,
         app: AppId,
-        at: Timestamp,
     ) -> R<AutoAssignReport> {
+        let at = ctx.at;
         let a = app.to_string();
         let organizations = exec(
             conn,
@@ -292,11 +293,22 @@ impl SqlStore {
             )
             .await?;
             let free = Ord::max(limit - used, 0) as usize;
+            let given = waiting.len().min(free) as i64;
             for w in waiting.iter().take(free) {
                 let user = rows::user_id(w, "user_id")?;
                 self.insert_member_apps_in(conn, org, user, &[app], at)
                     .await?;
                 report.members_given += 1;
+            }
+            if given > 0 {
+                // C5: the seats just given may reach a warning level.
+                let change = crate::seat_warnings::SeatChange {
+                    kind: SeatKind::Application,
+                    limit: Some(limit),
+                    before: used,
+                    after: used + given,
+                };
+                self.seats_changed_in(conn, ctx, org, change).await?;
             }
             report.members_not_given += waiting.len().saturating_sub(free) as i64;
         }
@@ -386,8 +398,9 @@ impl SqlStore {
         org: OrgId,
         user: UserId,
         asked: Option<&[AppId]>,
-        at: Timestamp,
+        ctx: &AuditCtx,
     ) -> R<Vec<AppId>> {
+        let at = ctx.at;
         let assigned = self.assigned_in(conn, org).await?;
         let apps: Vec<AppId> = match asked {
             Some(list) => {
@@ -401,7 +414,7 @@ impl SqlStore {
                 .collect(),
         };
         if !apps.is_empty() {
-            self.take_seat_in(conn, org, user, SeatKind::Application, at)
+            self.take_seat_in(conn, ctx, org, user, SeatKind::Application)
                 .await?;
             self.insert_member_apps_in(conn, org, user, &apps, at)
                 .await?;
@@ -623,7 +636,7 @@ impl SqlStore {
             .await?;
         let before = self.member_app_ids_in(&mut tx, org, user).await?;
         if before.is_empty() && !apps.is_empty() {
-            self.take_seat_in(&mut tx, org, user, SeatKind::Application, ctx.at)
+            self.take_seat_in(&mut tx, ctx, org, user, SeatKind::Application)
                 .await?;
         }
         self.delete_where(

@@ -149,7 +149,7 @@ impl SqlStore {
         if let ScopeRef::Org(o) = a.scope
             && a.expires_at.is_none_or(|e| e > ctx.at)
         {
-            self.take_seat_in(&mut tx, o, a.user_id, SeatKind::BackOffice, ctx.at)
+            self.take_seat_in(&mut tx, ctx, o, a.user_id, SeatKind::BackOffice)
                 .await?;
         }
         exec(

@@ -25,11 +25,13 @@ mod memberships;
 mod migrate;
 mod orgs;
 mod outbox;
+mod platform_templates;
 mod projects;
 mod reports;
 mod rows;
 mod schema;
 mod search;
+mod seat_warnings;
 mod security;
 mod sessions;
 mod store_impl;
@@ -67,6 +69,9 @@ pub struct SqlStore {
     /// SQLite allows one writer at a time; writers of this process queue here instead of
     /// sleeping in SQLite's busy handler. (Other processes still meet `BEGIN IMMEDIATE`.)
     write_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// How a message this store queues by itself is made (a license warning); set by
+    /// `Services::new` through `Store::configure_outbox`.
+    outbox: std::sync::RwLock<portico_services::records::OutboxSettings>,
 }
 
 /// A write transaction, holding this process's SQLite write turn while it lives.
@@ -134,6 +139,7 @@ impl SqlStore {
             pool,
             backend,
             write_lock: Default::default(),
+            outbox: Default::default(),
         })
     }
 

@@ -9,6 +9,7 @@
 use crate::applications::limit_value;
 use crate::rows::{self, R};
 use crate::schema::Organizations as O;
+use crate::seat_warnings::SeatChange;
 use crate::{SqlStore, db_err, exec, fetch_opt};
 use portico_domain::Timestamp;
 use portico_domain::ids::{OrgId, UserId};
@@ -90,15 +91,18 @@ impl SqlStore {
     }
 
     /// L1, L2: `user` is about to take a seat of `kind` in `org`. Fine when they hold one
-    /// already or one is free; otherwise Limit `seat-limit-reached` naming the limit.
+    /// already or one is free; otherwise Limit `seat-limit-reached` naming the limit. The
+    /// caller takes the seat in this transaction, so a warning level it reaches is handled
+    /// here too (C5, `seats_changed_in`).
     pub(crate) async fn take_seat_in(
         &self,
         conn: &mut AnyConnection,
+        ctx: &AuditCtx,
         org: OrgId,
         user: UserId,
         kind: SeatKind,
-        at: Timestamp,
     ) -> R<()> {
+        let at = ctx.at;
         let (name, app, office) = self.limit_in(conn, org).await?;
         let limit = match kind {
             SeatKind::Application => app,
@@ -119,7 +123,13 @@ impl SqlStore {
                 used,
             });
         }
-        Ok(())
+        let change = SeatChange {
+            kind,
+            limit: Some(limit),
+            before: used,
+            after: used + 1,
+        };
+        self.seats_changed_in(conn, ctx, org, change).await
     }
 
     async fn licenses_in(
@@ -218,6 +228,21 @@ impl SqlStore {
         )
         .await?;
         let after = self.licenses_in(&mut tx, org, ctx.at).await?;
+        // C5: a new limit re-arms the warnings, and a lower one may reach a level at once.
+        for (kind, was, now) in [
+            (SeatKind::Application, before.application, after.application),
+            (SeatKind::BackOffice, before.back_office, after.back_office),
+        ] {
+            if was.limit != now.limit {
+                let change = SeatChange {
+                    kind,
+                    limit: now.limit,
+                    before: now.used,
+                    after: now.used,
+                };
+                self.seats_changed_in(&mut tx, ctx, org, change).await?;
+            }
+        }
         tx.commit().await.map_err(db_err)?;
         Ok(after)
     }
@@ -228,10 +253,11 @@ impl SqlStore {
     pub(crate) async fn copy_seats_in(
         &self,
         conn: &mut AnyConnection,
+        ctx: &AuditCtx,
         source: UserId,
         copy: UserId,
-        at: Timestamp,
     ) -> R<()> {
+        let at = ctx.at;
         let app_orgs = crate::fetch_all(
             conn,
             self.raw(
@@ -242,7 +268,7 @@ impl SqlStore {
         .await?;
         for r in &app_orgs {
             let org = rows::org_id(r, "org_id")?;
-            self.take_seat_in(conn, org, copy, SeatKind::Application, at)
+            self.take_seat_in(conn, ctx, org, copy, SeatKind::Application)
                 .await?;
         }
         let office_orgs = crate::fetch_all(
@@ -257,7 +283,7 @@ impl SqlStore {
         .await?;
         for r in &office_orgs {
             let org = rows::org_id(r, "org_id")?;
-            self.take_seat_in(conn, org, copy, SeatKind::BackOffice, at)
+            self.take_seat_in(conn, ctx, org, copy, SeatKind::BackOffice)
                 .await?;
         }
         Ok(())

@@ -116,13 +116,7 @@ impl SqlStore {
         // A3, L1: the membership's applications (asked for, or the auto-assigned ones), a
         // seat counted in this transaction.
         let apps = self
-            .grant_new_member_in(
-                &mut tx,
-                org,
-                user.id,
-                member.applications.as_deref(),
-                ctx.at,
-            )
+            .grant_new_member_in(&mut tx, org, user.id, member.applications.as_deref(), ctx)
             .await?;
         self.append_in(
             &mut tx,

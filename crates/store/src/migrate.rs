@@ -86,6 +86,18 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0013_outbox_deferred.sql"),
         postgres: include_str!("../migrations/postgres/0013_outbox_deferred.sql"),
     },
+    Migration {
+        version: 14,
+        name: "license_warnings",
+        sqlite: include_str!("../migrations/sqlite/0014_license_warnings.sql"),
+        postgres: include_str!("../migrations/postgres/0014_license_warnings.sql"),
+    },
+    Migration {
+        version: 15,
+        name: "template_versions",
+        sqlite: include_str!("../migrations/sqlite/0015_template_versions.sql"),
+        postgres: include_str!("../migrations/postgres/0015_template_versions.sql"),
+    },
 ];
 
 pub(crate) async fn run(store: &SqlStore) -> Result<Vec<String>, StoreError> {

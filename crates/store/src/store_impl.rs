@@ -264,6 +264,11 @@ impl Store for SqlStore {
     ) -> R<Result<u64, ChainBreak>> {
         self.verify_audit_q(progress).await
     }
+    fn configure_outbox(&self, settings: OutboxSettings) {
+        if let Ok(mut s) = self.outbox.write() {
+            *s = settings;
+        }
+    }
     async fn enqueue_email(&self, ctx: &AuditCtx, m: OutboxInsert) -> R<()> {
         self.enqueue_email_q(ctx, m).await
     }

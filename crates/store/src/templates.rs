@@ -9,26 +9,15 @@ use async_trait::async_trait;
 use portico_domain::ids::{EmailTemplateId, OrgId};
 use portico_services::StoreError;
 use portico_services::records::{AuditCtx, AuditDraft};
-use portico_services::templates::platform::{PlatformKind, PlatformOverride};
+use portico_services::templates::platform::{
+    PlatformKind, PlatformOverride, PlatformTemplateVersion,
+};
 use portico_services::templates::records::*;
 use portico_services::templates::store::TemplateStore;
 use sea_query::{Expr, ExprTrait, Iden, Order, Query, SelectStatement};
 use serde_json::json;
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
-
-#[derive(Iden, Clone, Copy)]
-enum PlatformTemplateOverrides {
-    Table,
-    Kind,
-    TemplateKey,
-    Language,
-    Subject,
-    HtmlBody,
-    TextBody,
-    UpdatedAt,
-}
-use PlatformTemplateOverrides as PO;
 
 #[derive(Iden, Clone, Copy)]
 enum CatalogEmailTemplates {
@@ -80,18 +69,6 @@ fn corrupt(c: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Backend(format!("column {c}: {e}"))
 }
 
-fn platform_override(r: &AnyRow) -> R<PlatformOverride> {
-    Ok(PlatformOverride {
-        kind: PlatformKind::parse(&s(r, "kind")?).ok_or_else(|| corrupt("kind", "unknown"))?,
-        key: s(r, "template_key")?,
-        language: s(r, "language")?,
-        subject: s(r, "subject")?,
-        html: s(r, "html_body")?,
-        text: s(r, "text_body")?,
-        updated_at: ts(r, "updated_at")?,
-    })
-}
-
 fn catalog_email(r: &AnyRow) -> R<CatalogEmailTemplate> {
     Ok(CatalogEmailTemplate {
         id: EmailTemplateId::parse(&s(r, "id")?).map_err(|e| corrupt("id", e))?,
@@ -122,7 +99,7 @@ fn sorted(q: &mut SelectStatement, filter: &TemplateFilter) {
 }
 
 /// The parts whose text differs, for the audit entry.
-fn changed_parts(
+pub(crate) fn changed_parts(
     before: Option<(&str, &str, &str)>,
     after: (&str, &str, &str),
 ) -> Vec<&'static str> {
@@ -156,37 +133,6 @@ impl SqlStore {
         )
         .await?;
         row.as_ref().map(catalog_email).transpose()
-    }
-
-    async fn override_in(
-        &self,
-        conn: &mut AnyConnection,
-        kind: PlatformKind,
-        key: &str,
-        language: &str,
-    ) -> R<Option<PlatformOverride>> {
-        let row = fetch_opt(
-            conn,
-            self.build(
-                &Query::select()
-                    .columns([
-                        PO::Kind,
-                        PO::TemplateKey,
-                        PO::Language,
-                        PO::Subject,
-                        PO::HtmlBody,
-                        PO::TextBody,
-                        PO::UpdatedAt,
-                    ])
-                    .from(PO::Table)
-                    .and_where(Expr::col(PO::Kind).eq(kind.as_str()))
-                    .and_where(Expr::col(PO::TemplateKey).eq(key))
-                    .and_where(Expr::col(PO::Language).eq(language))
-                    .to_owned(),
-            ),
-        )
-        .await?;
-        row.as_ref().map(platform_override).transpose()
     }
 
     async fn write_catalog_email(
@@ -291,89 +237,24 @@ impl TemplateStore for SqlStore {
         kind: PlatformKind,
         key: Option<&str>,
     ) -> R<Vec<PlatformOverride>> {
-        let mut q = Query::select();
-        q.columns([
-            PO::Kind,
-            PO::TemplateKey,
-            PO::Language,
-            PO::Subject,
-            PO::HtmlBody,
-            PO::TextBody,
-            PO::UpdatedAt,
-        ])
-        .from(PO::Table)
-        .and_where(Expr::col(PO::Kind).eq(kind.as_str()))
-        .order_by(PO::TemplateKey, Order::Asc)
-        .order_by(PO::Language, Order::Asc);
-        if let Some(k) = key {
-            q.and_where(Expr::col(PO::TemplateKey).eq(k));
-        }
-        let mut conn = self.conn().await?;
-        let rows = fetch_all(&mut conn, self.build(&q)).await?;
-        rows.iter().map(platform_override).collect()
+        self.platform_overrides_q(kind, key).await
     }
 
-    async fn put_platform_override(&self, ctx: &AuditCtx, o: PlatformOverride) -> R<()> {
-        let mut tx = self.begin_write().await?;
-        let before = self
-            .override_in(&mut tx, o.kind, &o.key, &o.language)
-            .await?;
-        let cond = Expr::col(PO::Kind)
-            .eq(o.kind.as_str())
-            .and(Expr::col(PO::TemplateKey).eq(o.key.clone()))
-            .and(Expr::col(PO::Language).eq(o.language.clone()));
-        self.delete_where(&mut tx, PO::Table, cond).await?;
-        exec(
-            &mut tx,
-            self.build(
-                &Query::insert()
-                    .into_table(PO::Table)
-                    .columns([
-                        PO::Kind,
-                        PO::TemplateKey,
-                        PO::Language,
-                        PO::Subject,
-                        PO::HtmlBody,
-                        PO::TextBody,
-                        PO::UpdatedAt,
-                    ])
-                    .values_panic([
-                        o.kind.as_str().into(),
-                        o.key.clone().into(),
-                        o.language.clone().into(),
-                        o.subject.clone().into(),
-                        o.html.clone().into(),
-                        o.text.clone().into(),
-                        o.updated_at.millis().into(),
-                    ])
-                    .to_owned(),
-            ),
-        )
-        .await?;
-        let parts = changed_parts(
-            before
-                .as_ref()
-                .map(|b| (b.subject.as_str(), b.html.as_str(), b.text.as_str())),
-            (&o.subject, &o.html, &o.text),
-        );
-        self.append_in(
-            &mut tx,
-            ctx,
-            AuditDraft::new(match o.kind {
-                PlatformKind::Email => "settings.email_template.update",
-                PlatformKind::Notification => "settings.notification_template.update",
-            })
-            .target("template", format!("{}.{}", o.key, o.language))
-            .changes(json!({
-                "key": o.key,
-                "language": o.language,
-                "overridden": { "before": before.is_some(), "after": true },
-                "parts_changed": parts,
-            })),
-        )
-        .await?;
-        tx.commit().await.map_err(db_err)?;
-        Ok(())
+    async fn platform_template_versions(
+        &self,
+        kind: PlatformKind,
+        key: Option<&str>,
+    ) -> R<Vec<PlatformTemplateVersion>> {
+        self.platform_template_versions_q(kind, key).await
+    }
+
+    async fn put_platform_override(
+        &self,
+        ctx: &AuditCtx,
+        o: PlatformOverride,
+        expected_version: Option<i64>,
+    ) -> R<i64> {
+        self.put_platform_override_q(ctx, o, expected_version).await
     }
 
     async fn delete_platform_override(
@@ -382,33 +263,10 @@ impl TemplateStore for SqlStore {
         kind: PlatformKind,
         key: &str,
         language: &str,
-    ) -> R<bool> {
-        let mut tx = self.begin_write().await?;
-        let cond = Expr::col(PO::Kind)
-            .eq(kind.as_str())
-            .and(Expr::col(PO::TemplateKey).eq(key))
-            .and(Expr::col(PO::Language).eq(language));
-        let n = self.delete_where(&mut tx, PO::Table, cond).await?;
-        if n == 0 {
-            return Ok(false);
-        }
-        self.append_in(
-            &mut tx,
-            ctx,
-            AuditDraft::new(match kind {
-                PlatformKind::Email => "settings.email_template.reset",
-                PlatformKind::Notification => "settings.notification_template.reset",
-            })
-            .target("template", format!("{key}.{language}"))
-            .changes(json!({
-                "key": key,
-                "language": language,
-                "overridden": { "before": true, "after": false },
-            })),
-        )
-        .await?;
-        tx.commit().await.map_err(db_err)?;
-        Ok(true)
+        expected_version: Option<i64>,
+    ) -> R<Option<i64>> {
+        self.delete_platform_override_q(ctx, kind, key, language, expected_version)
+            .await
     }
 
     async fn list_catalog_emails(&self, filter: &TemplateFilter) -> R<Vec<CatalogEmailTemplate>> {

@@ -198,6 +198,7 @@ impl Services {
                 new,
                 input.copy_filters,
             )
-            .await?)
+            .await
+            .inspect(|_| self.seats_written())?)
     }
 }

@@ -152,7 +152,8 @@ impl Services {
         Ok(self
             .store
             .add_assignment(&actor.principal().audit_ctx(self), record)
-            .await?)
+            .await
+            .inspect(|_| self.seats_written())?)
     }
 
     /// Removing a role is acting on the person (P6): the caller must hold at that scope what

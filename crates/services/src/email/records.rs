@@ -94,6 +94,28 @@ pub enum DeliveryOutcome {
     Failed { error: String },
 }
 
+/// What the store needs to queue a message of its own inside a write (C5's license warning,
+/// decided where seats are counted): the console's address for links, and whether messages
+/// are queued for delivery (an SMTP server is configured) or held. Handed over once by
+/// [`crate::Services::new`] ([`crate::Store::configure_outbox`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OutboxSettings {
+    pub public_url: String,
+    pub delivery: bool,
+}
+
+impl OutboxSettings {
+    /// `queued` when an SMTP server is configured, else `held` (as
+    /// [`crate::Services::outbox_message`] decides).
+    pub fn status(&self) -> EmailStatus {
+        if self.delivery {
+            EmailStatus::Queued
+        } else {
+            EmailStatus::Held
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct OutboxFilter {
     pub status: Option<EmailStatus>,

@@ -85,7 +85,7 @@ fn every_template_renders_in_every_language_with_the_documented_variables() {
     let vars = json!({
         "name": "Anna", "username": "anna", "link": "https://x.example/l",
         "expires_hours": 72, "when": "2026-12-02 06:00 UTC",
-        "org": "Acme", "app": "Hub", "used": 9, "limit": 10,
+        "org": "Acme", "seats": "back_office", "used": 9, "limit": 10,
         "title": "Workshop", "starts_at": "2026-12-10 09:00", "location": "Room 2",
     });
     for key in EmailTemplateKey::ALL {

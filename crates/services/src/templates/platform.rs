@@ -45,6 +45,15 @@ pub struct PlatformOverride {
     pub updated_at: portico_domain::Timestamp,
 }
 
+/// The edit counter of a platform template in one language: the `ETag` of what an editor
+/// read. It moves on every save and reset and is never reused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlatformTemplateVersion {
+    pub key: String,
+    pub language: String,
+    pub version: i64,
+}
+
 impl PlatformOverride {
     pub fn sources(&self) -> Sources {
         Sources {
@@ -99,7 +108,11 @@ pub fn email_variables(key: EmailTemplateKey) -> Vec<VariableDecl> {
         K::LicenseWarning => vec![
             v("name", "The recipient's name", "Anna Berg"),
             v("org", "The organization", "Acme Academy"),
-            v("app", "The application", "Learning Hub"),
+            v(
+                "seats",
+                "Which seats: application or back_office",
+                "application",
+            ),
             v("used", "Seats in use", "45"),
             v("limit", "The seat limit", "50"),
             v(
@@ -170,7 +183,8 @@ pub fn builtin_email(key: EmailTemplateKey, language: &str) -> Option<Sources> {
 /// text, with declared variables, editable per language like the emails.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub enum NotificationKey {
-    /// Shown when an organization's seats of an application are nearly used up.
+    /// Shown to an organization's administrators while its application or back-office
+    /// seats are at a warning level (90 % of the limit or more).
     LicenseSeatsLow,
     /// Greets a new user on their first visit of Home.
     UserWelcomeBanner,
@@ -196,7 +210,7 @@ impl NotificationKey {
     }
     pub fn description(self) -> &'static str {
         match self {
-            Self::LicenseSeatsLow => "Seats of an application are nearly used up",
+            Self::LicenseSeatsLow => "An organization's seats are nearly used up",
             Self::UserWelcomeBanner => "Greets a new user on Home",
             Self::PasswordResetSent => "Confirms that a reset link was sent",
         }
@@ -205,7 +219,11 @@ impl NotificationKey {
         let mut own = match self {
             Self::LicenseSeatsLow => vec![
                 v("org", "The organization", "Acme Academy"),
-                v("app", "The application", "Learning Hub"),
+                v(
+                    "seats",
+                    "Which seats: application or back_office",
+                    "application",
+                ),
                 v("used", "Seats in use", "45"),
                 v("limit", "The seat limit", "50"),
             ],
@@ -219,10 +237,10 @@ impl NotificationKey {
     pub fn builtin(self, language: &str) -> Option<&'static str> {
         Some(match (self, language) {
             (Self::LicenseSeatsLow, "en") => {
-                "{{ org }} uses {{ used }} of {{ limit }} seats of {{ app }}."
+                "{{ org }} uses {{ used }} of {{ limit }} {% if seats == \"back_office\" %}back-office{% else %}application{% endif %} seats."
             }
             (Self::LicenseSeatsLow, "de") => {
-                "{{ org }} nutzt {{ used }} von {{ limit }} Lizenzen für {{ app }}."
+                "{{ org }} nutzt {{ used }} von {{ limit }} {% if seats == \"back_office\" %}Backoffice-Lizenzen{% else %}Anwendungslizenzen{% endif %}."
             }
             (Self::UserWelcomeBanner, "en") => "Welcome to {{ platform }}, {{ name }}!",
             (Self::UserWelcomeBanner, "de") => "Willkommen bei {{ platform }}, {{ name }}!",

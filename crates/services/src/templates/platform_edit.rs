@@ -79,6 +79,9 @@ pub struct PlatformTemplate {
     pub has_builtin: bool,
     pub updated_at: Option<Timestamp>,
     pub variables: Vec<VariableDecl>,
+    /// The edit counter (0: never edited): the `ETag`, and what `expected_version` of a
+    /// save or reset must be.
+    pub version: i64,
 }
 
 /// A list of platform templates: one row per key and language.
@@ -92,7 +95,19 @@ fn parse_language(raw: &str) -> Result<Language, ServiceError> {
     Ok(Language::parse(raw)?)
 }
 
-fn row(key: PlatformKey, language: &str, o: Option<&PlatformOverride>) -> PlatformTemplate {
+fn version_of(versions: &[PlatformTemplateVersion], key: PlatformKey, language: &str) -> i64 {
+    versions
+        .iter()
+        .find(|v| v.key == key.as_str() && v.language == language)
+        .map_or(0, |v| v.version)
+}
+
+fn row(
+    key: PlatformKey,
+    language: &str,
+    o: Option<&PlatformOverride>,
+    version: i64,
+) -> PlatformTemplate {
     let builtin = key.builtin(language);
     let current = o
         .map(PlatformOverride::sources)
@@ -113,6 +128,7 @@ fn row(key: PlatformKey, language: &str, o: Option<&PlatformOverride>) -> Platfo
         has_builtin: builtin.is_some(),
         updated_at: o.map(|o| o.updated_at),
         variables: key.variables(),
+        version,
     }
 }
 
@@ -132,6 +148,7 @@ impl Services {
         self.settings(actor, "settings.view")?;
         let language = filter.language.as_deref().map(parse_language).transpose()?;
         let overrides = self.store.platform_overrides(kind, None).await?;
+        let versions = self.store.platform_template_versions(kind, None).await?;
         let mut rows = Vec::new();
         for key in PlatformKey::all(kind) {
             let mut langs: Vec<String> = BUILTIN_LANGUAGES.iter().map(|l| l.to_string()).collect();
@@ -147,7 +164,7 @@ impl Services {
                 let o = overrides
                     .iter()
                     .find(|o| o.key == key.as_str() && o.language == l);
-                rows.push(row(key, &l, o));
+                rows.push(row(key, &l, o, version_of(&versions, key, &l)));
             }
         }
         use super::records::TemplateSort as S;
@@ -178,11 +195,22 @@ impl Services {
             .platform_overrides(kind, Some(key.as_str()))
             .await?;
         let o = overrides.iter().find(|o| o.language == language.as_str());
-        Ok(row(key, language.as_str(), o))
+        let versions = self
+            .store
+            .platform_template_versions(kind, Some(key.as_str()))
+            .await?;
+        Ok(row(
+            key,
+            language.as_str(),
+            o,
+            version_of(&versions, key, language.as_str()),
+        ))
     }
 
     /// Stores the operator's version (`settings.manage`), after the sandbox's checks:
     /// compiling, declared variables only, allowed tags only, a render with the samples.
+    /// A stale `expected_version` (someone saved or reset it meanwhile) is refused
+    /// (`PreconditionFailed`) and changes nothing.
     pub async fn put_platform_template(
         &self,
         actor: &BackOffice,
@@ -190,6 +218,7 @@ impl Services {
         key: &str,
         language: &str,
         sources: Sources,
+        expected_version: Option<i64>,
     ) -> Result<PlatformTemplate, ServiceError> {
         self.settings(actor, "settings.manage")?;
         let key = PlatformKey::parse(kind, key)?;
@@ -206,20 +235,21 @@ impl Services {
             updated_at: self.now(),
         };
         self.store
-            .put_platform_override(&actor.principal().audit_ctx(self), o)
+            .put_platform_override(&actor.principal().audit_ctx(self), o, expected_version)
             .await?;
         self.get_platform_template(actor, kind, key.as_str(), language.as_str())
             .await
     }
 
     /// Reset to default: removes the override (`settings.manage`). NotFound when there is
-    /// none.
+    /// none; a stale `expected_version` is refused (`PreconditionFailed`), nothing changed.
     pub async fn reset_platform_template(
         &self,
         actor: &BackOffice,
         kind: PlatformKind,
         key: &str,
         language: &str,
+        expected_version: Option<i64>,
     ) -> Result<PlatformTemplate, ServiceError> {
         self.settings(actor, "settings.manage")?;
         let key = PlatformKey::parse(kind, key)?;
@@ -231,9 +261,10 @@ impl Services {
                 kind,
                 key.as_str(),
                 language.as_str(),
+                expected_version,
             )
             .await?;
-        if !removed {
+        if removed.is_none() {
             return Err(ServiceError::NotFound("template override"));
         }
         self.get_platform_template(actor, kind, key.as_str(), language.as_str())

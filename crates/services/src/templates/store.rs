@@ -1,7 +1,7 @@
 //! The part of the storage trait for templates and texts ([`crate::Store`] extends it). Each
 //! write is one transaction with its audit entry.
 
-use super::platform::{PlatformKind, PlatformOverride};
+use super::platform::{PlatformKind, PlatformOverride, PlatformTemplateVersion};
 use super::records::*;
 use crate::records::AuditCtx;
 use crate::store::StoreResult;
@@ -17,16 +17,31 @@ pub trait TemplateStore: Send + Sync {
         kind: PlatformKind,
         key: Option<&str>,
     ) -> StoreResult<Vec<PlatformOverride>>;
-    /// Creates or replaces the override of (kind, key, language).
-    async fn put_platform_override(&self, ctx: &AuditCtx, o: PlatformOverride) -> StoreResult<()>;
-    /// Removes it (back to the built-in); false when there was none.
+    /// The edit counters of one family (of one key or all); a (key, language) never edited
+    /// has none (version 0).
+    async fn platform_template_versions(
+        &self,
+        kind: PlatformKind,
+        key: Option<&str>,
+    ) -> StoreResult<Vec<PlatformTemplateVersion>>;
+    /// Creates or replaces the override of (kind, key, language); the new version. Refuses
+    /// (Stale) an `expected_version` that is not the current one.
+    async fn put_platform_override(
+        &self,
+        ctx: &AuditCtx,
+        o: PlatformOverride,
+        expected_version: Option<i64>,
+    ) -> StoreResult<i64>;
+    /// Removes it (back to the built-in); the new version, `None` when there was none.
+    /// Refuses (Stale) an `expected_version` that is not the current one.
     async fn delete_platform_override(
         &self,
         ctx: &AuditCtx,
         kind: PlatformKind,
         key: &str,
         language: &str,
-    ) -> StoreResult<bool>;
+        expected_version: Option<i64>,
+    ) -> StoreResult<Option<i64>>;
 
     // --- catalog email templates (C2) --------------------------------------------------------
     async fn list_catalog_emails(

@@ -53,6 +53,8 @@ both_backends!(fresh_database_lists_the_migration, |_db: Db| async move {
             "0010_reports",
             "0012_security_policy",
             "0013_outbox_deferred",
+            "0014_license_warnings",
+            "0015_template_versions",
         ]
     );
 });

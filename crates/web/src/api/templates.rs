@@ -3,6 +3,7 @@
 //! `settings.view` / `settings.manage` on the platform.
 
 use super::templates_dto::*;
+use super::{if_match, with_etag};
 use crate::AppState;
 use crate::auth::Admin;
 use crate::problem::{ApiError, ApiResult};
@@ -10,6 +11,8 @@ use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use axum::routing::{get, post};
 use portico_services::ServiceError;
 use portico_services::templates::platform::PlatformKind;
@@ -145,49 +148,56 @@ pub async fn get_email(
     State(st): State<AppState>,
     Admin(a): Admin,
     Path((key, lang)): Path<(String, String)>,
-) -> ApiResult<Json<PlatformTemplateDto>> {
+) -> ApiResult<Response> {
     let t = st
         .services
         .get_platform_template(&a, PlatformKind::Email, &key, &lang)
         .await?;
-    Ok(Json(t.into()))
+    Ok(with_etag(t.version, PlatformTemplateDto::from(t)))
 }
 
-/// Stores an operator's version for the language (`settings.manage`). Refused with 422
+/// Stores an operator's version for the language (`settings.manage`). With `If-Match` (the
+/// `ETag` of a GET), a version saved or reset meanwhile is refused with 412 and nothing
+/// changes. Refused with 422
 /// (`template-syntax`, `template-undeclared-variable`, `template-forbidden-tag`,
 /// `template-render`; `field` and `line` say where) when it does not pass the sandbox.
 #[utoipa::path(put, path = "/api/v1/settings/email-templates/{key}/{lang}", tag = "templates",
-    params(("key" = String, Path), ("lang" = String, Path)), request_body = TemplateParts,
-    responses((status = 200, body = PlatformTemplateDto), (status = 403, body = crate::problem::Problem), (status = 422, body = crate::problem::Problem)),
+    params(("key" = String, Path), ("lang" = String, Path), ("If-Match" = Option<String>, Header)), request_body = TemplateParts,
+    responses((status = 200, body = PlatformTemplateDto), (status = 403, body = crate::problem::Problem), (status = 412, body = crate::problem::Problem), (status = 422, body = crate::problem::Problem)),
     security(("bearer" = []), ("session" = [])))]
 pub async fn put_email(
     State(st): State<AppState>,
     Admin(a): Admin,
     Path((key, lang)): Path<(String, String)>,
+    headers: HeaderMap,
     super::ApiJson(b): super::ApiJson<TemplateParts>,
-) -> ApiResult<Json<PlatformTemplateDto>> {
+) -> ApiResult<Response> {
+    let expected = if_match(&headers)?;
     let t = st
         .services
-        .put_platform_template(&a, PlatformKind::Email, &key, &lang, b.into())
+        .put_platform_template(&a, PlatformKind::Email, &key, &lang, b.into(), expected)
         .await?;
-    Ok(Json(t.into()))
+    Ok(with_etag(t.version, PlatformTemplateDto::from(t)))
 }
 
-/// Reset to default: deletes the override (`settings.manage`); 404 when there is none.
+/// Reset to default: deletes the override (`settings.manage`); 404 when there is none, 412
+/// when `If-Match` names an older version.
 #[utoipa::path(delete, path = "/api/v1/settings/email-templates/{key}/{lang}", tag = "templates",
-    params(("key" = String, Path), ("lang" = String, Path)),
-    responses((status = 200, body = PlatformTemplateDto, description = "what is used now"), (status = 404, body = crate::problem::Problem)),
+    params(("key" = String, Path), ("lang" = String, Path), ("If-Match" = Option<String>, Header)),
+    responses((status = 200, body = PlatformTemplateDto, description = "what is used now"), (status = 404, body = crate::problem::Problem), (status = 412, body = crate::problem::Problem)),
     security(("bearer" = []), ("session" = [])))]
 pub async fn reset_email(
     State(st): State<AppState>,
     Admin(a): Admin,
     Path((key, lang)): Path<(String, String)>,
-) -> ApiResult<Json<PlatformTemplateDto>> {
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let expected = if_match(&headers)?;
     let t = st
         .services
-        .reset_platform_template(&a, PlatformKind::Email, &key, &lang)
+        .reset_platform_template(&a, PlatformKind::Email, &key, &lang, expected)
         .await?;
-    Ok(Json(t.into()))
+    Ok(with_etag(t.version, PlatformTemplateDto::from(t)))
 }
 
 /// Renders the body sent (or, with no body, what is used now) with the declared sample
@@ -226,47 +236,58 @@ pub async fn get_notification(
     State(st): State<AppState>,
     Admin(a): Admin,
     Path((key, lang)): Path<(String, String)>,
-) -> ApiResult<Json<PlatformTemplateDto>> {
+) -> ApiResult<Response> {
     let t = st
         .services
         .get_platform_template(&a, PlatformKind::Notification, &key, &lang)
         .await?;
-    Ok(Json(t.into()))
+    Ok(with_etag(t.version, PlatformTemplateDto::from(t)))
 }
 
 /// Stores an operator's text (`text_body`) for the language (`settings.manage`); 422 as for
 /// emails.
 #[utoipa::path(put, path = "/api/v1/settings/notification-templates/{key}/{lang}", tag = "templates",
-    params(("key" = String, Path), ("lang" = String, Path)), request_body = TemplateParts,
-    responses((status = 200, body = PlatformTemplateDto), (status = 422, body = crate::problem::Problem)),
+    params(("key" = String, Path), ("lang" = String, Path), ("If-Match" = Option<String>, Header)), request_body = TemplateParts,
+    responses((status = 200, body = PlatformTemplateDto), (status = 412, body = crate::problem::Problem), (status = 422, body = crate::problem::Problem)),
     security(("bearer" = []), ("session" = [])))]
 pub async fn put_notification(
     State(st): State<AppState>,
     Admin(a): Admin,
     Path((key, lang)): Path<(String, String)>,
+    headers: HeaderMap,
     super::ApiJson(b): super::ApiJson<TemplateParts>,
-) -> ApiResult<Json<PlatformTemplateDto>> {
+) -> ApiResult<Response> {
+    let expected = if_match(&headers)?;
     let t = st
         .services
-        .put_platform_template(&a, PlatformKind::Notification, &key, &lang, b.into())
+        .put_platform_template(
+            &a,
+            PlatformKind::Notification,
+            &key,
+            &lang,
+            b.into(),
+            expected,
+        )
         .await?;
-    Ok(Json(t.into()))
+    Ok(with_etag(t.version, PlatformTemplateDto::from(t)))
 }
 
 #[utoipa::path(delete, path = "/api/v1/settings/notification-templates/{key}/{lang}", tag = "templates",
-    params(("key" = String, Path), ("lang" = String, Path)),
-    responses((status = 200, body = PlatformTemplateDto), (status = 404, body = crate::problem::Problem)),
+    params(("key" = String, Path), ("lang" = String, Path), ("If-Match" = Option<String>, Header)),
+    responses((status = 200, body = PlatformTemplateDto), (status = 404, body = crate::problem::Problem), (status = 412, body = crate::problem::Problem)),
     security(("bearer" = []), ("session" = [])))]
 pub async fn reset_notification(
     State(st): State<AppState>,
     Admin(a): Admin,
     Path((key, lang)): Path<(String, String)>,
-) -> ApiResult<Json<PlatformTemplateDto>> {
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let expected = if_match(&headers)?;
     let t = st
         .services
-        .reset_platform_template(&a, PlatformKind::Notification, &key, &lang)
+        .reset_platform_template(&a, PlatformKind::Notification, &key, &lang, expected)
         .await?;
-    Ok(Json(t.into()))
+    Ok(with_etag(t.version, PlatformTemplateDto::from(t)))
 }
 
 #[utoipa::path(post, path = "/api/v1/settings/notification-templates/{key}/{lang}/preview", tag = "templates",

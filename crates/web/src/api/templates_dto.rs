@@ -61,6 +61,8 @@ pub struct PlatformTemplateDto {
     pub has_builtin: bool,
     pub updated_at: Option<String>,
     pub variables: Vec<Variable>,
+    /// The edit counter, also the `ETag` (`"v3"`) a save or reset can name in `If-Match`.
+    pub version: i64,
 }
 
 impl From<PlatformTemplate> for PlatformTemplateDto {
@@ -81,6 +83,7 @@ impl From<PlatformTemplate> for PlatformTemplateDto {
             has_builtin: t.has_builtin,
             updated_at: t.updated_at.map(|t| t.to_rfc3339()),
             variables: t.variables.into_iter().map(Variable::from).collect(),
+            version: t.version,
         }
     }
 }

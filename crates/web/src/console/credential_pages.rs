@@ -112,7 +112,8 @@ pub struct ForgotForm {
     login: String,
 }
 
-fn language_of(headers: &HeaderMap) -> Option<String> {
+/// The first language of `Accept-Language`, primary subtag only (`de-CH;q=0.9` → `de`).
+pub(super) fn language_of(headers: &HeaderMap) -> Option<String> {
     headers
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok())

@@ -3,6 +3,7 @@
 use super::view::{Cx, OrgView};
 use crate::AppState;
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::response::Response;
 use minijinja::context;
 use portico_domain::page::PageRequest;
@@ -25,7 +26,7 @@ struct Bar {
     sub_organizations: i64,
 }
 
-pub async fn home(State(st): State<AppState>, cx: Cx) -> Response {
+pub async fn home(State(st): State<AppState>, headers: HeaderMap, cx: Cx) -> Response {
     // Platform totals only for someone who sees the whole platform (P5).
     let counts = if portico_services::orgs::sees_whole_platform(&cx.admin) {
         match st.services.platform_counts(&cx.admin).await {
@@ -102,6 +103,19 @@ pub async fn home(State(st): State<AppState>, cx: Cx) -> Response {
             Err(e) => return cx.error(&st, e),
         }
     };
+    // C5: an organization administrator is told while one of their organizations' seats is
+    // at a warning level, in the notification template of their browser's language.
+    let license_notices = match st
+        .services
+        .license_notices(
+            &cx.admin,
+            super::credential_pages::language_of(&headers).as_deref(),
+        )
+        .await
+    {
+        Ok(n) => n,
+        Err(e) => return cx.error(&st, e),
+    };
     let active_users = counts.users - counts.blocked_users;
     let blocked_pct = if counts.users > 0 {
         round1(counts.blocked_users as f64 * 100.0 / counts.users as f64)
@@ -129,6 +143,7 @@ pub async fn home(State(st): State<AppState>, cx: Cx) -> Response {
             logins_chart => logins_chart,
             seats_chart => seats_chart,
             support_html => support_html,
+            license_notices => license_notices,
         },
     )
 }

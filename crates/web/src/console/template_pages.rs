@@ -47,6 +47,8 @@ pub struct TemplateForm {
     subject: String,
     html_body: String,
     text_body: String,
+    /// The version the editor was read at (the form's hidden field).
+    version: String,
     /// `preview` or `save`.
     action: String,
 }
@@ -55,6 +57,7 @@ pub struct TemplateForm {
 #[serde(default)]
 pub struct ConfirmForm {
     confirm: String,
+    version: String,
 }
 
 /// `/settings/email-templates` → email, `/settings/notification-templates` → notification;
@@ -135,10 +138,14 @@ async fn render_edit(
         Err(e) => return cx.error(st, e),
     };
     let values = match form {
-        Some(f) => {
-            context! { subject => f.subject, html_body => f.html_body, text_body => f.text_body }
-        }
-        None => context! { subject => t.subject, html_body => t.html, text_body => t.text },
+        Some(f) => context! {
+            subject => f.subject, html_body => f.html_body, text_body => f.text_body,
+            version => f.version,
+        },
+        None => context! {
+            subject => t.subject, html_body => t.html, text_body => t.text,
+            version => t.version.to_string(),
+        },
     };
     cx.render_status(
         st,
@@ -204,8 +211,9 @@ async fn save(
             .await
             .map(Some)
     } else {
+        let expected = form.version.trim().parse::<i64>().ok();
         st.services
-            .put_platform_template(&cx.admin, kind, &key, &lang, sources)
+            .put_platform_template(&cx.admin, kind, &key, &lang, sources, expected)
             .await
             .map(|_| None)
     };
@@ -234,7 +242,13 @@ async fn save(
         ),
         Err(e @ (ServiceError::Forbidden(_) | ServiceError::NotFound(_))) => cx.error(&st, e),
         Err(e) => {
-            let errors = FormErrors::from_service(&e, &[]);
+            let errors = match e {
+                ServiceError::PreconditionFailed => FormErrors::alert(
+                    "Someone else saved or reset this template while you were editing. \
+                     Your version was not saved: reload the page to see the current one, then edit again.",
+                ),
+                e => FormErrors::from_service(&e, &[]),
+            };
             render_edit(
                 &st,
                 &cx,
@@ -297,9 +311,10 @@ async fn reset(
     if form.confirm != "yes" {
         return redirect_flash(&st, &back, "info", "Nothing was reset.");
     }
+    let expected = form.version.trim().parse::<i64>().ok();
     match st
         .services
-        .reset_platform_template(&cx.admin, kind, &key, &lang)
+        .reset_platform_template(&cx.admin, kind, &key, &lang, expected)
         .await
     {
         Ok(_) => redirect_flash(
@@ -307,6 +322,13 @@ async fn reset(
             &back,
             "success",
             format!("“{key}” in {lang} is back to the built-in version."),
+        ),
+        Err(ServiceError::PreconditionFailed) => redirect_flash(
+            &st,
+            &back,
+            "error",
+            "Someone else saved or reset this template since you opened it: nothing was reset. \
+             Check the current version, then reset again if you still want to.",
         ),
         Err(e) => cx.error(&st, e),
     }

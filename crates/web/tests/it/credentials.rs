@@ -13,7 +13,7 @@ fn id(v: &Value) -> &str {
 }
 
 /// The current TOTP code of a secret at the test clock's time.
-fn code(app: &TestApp, secret: &str) -> String {
+pub(crate) fn code(app: &TestApp, secret: &str) -> String {
     TotpSecret::parse(secret)
         .unwrap()
         .code_at(app.services.now().millis() / 1000)
@@ -38,7 +38,7 @@ async fn post(
 }
 
 /// Sets up TOTP for the logged-in client; returns the secret.
-async fn enrol(c: &reqwest::Client, app: &TestApp, csrf: &str) -> String {
+pub(crate) async fn enrol(c: &reqwest::Client, app: &TestApp, csrf: &str) -> String {
     let (s, e) = post(c, app, csrf, "/api/v1/auth/me/mfa", json!({})).await;
     assert_eq!(s, StatusCode::CREATED, "{e}");
     let secret = e["secret"].as_str().unwrap().to_string();
@@ -74,7 +74,7 @@ async fn enrol(c: &reqwest::Client, app: &TestApp, csrf: &str) -> String {
 }
 
 /// The second step of a login: a challenge and a code.
-async fn totp_step(app: &TestApp, challenge: &str, code: &str) -> reqwest::Response {
+pub(crate) async fn totp_step(app: &TestApp, challenge: &str, code: &str) -> reqwest::Response {
     app.http
         .post(app.url("/api/v1/auth/login/totp"))
         .json(&json!({ "challenge": challenge, "code": code }))
@@ -83,7 +83,7 @@ async fn totp_step(app: &TestApp, challenge: &str, code: &str) -> reqwest::Respo
         .unwrap()
 }
 
-async fn raw_login(app: &TestApp, body: Value) -> (StatusCode, Value) {
+pub(crate) async fn raw_login(app: &TestApp, body: Value) -> (StatusCode, Value) {
     let r = app
         .http
         .post(app.url("/api/v1/auth/login"))
