@@ -9,6 +9,7 @@ use crate::schema::{
     ASSIGNMENT_COLUMNS, CredentialTokens as T, MembershipApplications as MA, Memberships as M,
     RoleAssignments as RA, Users as U,
 };
+use crate::seat_warnings::SeatChange;
 use crate::users::{INSERT_USER_COLUMNS, user_values};
 use crate::{Backend, SqlStore, db_err, exec, fetch_all, fetch_opt};
 use async_trait::async_trait;
@@ -116,7 +117,7 @@ impl ImportStore for SqlStore {
         progress: &(dyn Fn(u64) + Send + Sync),
     ) -> R<()> {
         let mut tx = self.begin_write().await?;
-        self.import_seats_in(&mut tx, &w, ctx.at).await?;
+        self.import_seats_in(&mut tx, &w, ctx).await?;
         let chain = Chain::start(&mut tx, self).await?;
         if self.backend_kind() == Backend::Sqlite {
             // Foreign keys checked once at commit (a failure still refuses the whole import),
@@ -377,13 +378,15 @@ fn build_batches(
 }
 
 impl SqlStore {
-    /// L1, L2: the whole import must fit the seats left, counted inside the transaction.
+    /// L1, L2: the whole import must fit the seats left, counted inside the transaction; a
+    /// warning level it reaches is handled as for a single add (C5, `seats_changed_in`).
     async fn import_seats_in(
         &self,
         conn: &mut AnyConnection,
         w: &ImportWrite,
-        at: portico_domain::Timestamp,
+        ctx: &AuditCtx,
     ) -> R<()> {
+        let at = ctx.at;
         let r = fetch_opt(
             conn,
             self.raw(
@@ -424,6 +427,13 @@ impl SqlStore {
                     used,
                 });
             }
+            let change = SeatChange {
+                kind,
+                limit: Some(limit),
+                before: used,
+                after: used + need,
+            };
+            self.seats_changed_in(conn, ctx, w.org, change).await?;
         }
         Ok(())
     }

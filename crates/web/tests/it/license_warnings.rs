@@ -371,3 +371,64 @@ both_backends!(
         );
     }
 );
+
+both_backends!(
+    an_import_that_fills_the_seats_warns_once_in_its_transaction,
+    |app: TestApp| async move {
+        app.import_preset("lms").await;
+        let acme = app.org("Acme", None).await;
+        let crm = application(&app, json!({ "name": "CRM" })).await;
+        assign_app(&app, &acme, &crm).await;
+        app.staff(
+            "olga",
+            "lms.organization_administrator",
+            Some(&acme),
+            Some(&acme),
+        )
+        .await;
+        set_limits(&app, &acme, json!({ "application": 10 })).await;
+        let csv = |from: usize, to: usize| {
+            let mut s = String::from("email,first_name,last_name,applications\n");
+            for n in from..=to {
+                s.push_str(&format!(
+                    "i{n}@example.com,Imp,Orted,{}\n",
+                    crm["slug"].as_str().unwrap()
+                ));
+            }
+            s
+        };
+        let post = |body: String| {
+            let app = &app;
+            let acme = &acme;
+            async move {
+                app.http
+                    .post(app.url(&format!(
+                        "/api/v1/organizations/{}/members/import",
+                        id(acme)
+                    )))
+                    .bearer_auth(&app.admin_key)
+                    .header("content-type", "text/csv")
+                    .body(body)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+            }
+        };
+        // 8 of 10: nothing.
+        assert_eq!(post(csv(1, 8)).await, StatusCode::CREATED);
+        assert_eq!(warnings(&app).await, vec![]);
+        // 8 → 10 in one import: one warning, at the level reached (100 %), not one per row.
+        assert_eq!(post(csv(9, 10)).await, StatusCode::CREATED);
+        assert_eq!(
+            warnings(&app).await,
+            vec![(
+                "olga@example.com".to_string(),
+                "Acme: 10 of 10 application seats in use".to_string()
+            )]
+        );
+        // A refused import (past the limit) queues nothing more.
+        assert_eq!(post(csv(11, 11)).await, StatusCode::CONFLICT);
+        assert_eq!(warnings(&app).await.len(), 1);
+    }
+);
