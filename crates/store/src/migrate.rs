@@ -98,6 +98,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0015_template_versions.sql"),
         postgres: include_str!("../migrations/postgres/0015_template_versions.sql"),
     },
+    Migration {
+        version: 16,
+        name: "drop_redundant_membership_index",
+        sqlite: include_str!("../migrations/sqlite/0016_drop_redundant_membership_index.sql"),
+        postgres: include_str!("../migrations/postgres/0016_drop_redundant_membership_index.sql"),
+    },
 ];
 
 pub(crate) async fn run(store: &SqlStore) -> Result<Vec<String>, StoreError> {

@@ -55,6 +55,7 @@ both_backends!(fresh_database_lists_the_migration, |_db: Db| async move {
             "0013_outbox_deferred",
             "0014_license_warnings",
             "0015_template_versions",
+            "0016_drop_redundant_membership_index",
         ]
     );
 });
