@@ -79,19 +79,30 @@ impl Services {
         }
         let mut notices = Vec::new();
         for o in orgs {
+            // Usage first: the organization's name is read only where a notice is shown.
+            let usage = match self.store.licenses(o, now).await {
+                Ok(u) => u,
+                Err(crate::error::StoreError::NotFound(_)) => continue, // deleted meanwhile
+                Err(e) => return Err(e.into()),
+            };
+            let due: Vec<_> = [
+                (SeatKind::Application, usage.application),
+                (SeatKind::BackOffice, usage.back_office),
+            ]
+            .into_iter()
+            .filter_map(|(seats, u)| {
+                let limit = u.limit?;
+                let level = seat_warning_level(u.used, limit);
+                (level > 0).then_some((seats, u.used, limit, level))
+            })
+            .collect();
+            if due.is_empty() {
+                continue;
+            }
             let Some(org) = self.store.get_org(o).await? else {
                 continue; // deleted meanwhile
             };
-            let usage = self.store.licenses(o, now).await?;
-            for (seats, u) in [
-                (SeatKind::Application, usage.application),
-                (SeatKind::BackOffice, usage.back_office),
-            ] {
-                let Some(limit) = u.limit else { continue };
-                let level = seat_warning_level(u.used, limit);
-                if level == 0 {
-                    continue;
-                }
+            for (seats, used, limit, level) in due {
                 let text = self
                     .render_notification(
                         NotificationKey::LicenseSeatsLow,
@@ -99,7 +110,7 @@ impl Services {
                         &serde_json::json!({
                             "org": org.name,
                             "seats": seats,
-                            "used": u.used,
+                            "used": used,
                             "limit": limit,
                         }),
                     )
@@ -108,7 +119,7 @@ impl Services {
                     org_id: o,
                     org_name: org.name.clone(),
                     seats,
-                    used: u.used,
+                    used,
                     limit,
                     level,
                     text,

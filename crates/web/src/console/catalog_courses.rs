@@ -5,6 +5,7 @@
 //! "Save" writes); deleting after a confirmation. `catalog.view` / `catalog.manage` at the
 //! platform; the services refuse regardless of what the page shows.
 
+use super::confirm::{ConfirmForm, confirmed_delete};
 use super::form::Fields;
 use super::view::{Cx, FormErrors, PAGE_SIZE, Pager, describe_error, page_request, redirect_flash};
 use crate::AppState;
@@ -45,12 +46,6 @@ pub struct ListQuery {
     q: String,
     language: String,
     cursor: Option<String>,
-}
-
-#[derive(Debug, Deserialize, Default)]
-#[serde(default)]
-pub struct ConfirmForm {
-    confirm: String,
 }
 
 /// The form as typed: the outline is the product ids in order.
@@ -524,29 +519,16 @@ async fn delete(
         Ok(c) => c,
         Err(r) => return r,
     };
-    if form.confirm != "yes" {
-        return render_delete(
-            &st,
-            &cx,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &c,
-            &FormErrors::alert("Confirm the deletion with the button below."),
-        );
-    }
-    match st.services.delete_course(&cx.admin, c.id).await {
-        Ok(c) => redirect_flash(
-            &st,
-            "/catalog/courses",
-            "success",
-            format!("Course “{}” deleted.", c.title),
-        ),
-        Err(e @ ServiceError::Conflict { .. }) => render_delete(
-            &st,
-            &cx,
-            StatusCode::CONFLICT,
-            &c,
-            &FormErrors::from_service(&e, &[]),
-        ),
-        Err(e) => cx.error(&st, e),
-    }
+    confirmed_delete(
+        &st,
+        &cx,
+        &form,
+        "/catalog/courses",
+        |status, errors| render_delete(&st, &cx, status, &c, errors),
+        async || {
+            let d = st.services.delete_course(&cx.admin, c.id).await?;
+            Ok(format!("Course “{}” deleted.", d.title))
+        },
+    )
+    .await
 }

@@ -6,6 +6,7 @@
 //! `catalog.manage` at the platform; the services refuse regardless of what the page shows.
 
 use super::catalog_product_form::{ProductForm, read_form};
+use super::confirm::{ConfirmForm, confirmed_delete};
 use super::view::{Cx, FormErrors, PAGE_SIZE, Pager, describe_error, page_request, redirect_flash};
 use crate::AppState;
 use crate::auth::CsrfForm;
@@ -54,12 +55,6 @@ pub struct ListQuery {
     language: String,
     status: String,
     cursor: Option<String>,
-}
-
-#[derive(Debug, Deserialize, Default)]
-#[serde(default)]
-pub struct ConfirmForm {
-    confirm: String,
 }
 
 /// A product as the console shows one.
@@ -441,29 +436,16 @@ async fn delete(
         Ok(p) => p,
         Err(r) => return r,
     };
-    if form.confirm != "yes" {
-        return render_delete(
-            &st,
-            &cx,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &p,
-            &FormErrors::alert("Confirm the deletion with the button below."),
-        );
-    }
-    match st.services.delete_product(&cx.admin, p.id).await {
-        Ok(p) => redirect_flash(
-            &st,
-            "/catalog/products",
-            "success",
-            format!("Product “{}” deleted.", p.title),
-        ),
-        Err(e @ ServiceError::Conflict { .. }) => render_delete(
-            &st,
-            &cx,
-            StatusCode::CONFLICT,
-            &p,
-            &FormErrors::from_service(&e, &[]),
-        ),
-        Err(e) => cx.error(&st, e),
-    }
+    confirmed_delete(
+        &st,
+        &cx,
+        &form,
+        "/catalog/products",
+        |status, errors| render_delete(&st, &cx, status, &p, errors),
+        async || {
+            let d = st.services.delete_product(&cx.admin, p.id).await?;
+            Ok(format!("Product “{}” deleted.", d.title))
+        },
+    )
+    .await
 }

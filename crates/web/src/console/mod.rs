@@ -18,6 +18,7 @@ mod catalog_pages;
 mod catalog_product_form;
 mod catalog_products;
 mod charts;
+mod confirm;
 mod credential_pages;
 mod form;
 mod home;
