@@ -104,6 +104,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0016_drop_redundant_membership_index.sql"),
         postgres: include_str!("../migrations/postgres/0016_drop_redundant_membership_index.sql"),
     },
+    Migration {
+        version: 17,
+        name: "login_events_user_seq",
+        sqlite: include_str!("../migrations/sqlite/0017_login_events_user_seq.sql"),
+        postgres: include_str!("../migrations/postgres/0017_login_events_user_seq.sql"),
+    },
 ];
 
 pub(crate) async fn run(store: &SqlStore) -> Result<Vec<String>, StoreError> {

@@ -63,15 +63,15 @@ fn events(
     let from = match (members_of, reach) {
         (Some(o), _) => {
             values.push(o.to_string().into());
-            "memberships mo JOIN login_events e ON e.user_id = mo.user_id AND mo.org_id = ?"
+            "memberships mo JOIN login_events e ON e.user_seq = mo.user_seq AND mo.org_id = ?"
                 .to_string()
         }
         (None, Reach::All) => "login_events e".to_string(),
         (None, Reach::Orgs(_)) => {
             let c = reach_clause("org_id", reach, &mut values);
             format!(
-                "(SELECT DISTINCT user_id FROM memberships WHERE 1 = 1{c}) r \
-                 JOIN login_events e ON e.user_id = r.user_id"
+                "(SELECT DISTINCT user_seq FROM memberships WHERE 1 = 1{c}) r \
+                 JOIN login_events e ON e.user_seq = r.user_seq"
             )
         }
     };
@@ -79,13 +79,49 @@ fn events(
     values.push(period.to.number().into());
     let mut w = format!("{from} WHERE e.day BETWEEN ? AND ?");
     if let Some(h) = hide {
-        w.push_str(" AND e.user_id <> ?");
+        // NOT IN: a hidden person who no longer exists hides nobody (`<> NULL` would hide all).
+        w.push_str(" AND e.user_seq NOT IN (SELECT seq FROM users WHERE id = ?)");
         values.push(h.to_string().into());
     }
     (w, values)
 }
 
+/// ` AND e.user_seq BETWEEN ? AND ?` for one range of people, with its values.
+fn partition_clause(lo: i64, hi: i64, values: &mut Vec<Value>) -> String {
+    values.push(lo.into());
+    values.push(hi.into());
+    " AND e.user_seq BETWEEN ? AND ?".to_string()
+}
+
 impl SqlStore {
+    /// People split into equal ranges of sequence numbers, one per core (two to four), so
+    /// that R1 reads them in parallel.
+    async fn user_partitions(&self) -> R<Vec<(i64, i64)>> {
+        let rs = self
+            .all_rows(
+                "SELECT CAST(COALESCE(MAX(seq), 0) AS BIGINT) AS top FROM users",
+                vec![],
+            )
+            .await?;
+        let top = rs
+            .first()
+            .map(|r| rows::i(r, "top"))
+            .transpose()?
+            .unwrap_or(0);
+        let n = std::thread::available_parallelism()
+            .map_or(2, |n| n.get())
+            .clamp(2, 4) as i64;
+        let width = top / n + 1;
+        Ok((0..n)
+            .map(|i| {
+                let lo = i * width;
+                // The last range is open-ended: people created while the report runs.
+                let hi = if i == n - 1 { i64::MAX } else { lo + width - 1 };
+                (lo, hi)
+            })
+            .collect())
+    }
+
     async fn all_rows(&self, sql: &str, values: Vec<Value>) -> R<Vec<AnyRow>> {
         let mut conn = self.conn().await?;
         fetch_all(&mut conn, self.raw(sql, values)).await
@@ -117,11 +153,12 @@ impl SqlStore {
         exec(
             conn,
             self.raw(
-                "INSERT INTO login_events (user_id, at, day) VALUES (?, ?, ?)",
+                "INSERT INTO login_events (user_seq, at, day) SELECT seq, ?, ? FROM users \
+                 WHERE id = ?",
                 vec![
-                    user.to_string().into(),
                     at.millis().into(),
                     Day::of(at).number().into(),
+                    user.to_string().into(),
                 ],
             ),
         )
@@ -143,37 +180,73 @@ impl ReportStore for SqlStore {
         reach: &Reach,
         hide: Option<UserId>,
     ) -> R<LoginSummary> {
-        // The two statements read in parallel, each on its own connection (readers do not
-        // block one another on either database): the per-day counts, and each person's logins
-        // once (materialized: read by both parts), spread over their memberships per
-        // organization, with the total as the row without an organization.
-        let (src, v) = events(period, reach, hide, None);
-        let mut v2 = v.clone();
-        let c = reach_clause("m.org_id", reach, &mut v2);
-        let days_sql = format!(
-            "SELECT e.day AS day, COUNT(*) AS logins, COUNT(DISTINCT e.user_id) AS users \
-             FROM {src} GROUP BY e.day"
-        );
-        let orgs_sql = format!(
-            "WITH c AS MATERIALIZED (SELECT e.user_id AS user_id, COUNT(*) AS n \
-             FROM {src} GROUP BY e.user_id), \
-             g AS (SELECT m.org_id AS org_id, COUNT(*) AS users, \
-             CAST(SUM(c.n) AS BIGINT) AS logins \
-             FROM c JOIN memberships m ON m.user_id = c.user_id WHERE 1 = 1{c} \
-             GROUP BY m.org_id) \
-             SELECT g.org_id AS org_id, o.name AS org_name, g.users AS users, \
-             g.logins AS logins FROM g JOIN organizations o ON o.id = g.org_id \
-             UNION ALL SELECT NULL, NULL, COUNT(*), CAST(COALESCE(SUM(c.n), 0) AS BIGINT) \
-             FROM c"
-        );
-        let (days, rs) =
-            tokio::try_join!(self.all_rows(&days_sql, v), self.all_rows(&orgs_sql, v2))?;
-        let mut by_day = HashMap::new();
-        for r in &days {
-            by_day.insert(
-                rows::i(r, "day")?,
-                (rows::i(r, "logins")?, rows::i(r, "users")?),
+        // People are split into disjoint ranges of their sequence number, one per core, and
+        // each range is read on its own connection (readers do not block one another on
+        // either database): its per-day counts, and each person's logins once (materialized:
+        // read by both parts) spread over their memberships per organization, with the total
+        // as the row without an organization. The ranges share no person, so distinct counts
+        // add up exactly.
+        let parts = self.user_partitions().await?;
+        let reads = parts.iter().map(|&(lo, hi)| {
+            let (src, mut v) = events(period, reach, hide, None);
+            let p = partition_clause(lo, hi, &mut v);
+            let mut v2 = v.clone();
+            let c = reach_clause("m.org_id", reach, &mut v2);
+            let days_sql = format!(
+                "SELECT e.day AS day, COUNT(*) AS logins, COUNT(DISTINCT e.user_seq) AS users \
+                 FROM {src}{p} GROUP BY e.day"
             );
+            let orgs_sql = format!(
+                "WITH c AS MATERIALIZED (SELECT e.user_seq AS user_seq, COUNT(*) AS n \
+                 FROM {src}{p} GROUP BY e.user_seq), \
+                 g AS (SELECT m.org_id AS org_id, COUNT(*) AS users, \
+                 CAST(SUM(c.n) AS BIGINT) AS logins \
+                 FROM c JOIN memberships m ON m.user_seq = c.user_seq WHERE 1 = 1{c} \
+                 GROUP BY m.org_id) \
+                 SELECT g.org_id AS org_id, o.name AS org_name, g.users AS users, \
+                 g.logins AS logins FROM g JOIN organizations o ON o.id = g.org_id \
+                 UNION ALL SELECT NULL, NULL, COUNT(*), CAST(COALESCE(SUM(c.n), 0) AS BIGINT) \
+                 FROM c"
+            );
+            async move {
+                let days = self.all_rows(&days_sql, v).await?;
+                let orgs = self.all_rows(&orgs_sql, v2).await?;
+                Ok::<_, StoreError>((days, orgs))
+            }
+        });
+        let (mut distinct_users, mut logins) = (0, 0);
+        let mut by_day: HashMap<i64, (i64, i64)> = HashMap::new();
+        let mut by_org: HashMap<String, OrgLogins> = HashMap::new();
+        for (days, orgs) in futures::future::try_join_all(reads).await? {
+            for r in &days {
+                let d = by_day.entry(rows::i(r, "day")?).or_default();
+                d.0 += rows::i(r, "logins")?;
+                d.1 += rows::i(r, "users")?;
+            }
+            for r in &orgs {
+                let (users, n) = (rows::i(r, "users")?, rows::i(r, "logins")?);
+                match rows::os(r, "org_id")? {
+                    None => {
+                        distinct_users += users;
+                        logins += n;
+                    }
+                    Some(id) => match by_org.get_mut(&id) {
+                        Some(o) => {
+                            o.users += users;
+                            o.logins += n;
+                        }
+                        None => {
+                            let o = OrgLogins {
+                                org_id: rows::org_id(r, "org_id")?,
+                                org_name: rows::s(r, "org_name")?,
+                                users,
+                                logins: n,
+                            };
+                            by_org.insert(id, o);
+                        }
+                    },
+                }
+            }
         }
         let per_day = period
             .days()
@@ -186,27 +259,13 @@ impl ReportStore for SqlStore {
                 }
             })
             .collect();
-        let (mut distinct_users, mut logins) = (0, 0);
-        let mut per_org = Vec::with_capacity(rs.len());
-        for r in &rs {
-            match rows::os(r, "org_id")? {
-                None => {
-                    distinct_users = rows::i(r, "users")?;
-                    logins = rows::i(r, "logins")?;
-                }
-                Some(_) => per_org.push(OrgLogins {
-                    org_id: rows::org_id(r, "org_id")?,
-                    org_name: rows::s(r, "org_name")?,
-                    users: rows::i(r, "users")?,
-                    logins: rows::i(r, "logins")?,
-                }),
-            }
-        }
+        let mut per_org: Vec<OrgLogins> = by_org.into_values().collect();
         per_org.sort_by(|a, b| {
             b.users
                 .cmp(&a.users)
                 .then(b.logins.cmp(&a.logins))
                 .then_with(|| a.org_name.cmp(&b.org_name))
+                .then_with(|| a.org_id.to_string().cmp(&b.org_id.to_string()))
         });
         Ok(LoginSummary {
             period,
@@ -225,35 +284,48 @@ impl ReportStore for SqlStore {
         hide: Option<UserId>,
         limit: u32,
     ) -> R<Vec<UserLogins>> {
-        // With an organization (already checked to be within reach), its members only.
-        let (src, mut v) = events(period, reach, hide, org);
-        v.push((limit as i64).into());
-        let rs = self
-            .all_rows(
-                &format!(
-                    "WITH c AS (SELECT e.user_id AS user_id, COUNT(*) AS n, MAX(e.at) AS last_at \
-                     FROM {src} GROUP BY e.user_id \
-                     ORDER BY n DESC, last_at DESC, e.user_id LIMIT ?) \
-                     SELECT c.user_id AS user_id, c.n AS logins, c.last_at AS last_at, \
-                     u.username AS username, u.first_name AS first_name, u.last_name AS last_name \
-                     FROM c JOIN users u ON u.id = c.user_id \
-                     ORDER BY c.n DESC, c.last_at DESC, c.user_id"
-                ),
-                v,
-            )
-            .await?;
-        rs.iter()
-            .map(|r| {
-                Ok(UserLogins {
-                    user_id: rows::user_id(r, "user_id")?,
-                    username: rows::s(r, "username")?,
-                    first_name: rows::s(r, "first_name")?,
-                    last_name: rows::s(r, "last_name")?,
-                    logins: rows::i(r, "logins")?,
-                    last_login_at: rows::ts(r, "last_at")?,
-                })
-            })
-            .collect()
+        // With an organization (already checked to be within reach), its members only. Each
+        // range of people gives its own top `limit`; the overall top is among them (the
+        // ranges share no person).
+        let parts = self.user_partitions().await?;
+        let reads = parts.iter().map(|&(lo, hi)| {
+            let (src, mut v) = events(period, reach, hide, org);
+            let p = partition_clause(lo, hi, &mut v);
+            v.push((limit as i64).into());
+            let sql = format!(
+                "WITH c AS (SELECT e.user_seq AS user_seq, COUNT(*) AS n, \
+                 MAX(e.at) AS last_at FROM {src}{p} GROUP BY e.user_seq \
+                 ORDER BY n DESC, last_at DESC, e.user_seq LIMIT ?) \
+                 SELECT u.seq AS user_seq, u.id AS user_id, c.n AS logins, \
+                 c.last_at AS last_at, u.username AS username, u.first_name AS first_name, \
+                 u.last_name AS last_name FROM c JOIN users u ON u.seq = c.user_seq"
+            );
+            async move { self.all_rows(&sql, v).await }
+        });
+        let mut found = Vec::new();
+        for rs in futures::future::try_join_all(reads).await? {
+            for r in &rs {
+                found.push((
+                    rows::i(r, "user_seq")?,
+                    UserLogins {
+                        user_id: rows::user_id(r, "user_id")?,
+                        username: rows::s(r, "username")?,
+                        first_name: rows::s(r, "first_name")?,
+                        last_name: rows::s(r, "last_name")?,
+                        logins: rows::i(r, "logins")?,
+                        last_login_at: rows::ts(r, "last_at")?,
+                    },
+                ));
+            }
+        }
+        found.sort_by(|(sa, a), (sb, b)| {
+            b.logins
+                .cmp(&a.logins)
+                .then(b.last_login_at.cmp(&a.last_login_at))
+                .then(sa.cmp(sb))
+        });
+        found.truncate(limit as usize);
+        Ok(found.into_iter().map(|(_, u)| u).collect())
     }
 
     async fn org_admins(&self, reach: &Reach, now: Timestamp) -> R<Vec<OrgAdminRow>> {
@@ -469,6 +541,7 @@ impl ReportStore for SqlStore {
         }
         for chunk in batch.logins.chunks(3000) {
             let mut v: Vec<Value> = Vec::with_capacity(chunk.len() * 3);
+            // Each person's sequence number, read by the statement itself (no round trip).
             for (u, t) in chunk {
                 v.extend([
                     u.to_string().into(),
@@ -476,11 +549,11 @@ impl ReportStore for SqlStore {
                     Day::of(*t).number().into(),
                 ]);
             }
-            let rows = vec!["(?, ?, ?)"; chunk.len()].join(", ");
+            let rows = vec!["((SELECT seq FROM users WHERE id = ?), ?, ?)"; chunk.len()].join(", ");
             exec(
                 &mut tx,
                 self.raw(
-                    &format!("INSERT INTO login_events (user_id, at, day) VALUES {rows}"),
+                    &format!("INSERT INTO login_events (user_seq, at, day) VALUES {rows}"),
                     v,
                 ),
             )

@@ -197,20 +197,6 @@ impl Services {
         actor.principal().audit_ctx(self)
     }
 
-    /// The platform's products (`catalog.view` at the platform), by title.
-    pub async fn list_products(
-        &self,
-        actor: &BackOffice,
-        q: Option<&str>,
-        page: PageRequest,
-    ) -> Result<Page<ProductRecord>, ServiceError> {
-        let search = ProductSearch {
-            q: q.map(str::to_string),
-            ..Default::default()
-        };
-        self.search_products(actor, &search, page).await
-    }
-
     /// The platform's products by title, narrowed by type, language and status
     /// (`catalog.view` at the platform); a malformed type or language is refused on its field.
     pub async fn search_products(
@@ -413,19 +399,6 @@ impl Services {
             .product_file(id)
             .await?
             .ok_or(ServiceError::NotFound("file"))
-    }
-
-    pub async fn list_courses(
-        &self,
-        actor: &BackOffice,
-        q: Option<&str>,
-        page: PageRequest,
-    ) -> Result<Page<CourseRecord>, ServiceError> {
-        let search = CourseSearch {
-            q: q.map(str::to_string),
-            ..Default::default()
-        };
-        self.search_courses(actor, &search, page).await
     }
 
     /// The platform's course templates by title, narrowed by language (`catalog.view`).

@@ -56,6 +56,7 @@ both_backends!(fresh_database_lists_the_migration, |_db: Db| async move {
             "0014_license_warnings",
             "0015_template_versions",
             "0016_drop_redundant_membership_index",
+            "0017_login_events_user_seq",
         ]
     );
 });

@@ -15,7 +15,7 @@ use axum::{Json, Router};
 use portico_domain::catalog::ProductStatus;
 use portico_domain::ids::{CourseId, ProductId};
 use portico_services::ServiceError;
-use portico_services::catalog::{ProductInput, ProductUpdate, Upload};
+use portico_services::catalog::{ProductInput, ProductSearch, ProductUpdate, Upload};
 use serde::{Deserialize, Deserializer};
 
 pub fn routes() -> Router<AppState> {
@@ -181,17 +181,60 @@ pub(crate) async fn read_upload(req: Request, limit: u64) -> Result<Upload, Serv
     })
 }
 
-/// The platform's products by title, searched with `q` (`catalog.view` at the platform).
-#[utoipa::path(get, path = "/api/v1/catalog/products", tag = "catalog", params(ListQuery),
-    responses((status = 200, body = Page<Product>), (status = 403, body = crate::problem::Problem)),
+/// `?limit=&cursor=&q=&type=&language=&status=` on the products list; a blank filter is no
+/// filter.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ProductListQuery {
+    /// Page size, 1–200 (default 50).
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Words of the title (prefix match).
+    pub q: Option<String>,
+    /// A product type key, such as `video` or `quiz`.
+    #[serde(rename = "type")]
+    #[param(rename = "type")]
+    pub product_type: Option<String>,
+    /// A language tag, such as `en` or `pt-BR`.
+    pub language: Option<String>,
+    /// `draft` or `published`.
+    pub status: Option<String>,
+}
+
+/// The platform's products by title, searched with `q` and narrowed by type, language and
+/// status (`catalog.view` at the platform); a malformed filter is 422 on its field.
+#[utoipa::path(get, path = "/api/v1/catalog/products", tag = "catalog", params(ProductListQuery),
+    responses((status = 200, body = Page<Product>), (status = 403, body = crate::problem::Problem),
+        (status = 422, body = crate::problem::Problem)),
     security(("bearer" = []), ("session" = [])))]
 pub async fn list(
     State(st): State<AppState>,
     Admin(a): Admin,
-    Query(q): Query<ListQuery>,
+    Query(q): Query<ProductListQuery>,
 ) -> ApiResult<Json<Page<Product>>> {
-    let page = q.page()?;
-    let p = st.services.list_products(&a, q.q.as_deref(), page).await?;
+    let page = ListQuery {
+        limit: q.limit,
+        cursor: q.cursor.clone(),
+        q: None,
+    }
+    .page()?;
+    let status = match q.status.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(s) => Some(ProductStatus::parse(s).ok_or_else(|| {
+            ServiceError::Invalid(portico_domain::ValidationError::new(
+                "status",
+                "draft or published",
+            ))
+        })?),
+    };
+    let search = ProductSearch {
+        q: q.q,
+        product_type: q.product_type,
+        language: q.language,
+        status,
+    };
+    let p = st.services.search_products(&a, &search, page).await?;
     Ok(Json(Page::from_page(p)))
 }
 

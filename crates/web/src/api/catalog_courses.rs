@@ -12,7 +12,8 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::{Json, Router};
 use portico_domain::ids::CourseId;
-use portico_services::catalog::{CourseInput, CourseUpdate};
+use portico_services::catalog::{CourseInput, CourseSearch, CourseUpdate};
+use serde::Deserialize;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -23,17 +24,42 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
-/// The platform's course templates by title, searched with `q` (`catalog.view`).
-#[utoipa::path(get, path = "/api/v1/catalog/courses", tag = "catalog", params(ListQuery),
-    responses((status = 200, body = Page<Course>), (status = 403, body = crate::problem::Problem)),
+/// `?limit=&cursor=&q=&language=` on the course templates list; a blank filter is no filter.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct CourseListQuery {
+    /// Page size, 1–200 (default 50).
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Words of the title (prefix match).
+    pub q: Option<String>,
+    /// A language tag, such as `en` or `pt-BR`.
+    pub language: Option<String>,
+}
+
+/// The platform's course templates by title, searched with `q` and narrowed by language
+/// (`catalog.view`); a malformed language is 422 on its field.
+#[utoipa::path(get, path = "/api/v1/catalog/courses", tag = "catalog", params(CourseListQuery),
+    responses((status = 200, body = Page<Course>), (status = 403, body = crate::problem::Problem),
+        (status = 422, body = crate::problem::Problem)),
     security(("bearer" = []), ("session" = [])))]
 pub async fn list(
     State(st): State<AppState>,
     Admin(a): Admin,
-    Query(q): Query<ListQuery>,
+    Query(q): Query<CourseListQuery>,
 ) -> ApiResult<Json<Page<Course>>> {
-    let page = q.page()?;
-    let p = st.services.list_courses(&a, q.q.as_deref(), page).await?;
+    let page = ListQuery {
+        limit: q.limit,
+        cursor: q.cursor.clone(),
+        q: None,
+    }
+    .page()?;
+    let search = CourseSearch {
+        q: q.q,
+        language: q.language,
+    };
+    let p = st.services.search_courses(&a, &search, page).await?;
     Ok(Json(Page::from_page(p)))
 }
 

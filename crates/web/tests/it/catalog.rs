@@ -642,3 +642,98 @@ both_backends!(
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     }
 );
+
+both_backends!(product_and_course_list_filters, |app: TestApp| async move {
+    let base = "/api/v1/catalog/products";
+    let quiz = product(&app, "quiz", "Fire quiz", "published").await;
+    let (s, de_quiz) = app
+        .api(
+            Method::POST,
+            base,
+            Some(json!({ "type": "quiz", "title": "Brandschutz", "language": "de" })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{de_quiz}");
+    let video = product(&app, "video", "Fire video", "draft").await;
+    let ids = |v: &Value| -> Vec<String> {
+        let mut ids: Vec<String> = v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["id"].as_str().unwrap().to_string())
+            .collect();
+        ids.sort();
+        ids
+    };
+    let sorted = |mut v: Vec<&Value>| -> Vec<String> {
+        v.sort_by_key(|p| id(p).to_string());
+        v.iter().map(|p| id(p).to_string()).collect()
+    };
+    assert_eq!(
+        ids(&app.get(&format!("{base}?type=quiz")).await),
+        sorted(vec![&quiz, &de_quiz])
+    );
+    assert_eq!(
+        ids(&app.get(&format!("{base}?type=Quiz&language=DE")).await),
+        sorted(vec![&de_quiz])
+    );
+    assert_eq!(
+        ids(&app.get(&format!("{base}?status=draft")).await),
+        sorted(vec![&de_quiz, &video])
+    );
+    assert_eq!(
+        ids(&app.get(&format!("{base}?q=fire&status=published")).await),
+        sorted(vec![&quiz])
+    );
+    // Blank filters are no filters.
+    assert_eq!(
+        ids(&app.get(&format!("{base}?type=&language=&status=")).await).len(),
+        3
+    );
+    // A malformed filter is 422 on its field; an unknown parameter is refused too.
+    for (query, field) in [
+        ("type=9x", "type"),
+        ("language=klingon!", "language"),
+        ("status=live", "status"),
+    ] {
+        let (s, v) = app.api(Method::GET, &format!("{base}?{query}"), None).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{query}: {v}");
+        assert_eq!(v["field"], field, "{query}: {v}");
+    }
+    let (s, _) = app
+        .api(Method::GET, &format!("{base}?colour=red"), None)
+        .await;
+    assert!(s.is_client_error(), "{s}");
+
+    // Courses by language.
+    let courses = "/api/v1/catalog/courses";
+    let mut made = Vec::new();
+    for (title, lang) in [("Onboarding", "en"), ("Einführung", "de"), ("Safety", "en")] {
+        let (s, c) = app
+            .api(
+                Method::POST,
+                courses,
+                Some(json!({ "title": title, "language": lang })),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{c}");
+        made.push(c);
+    }
+    assert_eq!(
+        ids(&app.get(&format!("{courses}?language=en")).await),
+        sorted(vec![&made[0], &made[2]])
+    );
+    assert_eq!(
+        ids(&app.get(&format!("{courses}?language=de&q=einf")).await),
+        sorted(vec![&made[1]])
+    );
+    assert_eq!(
+        ids(&app.get(&format!("{courses}?language=en&q=einf")).await),
+        Vec::<String>::new()
+    );
+    let (s, v) = app
+        .api(Method::GET, &format!("{courses}?language=klingon!"), None)
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(v["field"], "language", "{v}");
+});
