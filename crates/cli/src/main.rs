@@ -8,6 +8,7 @@ mod app;
 mod args;
 mod commands;
 mod config;
+mod config_table;
 mod demo;
 mod output;
 mod secret;

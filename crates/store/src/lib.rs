@@ -9,6 +9,7 @@
 
 mod access;
 mod access_users;
+mod app_assignments;
 mod applications;
 mod audit;
 mod bulk;
@@ -17,6 +18,7 @@ mod catalog_courses;
 mod catalog_files;
 mod catalog_impl;
 mod credentials;
+mod demo_activity;
 mod enrollments;
 mod grants;
 mod import;
