@@ -369,6 +369,10 @@ pub struct LoginThrottleKeys {
     pub account: String,
     /// Decremented by one.
     pub address: Option<String>,
+    /// The account's second-step counter: reset to zero, since a session opens only after the
+    /// second factor (when there is one) passed. Otherwise every right code would count
+    /// against the next logins in the window.
+    pub second_factor: String,
 }
 
 // --- credentials (U8) -------------------------------------------------------------------

@@ -5,7 +5,7 @@ use crate::auth::{Credential, Principal, RequestMeta, random_token, sha256_hex};
 use crate::error::ServiceError;
 use crate::records::{AuditCtx, AuditDraft, LoginThrottleKeys, SessionRecord, UserRecord};
 use portico_domain::Email;
-use portico_domain::ids::SessionId;
+use portico_domain::ids::{SessionId, UserId};
 use portico_domain::security::SecurityPolicy;
 use portico_domain::user::UserStatus;
 use serde_json::json;
@@ -151,6 +151,7 @@ impl Services {
         let settle = LoginThrottleKeys {
             account: account_key,
             address: address_key,
+            second_factor: mfa_key(user.id),
         };
         if let Some(mfa) = self.confirmed_mfa(user.id).await? {
             match code {
@@ -177,7 +178,7 @@ impl Services {
         code: &str,
         meta: &RequestMeta,
     ) -> Result<(), ServiceError> {
-        let key = format!("mfa:{}", user.id);
+        let key = mfa_key(user.id);
         let n = self
             .store
             .throttle_hit(
@@ -256,6 +257,7 @@ impl Services {
         let settle = LoginThrottleKeys {
             account: format!("acct:{}", login_key(&user.username)),
             address: meta.ip.map(|ip| format!("ip:{ip}")),
+            second_factor: mfa_key(user.id),
         };
         self.open_session(user, &policy, &meta, settle).await
     }
@@ -310,4 +312,9 @@ impl Services {
         }
         Ok(())
     }
+}
+
+/// The throttle counter of an account's second step.
+fn mfa_key(user: UserId) -> String {
+    format!("mfa:{user}")
 }

@@ -329,14 +329,19 @@ impl SqlStore {
             .collect()
     }
 
-    /// After a successful login: the account starts afresh, the address gets its attempt back.
+    /// After a successful login: the account and its second step start afresh, the address gets
+    /// its attempt back.
     pub(crate) async fn throttle_settle_in(
         &self,
         conn: &mut sqlx::AnyConnection,
         keys: &LoginThrottleKeys,
     ) -> R<()> {
-        self.delete_where(conn, T::Table, Expr::col(T::Key).eq(keys.account.as_str()))
-            .await?;
+        self.delete_where(
+            conn,
+            T::Table,
+            Expr::col(T::Key).is_in([keys.account.as_str(), keys.second_factor.as_str()]),
+        )
+        .await?;
         if let Some(address) = &keys.address {
             exec(
                 conn,

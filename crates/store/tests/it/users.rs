@@ -345,6 +345,7 @@ both_backends!(impersonation_sessions, |db: Db| async move {
         LoginThrottleKeys {
             account: "acct".into(),
             address: None,
+            second_factor: format!("mfa:{}", u.id),
         },
     )
     .await

@@ -189,3 +189,60 @@ both_backends!(
         );
     }
 );
+
+both_backends!(
+    right_codes_do_not_count_against_the_next_logins,
+    |app: TestApp| async move {
+        app.import_preset("lms").await;
+        let acme = app.org("Acme", None).await;
+        app.staff(
+            "gus",
+            "lms.organization_administrator",
+            Some(&acme),
+            Some(&acme),
+        )
+        .await;
+        let (s, v) = app
+            .api(
+                Method::PUT,
+                &format!(
+                    "/api/v1/organizations/{}/security-policy",
+                    acme["id"].as_str().unwrap()
+                ),
+                Some(json!({ "lockout_max_failures": MAX_FAILURES })),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let (c, csrf) = app.login("gus", ADMIN_PASSWORD).await;
+        let secret = enrol(&c, &app, &csrf).await;
+        // More successful logins than the limit, all inside one window, each with a fresh
+        // code: a right code settles the counter, so none is refused.
+        for n in 0..MAX_FAILURES + 2 {
+            app.clock.advance_secs(30);
+            let challenge = challenge_for(&app, "gus").await;
+            let r = totp_step(&app, &challenge, &code(&app, &secret)).await;
+            assert_eq!(r.status(), StatusCode::OK, "login {n}");
+        }
+        // One wrong code short of the limit, then the right one: signed in, and the count
+        // starts again, so the next time the same number of mistakes is allowed.
+        for round in 0..2 {
+            app.clock.advance_secs(30);
+            let challenge = challenge_for(&app, "gus").await;
+            for w in wrong_codes(&app, &secret, MAX_FAILURES - 1) {
+                let r = totp_step(&app, &challenge, &w).await;
+                assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+            }
+            let r = totp_step(&app, &challenge, &code(&app, &secret)).await;
+            assert_eq!(r.status(), StatusCode::OK, "round {round}");
+        }
+        // The limit itself still holds: as many wrong codes as allowed lock the step.
+        app.clock.advance_secs(30);
+        let challenge = challenge_for(&app, "gus").await;
+        for w in wrong_codes(&app, &secret, MAX_FAILURES) {
+            let r = totp_step(&app, &challenge, &w).await;
+            assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        }
+        let r = totp_step(&app, &challenge, &code(&app, &secret)).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "locked");
+    }
+);
