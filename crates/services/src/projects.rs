@@ -8,7 +8,7 @@ use crate::error::ServiceError;
 use crate::records::*;
 use portico_domain::ids::{CourseId, ProjectId};
 use portico_domain::page::{Page, PageRequest};
-use portico_domain::{ProjectName, ProjectStatus};
+use portico_domain::{ProjectName, ProjectStatus, Timestamp};
 
 /// What a person or program sends to create a project.
 #[derive(Debug, Clone, Default)]
@@ -18,6 +18,10 @@ pub struct ProjectInput {
     pub status: Option<ProjectStatus>,
     /// PR1: a course activated for the organization.
     pub course_template_id: Option<CourseId>,
+    /// When it starts, in UTC (`2026-12-24T14:00`, `…:00Z`); blank or absent: not scheduled.
+    pub starts_at: Option<String>,
+    /// Where it takes place.
+    pub location: Option<String>,
 }
 
 /// What may change; `None` leaves a field alone.
@@ -27,6 +31,9 @@ pub struct ProjectUpdate {
     pub status: Option<ProjectStatus>,
     /// `Some(None)` removes the course template.
     pub course_template_id: Option<Option<CourseId>>,
+    /// `Some(None)` (or a blank time) unschedules the project.
+    pub starts_at: Option<Option<String>>,
+    pub location: Option<String>,
 }
 
 /// Proof that a project exists and that its organization is within the caller's reach:
@@ -60,6 +67,14 @@ impl ProjectScope {
 
 fn parse_name(raw: &str) -> Result<String, ServiceError> {
     Ok(ProjectName::parse(raw)?.as_str().to_string())
+}
+
+/// A start time, or none for a blank one.
+fn parse_start(raw: Option<&str>) -> Result<Option<Timestamp>, ServiceError> {
+    match raw.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(s) => Ok(Some(portico_domain::project::parse_starts_at(s)?)),
+    }
 }
 
 impl Services {
@@ -107,6 +122,10 @@ impl Services {
             name: parse_name(&input.name)?,
             status: input.status.unwrap_or(ProjectStatus::Active),
             course_template_id: input.course_template_id,
+            starts_at: parse_start(input.starts_at.as_deref())?,
+            location: portico_domain::project::parse_location(
+                input.location.as_deref().unwrap_or(""),
+            )?,
         };
         Ok(self
             .store
@@ -120,8 +139,9 @@ impl Services {
         Ok(scope.project.clone())
     }
 
-    /// Renames or archives a project (`projects.manage` at the project); a stale
-    /// `expected_version` is refused.
+    /// Renames, archives or (re)schedules a project (`projects.manage` at the project); a
+    /// stale `expected_version` is refused. A new time or place is sent to everyone enrolled
+    /// (C5's calendar invitation), in the same transaction.
     pub async fn update_project(
         &self,
         scope: &ProjectScope,
@@ -132,6 +152,15 @@ impl Services {
             name: update.name.as_deref().map(parse_name).transpose()?,
             status: update.status,
             course_template_id: update.course_template_id,
+            starts_at: update
+                .starts_at
+                .map(|s| parse_start(s.as_deref()))
+                .transpose()?,
+            location: update
+                .location
+                .as_deref()
+                .map(portico_domain::project::parse_location)
+                .transpose()?,
         };
         scope.require("projects.manage")?;
         Ok(self

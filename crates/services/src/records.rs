@@ -87,6 +87,10 @@ pub struct ProjectRecord {
     pub version: i64,
     /// PR1: the course template the project follows, one activated for its organization.
     pub course_template_id: Option<portico_domain::ids::CourseId>,
+    /// When it starts (C5's calendar invitation), if scheduled.
+    pub starts_at: Option<Timestamp>,
+    /// Where it takes place; empty when not said.
+    pub location: String,
 }
 
 #[derive(Debug, Clone)]
@@ -96,6 +100,8 @@ pub struct NewProject {
     pub name: String,
     pub status: ProjectStatus,
     pub course_template_id: Option<portico_domain::ids::CourseId>,
+    pub starts_at: Option<Timestamp>,
+    pub location: String,
 }
 
 /// Fields to change; `None` leaves a field as it is.
@@ -105,6 +111,9 @@ pub struct ProjectPatch {
     pub status: Option<ProjectStatus>,
     /// `Some(None)` removes the course template.
     pub course_template_id: Option<Option<portico_domain::ids::CourseId>>,
+    /// `Some(None)` unschedules the project.
+    pub starts_at: Option<Option<Timestamp>>,
+    pub location: Option<String>,
 }
 
 /// What deleting a project removed with it: the role assignments and personal overrides at

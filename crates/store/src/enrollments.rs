@@ -153,6 +153,8 @@ impl EnrollmentStore for SqlStore {
                 .changes(json!({ "role_id": new.role_id.to_string() })),
         )
         .await?;
+        self.calendar_invite_in(&mut tx, ctx, &project, Some(new.user_id))
+            .await?;
         let e = self
             .enrollment_in(&mut tx, new.project_id, new.user_id)
             .await?

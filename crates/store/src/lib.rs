@@ -13,6 +13,7 @@ mod app_assignments;
 mod applications;
 mod audit;
 mod bulk;
+mod calendar;
 mod catalog;
 mod catalog_courses;
 mod catalog_files;

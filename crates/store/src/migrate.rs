@@ -110,6 +110,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0017_login_events_user_seq.sql"),
         postgres: include_str!("../migrations/postgres/0017_login_events_user_seq.sql"),
     },
+    Migration {
+        version: 18,
+        name: "project_schedule",
+        sqlite: include_str!("../migrations/sqlite/0018_project_schedule.sql"),
+        postgres: include_str!("../migrations/postgres/0018_project_schedule.sql"),
+    },
 ];
 
 pub(crate) async fn run(store: &SqlStore) -> Result<Vec<String>, StoreError> {

@@ -117,6 +117,8 @@ impl SqlStore {
                         P::UpdatedAt,
                         P::Version,
                         P::CourseTemplateId,
+                        P::StartsAt,
+                        P::Location,
                     ])
                     .values_panic([
                         new.id.to_string().into(),
@@ -128,6 +130,8 @@ impl SqlStore {
                         ctx.at.millis().into(),
                         1i64.into(),
                         new.course_template_id.map(|c| c.to_string()).into(),
+                        new.starts_at.map(|t| t.millis()).into(),
+                        new.location.clone().into(),
                     ])
                     .to_owned(),
             ),
@@ -144,6 +148,8 @@ impl SqlStore {
                     "name": new.name,
                     "status": new.status.as_str(),
                     "course_template_id": new.course_template_id.map(|c| c.to_string()),
+                    "starts_at": new.starts_at.map(|t| t.to_rfc3339()),
+                    "location": new.location,
                 })),
         )
         .await?;
@@ -235,7 +241,42 @@ impl SqlStore {
                 );
             }
         }
+        if let Some(v) = p.starts_at {
+            q.value(P::StartsAt, v.map(|t| t.millis()));
+            if v != before.starts_at {
+                changes.insert(
+                    "starts_at".into(),
+                    json!({
+                        "before": before.starts_at.map(|t| t.to_rfc3339()),
+                        "after": v.map(|t| t.to_rfc3339()),
+                    }),
+                );
+            }
+        }
+        if let Some(v) = &p.location {
+            q.value(P::Location, v.clone());
+            if *v != before.location {
+                changes.insert(
+                    "location".into(),
+                    json!({ "before": before.location, "after": v }),
+                );
+            }
+        }
         exec(&mut tx, self.build(&q)).await?;
+        let after = self
+            .project_in(&mut tx, id)
+            .await?
+            .ok_or(StoreError::NotFound("project"))?;
+        // A new time or place (or a project made active again) is news to everyone enrolled.
+        let moved = after.starts_at != before.starts_at
+            || after.location != before.location
+            || after.status != before.status;
+        if moved && after.starts_at.is_some() {
+            let n = self.calendar_invite_in(&mut tx, ctx, &after, None).await?;
+            if n > 0 {
+                changes.insert("invitations".into(), json!(n));
+            }
+        }
         self.append_in(
             &mut tx,
             ctx,
@@ -245,10 +286,6 @@ impl SqlStore {
                 .changes(serde_json::Value::Object(changes)),
         )
         .await?;
-        let after = self
-            .project_in(&mut tx, id)
-            .await?
-            .ok_or(StoreError::NotFound("project"))?;
         tx.commit().await.map_err(db_err)?;
         Ok(after)
     }

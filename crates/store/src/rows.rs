@@ -171,6 +171,8 @@ pub(crate) fn project(r: &AnyRow) -> R<ProjectRecord> {
             .map(|c| portico_domain::ids::CourseId::parse(&c))
             .transpose()
             .map_err(|e| corrupt("course_template_id", e))?,
+        starts_at: ots(r, "starts_at")?,
+        location: s(r, "location")?,
     })
 }
 

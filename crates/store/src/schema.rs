@@ -32,9 +32,11 @@ pub enum Projects {
     UpdatedAt,
     Version,
     CourseTemplateId,
+    StartsAt,
+    Location,
 }
 
-pub const PROJECT_COLUMNS: [Projects; 8] = [
+pub const PROJECT_COLUMNS: [Projects; 10] = [
     Projects::Id,
     Projects::OrganizationId,
     Projects::Name,
@@ -43,6 +45,8 @@ pub const PROJECT_COLUMNS: [Projects; 8] = [
     Projects::UpdatedAt,
     Projects::Version,
     Projects::CourseTemplateId,
+    Projects::StartsAt,
+    Projects::Location,
 ];
 
 #[derive(Iden, Clone, Copy)]

@@ -133,6 +133,8 @@ impl Activity {
                     ProjectStatus::Active
                 },
                 course_template_id: None,
+                starts_at: None,
+                location: String::new(),
             });
         }
         self.totals.projects += batch.projects.len() as u64;

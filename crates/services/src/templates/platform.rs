@@ -123,14 +123,14 @@ pub fn email_variables(key: EmailTemplateKey) -> Vec<VariableDecl> {
         ],
         K::CalendarInvitation => vec![
             v("name", "The invitee's name", "Anna Berg"),
-            v("title", "What the session is", "Onboarding workshop"),
-            v("starts_at", "When it starts", "2026-12-10 09:00"),
-            v("location", "Where it takes place", "Room 2.14"),
+            v("title", "The project's name", "Onboarding workshop"),
+            v("starts_at", "When it starts (UTC)", "2026-12-10 09:00 UTC"),
             v(
-                "link",
-                "The session's page",
-                "https://portico.example/sessions/42",
+                "location",
+                "Where it takes place (may be empty)",
+                "Room 2.14",
             ),
+            v("link", "The platform's address", "https://portico.example"),
         ],
     };
     own.extend(common());

@@ -21,6 +21,8 @@ async fn project(db: &Db, org: portico_domain::OrgId, name: &str) -> ProjectReco
                 name: name.into(),
                 status: ProjectStatus::Active,
                 course_template_id: None,
+                starts_at: None,
+                location: String::new(),
             },
         )
         .await

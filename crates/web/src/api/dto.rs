@@ -55,6 +55,11 @@ pub struct Project {
     /// PR1: the course template the project follows (a course activated for its
     /// organization), or null.
     pub course_template_id: Option<String>,
+    /// When it starts (RFC 3339, UTC), or null when not scheduled.
+    #[schema(example = "2026-12-24T14:00:00Z")]
+    pub starts_at: Option<String>,
+    /// Where it takes place (a room, an address, a meeting link); empty when not said.
+    pub location: String,
 }
 
 impl From<ProjectRecord> for Project {
@@ -68,6 +73,8 @@ impl From<ProjectRecord> for Project {
             updated_at: p.updated_at.to_rfc3339(),
             version: p.version,
             course_template_id: p.course_template_id.map(|c| c.to_string()),
+            starts_at: p.starts_at.map(|t| t.to_rfc3339()),
+            location: p.location,
         }
     }
 }
@@ -100,6 +107,11 @@ pub struct CreateProject {
     pub status: Option<String>,
     /// PR1: a course activated for the organization.
     pub course_template_id: Option<String>,
+    /// When it starts, in UTC: `2026-12-24T14:00:00Z` (or without seconds or `Z`). Members
+    /// enrolled before it starts get the calendar invitation email.
+    pub starts_at: Option<String>,
+    /// Where it takes place (at most 200 characters).
+    pub location: Option<String>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -112,6 +124,12 @@ pub struct UpdateProject {
     #[serde(default, deserialize_with = "crate::api::catalog::double_option")]
     #[schema(value_type = Option<String>)]
     pub course_template_id: Option<Option<String>>,
+    /// When it starts, in UTC; `null` unschedules it, absent leaves it. A new time or place
+    /// sends the calendar invitation again to everyone enrolled.
+    #[serde(default, deserialize_with = "crate::api::catalog::double_option")]
+    #[schema(value_type = Option<String>)]
+    pub starts_at: Option<Option<String>>,
+    pub location: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]

@@ -82,6 +82,8 @@ pub async fn create(
                     .as_deref()
                     .map(crate::api::catalog::course_ref)
                     .transpose()?,
+                starts_at: b.starts_at,
+                location: b.location,
             },
         )
         .await?;
@@ -105,8 +107,8 @@ pub async fn get_one(
     Ok(with_etag(p.version, Project::from(p)))
 }
 
-/// Renames or archives a project (`projects.manage` at the project). Send `If-Match` with the
-/// `ETag` you read: a stale one gets 412.
+/// Renames, archives or (re)schedules a project (`projects.manage` at the project). Send
+/// `If-Match` with the `ETag` you read: a stale one gets 412.
 #[utoipa::path(patch, path = "/api/v1/projects/{project}", tag = "projects", request_body = UpdateProject,
     params(("project" = String, Path), ("If-Match" = Option<String>, Header)),
     responses((status = 200, body = Project), (status = 404, body = crate::problem::Problem), (status = 412, body = crate::problem::Problem), (status = 422, body = crate::problem::Problem)),
@@ -138,6 +140,8 @@ pub async fn update(
                             .transpose()
                     })
                     .transpose()?,
+                starts_at: b.starts_at,
+                location: b.location,
             },
         )
         .await?;

@@ -171,6 +171,7 @@ impl Templates {
             "catalog/course_form.html",
             "orgs/project_edit.html",
             "orgs/_course_select.html",
+            "orgs/_schedule_fields.html",
             "orgs/emails.html",
             "orgs/catalog.html",
             "orgs/catalog_deactivate.html",

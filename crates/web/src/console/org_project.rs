@@ -154,6 +154,8 @@ async fn render(
                 status => p.project().status.as_str(),
                 href => base.clone(),
                 course => course,
+                starts => p.project().starts_at.map(|t| format!("{} UTC", t.to_display())),
+                location => p.project().location.clone(),
             },
             may_edit => p.can("projects.manage"),
             rows => rows,

@@ -1,7 +1,8 @@
 //! A project's course template (PR1) in the console: the "Course template" select of the
 //! project forms (none, or a course activated for the organization — the store checks that
 //! inside the project's transaction, and a bad choice comes back next to the field), and the
-//! project's edit page (name and course template, guarded by the project's version).
+//! project's edit page (name, course template, start time and location, guarded by the
+//! project's version).
 
 use super::org_projects::load_project;
 use super::orgs::OrgHeader;
@@ -93,7 +94,16 @@ pub(super) fn parse_course(raw: &str) -> Result<Option<CourseId>, ServiceError> 
 pub struct EditForm {
     name: String,
     course_template_id: String,
+    /// `datetime-local`: `YYYY-MM-DDTHH:MM`, read as UTC; blank unschedules.
+    starts_at: String,
+    location: String,
     version: String,
+}
+
+/// A stored start time as a `datetime-local` value (UTC).
+pub(super) fn local_value(t: Option<portico_domain::Timestamp>) -> String {
+    t.map(|t| t.to_rfc3339()[..16].to_string())
+        .unwrap_or_default()
 }
 
 fn href(header: &OrgHeader, p: &ProjectScope) -> String {
@@ -147,6 +157,8 @@ async fn edit_page(
             .course_template_id
             .map(|c| c.to_string())
             .unwrap_or_default(),
+        starts_at: local_value(pr.starts_at),
+        location: pr.location.clone(),
         version: pr.version.to_string(),
     };
     render(
@@ -177,6 +189,8 @@ async fn save(
                 name: (form.name.trim() != p.project().name).then(|| form.name.clone()),
                 status: None,
                 course_template_id: Some(course),
+                starts_at: Some(Some(form.starts_at.clone())),
+                location: Some(form.location.clone()),
             };
             let expected = form.version.trim().parse::<i64>().ok();
             st.services.update_project(&p, expected, update).await

@@ -39,6 +39,9 @@ pub struct CreateForm {
     name: String,
     /// PR1: blank, or a course activated for the organization.
     course_template_id: String,
+    /// `datetime-local` (UTC); blank: not scheduled.
+    starts_at: String,
+    location: String,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -184,6 +187,8 @@ async fn create(
                 name: form.name.clone(),
                 status: None,
                 course_template_id,
+                starts_at: Some(form.starts_at.clone()),
+                location: Some(form.location.clone()),
             };
             st.services.create_project(&scope, input).await
         }
@@ -252,7 +257,7 @@ async fn set_status(
     let update = ProjectUpdate {
         name: None,
         status: Some(status),
-        course_template_id: None,
+        ..Default::default()
     };
     match st.services.update_project(&p, None, update).await {
         Ok(p) => redirect_flash(

@@ -21,6 +21,7 @@ mod browser;
 mod browser_access;
 mod browser_catalog;
 mod browser_import;
+mod calendar;
 mod catalog;
 mod console_access;
 mod console_api_keys;
