@@ -6,6 +6,7 @@ use crate::outbox::queue_in;
 use crate::rows::{self, R};
 use crate::{SqlStore, fetch_all};
 use portico_domain::ids::{EmailId, UserId};
+use portico_domain::user::UserStatus;
 use portico_domain::{EmailTemplateKey, ProjectStatus};
 use portico_services::StoreError;
 use portico_services::records::*;
@@ -34,10 +35,13 @@ impl SqlStore {
             .read()
             .map(|s| s.clone())
             .map_err(|_| StoreError::Backend("outbox settings lock poisoned".into()))?;
-        let mut values = vec![project.id.to_string().into()];
+        let mut values = vec![
+            project.id.to_string().into(),
+            UserStatus::Blocked.as_str().into(),
+        ];
         let mut sql = "SELECT u.id AS id, u.email AS email, u.first_name AS first_name, \
              u.last_name AS last_name FROM enrollments e JOIN users u ON u.id = e.user_id \
-             WHERE e.project_id = ? AND u.status <> 'blocked'"
+             WHERE e.project_id = ? AND u.status <> ?"
             .to_string();
         if let Some(u) = only {
             sql.push_str(" AND e.user_id = ?");

@@ -181,6 +181,28 @@ both_backends!(
         let (s, v) = enroll(&app, &key, &workshop, &carl, &learner).await;
         assert_eq!(s, StatusCode::CREATED, "{v}");
         assert_eq!(invitations(&app).await.len(), 4);
+
+        // Scheduled again: the three enrolled are invited, except Bob, who is blocked.
+        let (s, v) = app
+            .api(
+                Method::POST,
+                &format!("/api/v1/users/{}/block", id(&bob)),
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let (s, v) = app
+            .api(
+                Method::PATCH,
+                &path,
+                Some(json!({ "starts_at": in_ten_days.to_rfc3339() })),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let inv = invitations(&app).await;
+        let mut again: Vec<&str> = inv[4..].iter().map(|i| i.0.as_str()).collect();
+        again.sort();
+        assert_eq!(again, ["anna@example.com", "carl@example.com"]);
     }
 );
 
