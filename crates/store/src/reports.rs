@@ -190,6 +190,9 @@ impl ReportStore for SqlStore {
             let (src, mut v) = events(period, reach, hide, None);
             let p = partition_clause(lo, hi, &mut v);
             let mut v2 = v.clone();
+            // The range again on the memberships: PostgreSQL hashes only this range's (its
+            // plan reads memberships whole, not by index).
+            v2.extend([lo.into(), hi.into()]);
             let c = reach_clause("m.org_id", reach, &mut v2);
             let days_sql = format!(
                 "SELECT e.day AS day, COUNT(*) AS logins, COUNT(DISTINCT e.user_seq) AS users \
@@ -200,7 +203,8 @@ impl ReportStore for SqlStore {
                  FROM {src}{p} GROUP BY e.user_seq), \
                  g AS (SELECT m.org_id AS org_id, COUNT(*) AS users, \
                  CAST(SUM(c.n) AS BIGINT) AS logins \
-                 FROM c JOIN memberships m ON m.user_seq = c.user_seq WHERE 1 = 1{c} \
+                 FROM c JOIN memberships m ON m.user_seq = c.user_seq \
+                 WHERE m.user_seq BETWEEN ? AND ?{c} \
                  GROUP BY m.org_id) \
                  SELECT g.org_id AS org_id, o.name AS org_name, g.users AS users, \
                  g.logins AS logins FROM g JOIN organizations o ON o.id = g.org_id \
