@@ -270,7 +270,7 @@ async fn main() {
     let report_rows = reports::measure(&client, &base, &key, args.report_requests).await;
     if args.reports_only {
         drop(server);
-        reports::print(&report_rows, args.users, args.organizations);
+        reports::print(&report_rows, args.users, args.organizations, database());
         return;
     }
 
@@ -392,8 +392,11 @@ async fn main() {
 
     println!();
     println!(
-        "Portico benchmark — {} users, {} organizations, SQLite, {} cores",
-        args.users, args.organizations, cores
+        "Portico benchmark — {} users, {} organizations, {}, {} cores",
+        args.users,
+        args.organizations,
+        database(),
+        cores
     );
     println!("| measurement | p50 | p95 | p99 | target |");
     println!("|---|---|---|---|---|");
@@ -437,5 +440,14 @@ async fn main() {
         "| server RSS after start (idle) | {:.1} MB | < 150 MB |",
         rss as f64 / 1024.0
     );
-    reports::print(&report_rows, args.users, args.organizations);
+    reports::print(&report_rows, args.users, args.organizations, database());
+}
+
+/// Which database the server uses: PostgreSQL when `PORTICO_DATABASE_URL` (which the spawned
+/// `portico` commands inherit) names one, else SQLite in the data directory.
+fn database() -> &'static str {
+    match std::env::var("PORTICO_DATABASE_URL") {
+        Ok(u) if u.starts_with("postgres://") || u.starts_with("postgresql://") => "PostgreSQL",
+        _ => "SQLite",
+    }
 }

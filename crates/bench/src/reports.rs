@@ -107,9 +107,9 @@ fn ms(d: Duration) -> String {
     format!("{:.0} ms", d.as_secs_f64() * 1000.0)
 }
 
-pub fn print(rows: &[Row], users: u64, orgs: u64) {
+pub fn print(rows: &[Row], users: u64, orgs: u64, database: &str) {
     println!();
-    println!("Reports — {users} users, {orgs} organizations, SQLite (target: each under 2 s)");
+    println!("Reports — {users} users, {orgs} organizations, {database} (target: each under 2 s)");
     println!("| report | first (cold) | median | max | answer size |");
     println!("|---|---|---|---|---|");
     for r in rows {
