@@ -8,7 +8,6 @@ use crate::{SqlStore, fetch_all};
 use portico_domain::ids::{EmailId, UserId};
 use portico_domain::user::UserStatus;
 use portico_domain::{EmailTemplateKey, ProjectStatus};
-use portico_services::StoreError;
 use portico_services::records::*;
 use serde_json::json;
 use sqlx::AnyConnection;
@@ -30,11 +29,7 @@ impl SqlStore {
         if project.status != ProjectStatus::Active || starts_at <= ctx.at {
             return Ok(0);
         }
-        let settings = self
-            .outbox
-            .read()
-            .map(|s| s.clone())
-            .map_err(|_| StoreError::Backend("outbox settings lock poisoned".into()))?;
+        let settings = self.outbox_settings()?;
         let mut values = vec![
             project.id.to_string().into(),
             UserStatus::Blocked.as_str().into(),

@@ -148,6 +148,17 @@ pub(crate) async fn insert_in(
     Ok(())
 }
 
+impl SqlStore {
+    /// The public URL and queued/held status `Store::configure_outbox` was given, for emails
+    /// the store queues itself (license warnings, calendar invitations).
+    pub(crate) fn outbox_settings(&self) -> R<portico_services::records::OutboxSettings> {
+        self.outbox
+            .read()
+            .map(|s| s.clone())
+            .map_err(|_| StoreError::Backend("outbox settings lock poisoned".into()))
+    }
+}
+
 /// [`insert_in`] plus its `email.queued` audit entry: the template, language and status as
 /// changes, the recipient's address as erasable personal data, never a subject, body or link.
 pub(crate) async fn queue_in(

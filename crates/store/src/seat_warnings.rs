@@ -146,11 +146,7 @@ impl SqlStore {
         level: i64,
         (used, limit): (i64, i64),
     ) -> R<()> {
-        let settings = self
-            .outbox
-            .read()
-            .map(|s| s.clone())
-            .map_err(|_| StoreError::Backend("outbox settings lock poisoned".into()))?;
+        let settings = self.outbox_settings()?;
         let org_name = fetch_opt(
             conn,
             self.raw(

@@ -178,6 +178,7 @@ impl Templates {
             "orgs/import.html",
             "orgs/import_progress.html",
             "orgs/_import_result.html",
+            "orgs/_import_row_errors.html",
         );
         Self { env }
     }

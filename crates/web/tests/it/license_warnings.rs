@@ -70,6 +70,28 @@ async fn set_apps(app: &TestApp, org: &Value, user: &Value, apps: &[&Value]) {
     assert_eq!(s, StatusCode::OK, "{v}");
 }
 
+/// Acme's administrator Olga (returned), Mira, a mentor there, and Beta's administrator Bert.
+async fn staff(app: &TestApp, acme: &Value, beta: &Value) -> Value {
+    let (olga, _) = app
+        .staff(
+            "olga",
+            "lms.organization_administrator",
+            Some(acme),
+            Some(acme),
+        )
+        .await;
+    app.staff("mira", "lms.mentor", Some(acme), Some(acme))
+        .await;
+    app.staff(
+        "bert",
+        "lms.organization_administrator",
+        Some(beta),
+        Some(beta),
+    )
+    .await;
+    olga
+}
+
 both_backends!(
     a_warning_per_crossing_to_the_organizations_administrators_only,
     |app: TestApp| async move {
@@ -79,24 +101,7 @@ both_backends!(
         let crm = application(&app, json!({ "name": "CRM" })).await;
         assign_app(&app, &acme, &crm).await;
         assign_app(&app, &beta, &crm).await;
-        // Acme's administrator, a mentor there, and Beta's administrator.
-        let (olga, _) = app
-            .staff(
-                "olga",
-                "lms.organization_administrator",
-                Some(&acme),
-                Some(&acme),
-            )
-            .await;
-        app.staff("mira", "lms.mentor", Some(&acme), Some(&acme))
-            .await;
-        app.staff(
-            "bert",
-            "lms.organization_administrator",
-            Some(&beta),
-            Some(&beta),
-        )
-        .await;
+        let olga = staff(&app, &acme, &beta).await;
         set_limits(&app, &acme, json!({ "application": 10 })).await;
         set_limits(&app, &beta, json!({ "application": 10 })).await;
 
@@ -249,22 +254,7 @@ both_backends!(
         let beta = app.org("Beta", None).await;
         let crm = application(&app, json!({ "name": "CRM" })).await;
         assign_app(&app, &acme, &crm).await;
-        app.staff(
-            "olga",
-            "lms.organization_administrator",
-            Some(&acme),
-            Some(&acme),
-        )
-        .await;
-        app.staff("mira", "lms.mentor", Some(&acme), Some(&acme))
-            .await;
-        app.staff(
-            "bert",
-            "lms.organization_administrator",
-            Some(&beta),
-            Some(&beta),
-        )
-        .await;
+        staff(&app, &acme, &beta).await;
         set_limits(&app, &acme, json!({ "application": 10 })).await;
         for n in 1..=8 {
             let (s, v) = add_with(&app, &acme, &format!("m{n}@example.com"), &[&crm]).await;

@@ -56,11 +56,30 @@ async fn password_status(app: &TestApp, login: &str, password: &str) -> StatusCo
         .0
 }
 
+/// The LMS preset and Acme, whose security policy locks out after `MAX_FAILURES` failures in
+/// `WINDOW_SECS`.
+async fn acme_with_lockout(app: &TestApp) -> Value {
+    app.import_preset("lms").await;
+    let acme = app.org("Acme", None).await;
+    let (s, v) = app
+        .api(
+            Method::PUT,
+            &format!(
+                "/api/v1/organizations/{}/security-policy",
+                acme["id"].as_str().unwrap()
+            ),
+            Some(json!({ "lockout_max_failures": MAX_FAILURES })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["effective"]["lockout_window_secs"], WINDOW_SECS);
+    acme
+}
+
 both_backends!(
     wrong_totp_codes_lock_out_like_wrong_passwords,
     |app: TestApp| async move {
-        app.import_preset("lms").await;
-        let acme = app.org("Acme", None).await;
+        let acme = acme_with_lockout(&app).await;
         let (gus, _) = app
             .staff(
                 "gus",
@@ -76,18 +95,6 @@ both_backends!(
             Some(&acme),
         )
         .await;
-        let (s, v) = app
-            .api(
-                Method::PUT,
-                &format!(
-                    "/api/v1/organizations/{}/security-policy",
-                    acme["id"].as_str().unwrap()
-                ),
-                Some(json!({ "lockout_max_failures": MAX_FAILURES })),
-            )
-            .await;
-        assert_eq!(s, StatusCode::OK, "{v}");
-        assert_eq!(v["effective"]["lockout_window_secs"], WINDOW_SECS);
 
         // Passwords (Pia, no second factor): three failures at once, then even the right
         // password is refused until the window has passed.
@@ -193,8 +200,7 @@ both_backends!(
 both_backends!(
     right_codes_do_not_count_against_the_next_logins,
     |app: TestApp| async move {
-        app.import_preset("lms").await;
-        let acme = app.org("Acme", None).await;
+        let acme = acme_with_lockout(&app).await;
         app.staff(
             "gus",
             "lms.organization_administrator",
@@ -202,17 +208,6 @@ both_backends!(
             Some(&acme),
         )
         .await;
-        let (s, v) = app
-            .api(
-                Method::PUT,
-                &format!(
-                    "/api/v1/organizations/{}/security-policy",
-                    acme["id"].as_str().unwrap()
-                ),
-                Some(json!({ "lockout_max_failures": MAX_FAILURES })),
-            )
-            .await;
-        assert_eq!(s, StatusCode::OK, "{v}");
         let (c, csrf) = app.login("gus", ADMIN_PASSWORD).await;
         let secret = enrol(&c, &app, &csrf).await;
         // More successful logins than the limit, all inside one window, each with a fresh
