@@ -5,9 +5,10 @@ use super::access_dto::*;
 use super::dto::User;
 use super::{ApiJson, if_match, parse_id, with_etag};
 use crate::AppState;
+use crate::api::ApiQuery;
 use crate::auth::Admin;
 use crate::problem::{ApiError, ApiResult};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -97,7 +98,7 @@ pub struct RoleQuery {
 pub async fn list_roles(
     State(st): State<AppState>,
     Admin(a): Admin,
-    Query(q): Query<RoleQuery>,
+    ApiQuery(q): ApiQuery<RoleQuery>,
 ) -> ApiResult<Json<Vec<RoleDto>>> {
     let level = match q.level.as_deref() {
         None | Some("") => None,
@@ -243,7 +244,7 @@ pub struct ExplainQuery {
 pub async fn explain(
     State(st): State<AppState>,
     Admin(a): Admin,
-    Query(q): Query<ExplainQuery>,
+    ApiQuery(q): ApiQuery<ExplainQuery>,
 ) -> ApiResult<Json<ExplainDto>> {
     let user: UserId = parse_id(&q.user, "user")?;
     let scope = parse_scope(q.scope.as_deref())?;
@@ -269,7 +270,7 @@ pub struct HoldersQuery {
 pub async fn holders(
     State(st): State<AppState>,
     Admin(a): Admin,
-    Query(q): Query<HoldersQuery>,
+    ApiQuery(q): ApiQuery<HoldersQuery>,
 ) -> ApiResult<Json<Vec<User>>> {
     let scope = parse_scope(q.scope.as_deref())?;
     Ok(Json(

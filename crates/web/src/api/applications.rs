@@ -4,9 +4,10 @@ use super::app_dto::*;
 use super::dto::Page;
 use super::{ApiJson, ListQuery, if_match, parse_id, with_etag};
 use crate::AppState;
+use crate::api::ApiQuery;
 use crate::auth::Admin;
 use crate::problem::{ApiError, ApiResult, Problem};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::get;
@@ -88,7 +89,7 @@ pub struct ConfirmQuery {
 pub async fn list(
     State(st): State<AppState>,
     Admin(a): Admin,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Page<Application>>> {
     let page = q.page()?;
     Ok(Json(Page::from_page(
@@ -184,7 +185,7 @@ pub async fn delete(
     State(st): State<AppState>,
     Admin(a): Admin,
     Path(app): Path<String>,
-    Query(q): Query<ConfirmQuery>,
+    ApiQuery(q): ApiQuery<ConfirmQuery>,
 ) -> ApiResult<Json<ApplicationDeleted>> {
     let id = parse_id::<AppId>(&app, "application")?;
     Ok(Json(
@@ -293,7 +294,7 @@ pub async fn unassign(
     State(st): State<AppState>,
     Admin(a): Admin,
     Path((org, app)): Path<(String, String)>,
-    Query(q): Query<ConfirmQuery>,
+    ApiQuery(q): ApiQuery<ConfirmQuery>,
 ) -> ApiResult<Json<UnassignPreviewDto>> {
     let scope = st.services.resolve_org(&a, &org).await?;
     let app = parse_id::<AppId>(&app, "application")?;

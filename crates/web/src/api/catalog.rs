@@ -5,9 +5,10 @@ use super::catalog_dto::*;
 use super::dto::Page;
 use super::{ApiJson, ListQuery, if_match, parse_id, with_etag};
 use crate::AppState;
+use crate::api::ApiQuery;
 use crate::auth::Admin;
 use crate::problem::{ApiError, ApiResult};
-use axum::extract::{DefaultBodyLimit, FromRequest, Path, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -211,7 +212,7 @@ pub struct ProductListQuery {
 pub async fn list(
     State(st): State<AppState>,
     Admin(a): Admin,
-    Query(q): Query<ProductListQuery>,
+    ApiQuery(q): ApiQuery<ProductListQuery>,
 ) -> ApiResult<Json<Page<Product>>> {
     let page = ListQuery {
         limit: q.limit,

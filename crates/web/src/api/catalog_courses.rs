@@ -4,9 +4,10 @@ use super::catalog_dto::*;
 use super::dto::Page;
 use super::{ApiJson, ListQuery, if_match, parse_id, with_etag};
 use crate::AppState;
+use crate::api::ApiQuery;
 use crate::auth::Admin;
 use crate::problem::ApiResult;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::get;
@@ -47,7 +48,7 @@ pub struct CourseListQuery {
 pub async fn list(
     State(st): State<AppState>,
     Admin(a): Admin,
-    Query(q): Query<CourseListQuery>,
+    ApiQuery(q): ApiQuery<CourseListQuery>,
 ) -> ApiResult<Json<Page<Course>>> {
     let page = ListQuery {
         limit: q.limit,

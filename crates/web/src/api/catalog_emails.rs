@@ -6,12 +6,13 @@ use super::templates::{list_filter, optional_json};
 use super::templates_dto::*;
 use super::{ApiJson, if_match, parse_id, with_etag};
 use crate::AppState;
+use crate::api::ApiQuery;
 use crate::auth::Admin;
 use crate::problem::ApiResult;
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
@@ -54,7 +55,7 @@ fn id_of(s: &str) -> Result<EmailTemplateId, crate::problem::ApiError> {
 pub async fn list(
     State(st): State<AppState>,
     Admin(a): Admin,
-    Query(q): Query<TemplateListQuery>,
+    ApiQuery(q): ApiQuery<TemplateListQuery>,
 ) -> ApiResult<Json<Vec<CatalogEmailDto>>> {
     let (language, sort) = list_filter(q)?;
     let rows = st
@@ -175,7 +176,7 @@ pub async fn org_list(
     State(st): State<AppState>,
     Admin(a): Admin,
     Path(org): Path<String>,
-    Query(q): Query<TemplateListQuery>,
+    ApiQuery(q): ApiQuery<TemplateListQuery>,
 ) -> ApiResult<Json<Vec<OrgEmailDto>>> {
     let (language, sort) = list_filter(q)?;
     let scope = st.services.resolve_org(&a, &org).await?;

@@ -5,9 +5,10 @@ use super::catalog_dto::*;
 use super::dto::Page;
 use super::{ApiJson, parse_id};
 use crate::AppState;
+use crate::api::ApiQuery;
 use crate::auth::Admin;
 use crate::problem::ApiResult;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{delete, get};
 use axum::{Json, Router};
@@ -72,7 +73,7 @@ pub async fn list_products(
     State(st): State<AppState>,
     Admin(a): Admin,
     Path(org): Path<String>,
-    Query(q): Query<PortfolioQuery>,
+    ApiQuery(q): ApiQuery<PortfolioQuery>,
 ) -> ApiResult<Json<Page<Product>>> {
     let scope = st.services.resolve_org(&a, &org).await?;
     let p = st
@@ -126,7 +127,7 @@ pub async fn list_courses(
     State(st): State<AppState>,
     Admin(a): Admin,
     Path(org): Path<String>,
-    Query(q): Query<PortfolioQuery>,
+    ApiQuery(q): ApiQuery<PortfolioQuery>,
 ) -> ApiResult<Json<Page<Course>>> {
     let scope = st.services.resolve_org(&a, &org).await?;
     let p = st

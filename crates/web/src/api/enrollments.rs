@@ -6,9 +6,10 @@
 use super::dto::Page;
 use super::{ApiJson, ListQuery, parse_id};
 use crate::AppState;
+use crate::api::ApiQuery;
 use crate::auth::Admin;
 use crate::problem::{ApiError, ApiResult};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{delete, get};
 use axum::{Json, Router};
@@ -92,7 +93,7 @@ pub async fn list(
     State(st): State<AppState>,
     Admin(a): Admin,
     Path(project): Path<String>,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Page<Enrollment>>> {
     let page = q.page()?;
     let id = parse_id::<ProjectId>(&project, "project")?;

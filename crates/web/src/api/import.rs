@@ -2,10 +2,11 @@
 //! nothing, with the rules of a single add; `?dry_run=true` checks without writing.
 
 use crate::AppState;
+use crate::api::ApiQuery;
 use crate::auth::Admin;
 use crate::problem::ApiResult;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -64,7 +65,7 @@ pub async fn import_members(
     State(st): State<AppState>,
     Admin(a): Admin,
     Path(org): Path<String>,
-    Query(q): Query<ImportQuery>,
+    ApiQuery(q): ApiQuery<ImportQuery>,
     body: Bytes,
 ) -> ApiResult<Response> {
     let scope = st.services.resolve_org(&a, &org).await?;

@@ -3,10 +3,11 @@
 use super::dto::*;
 use super::{ApiJson, parse_id};
 use crate::AppState;
+use crate::api::ApiQuery;
 use crate::auth::Admin;
 use crate::csv_export;
 use crate::problem::ApiResult;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete as delete_route, get};
@@ -123,7 +124,7 @@ pub async fn audit_events(
     State(st): State<AppState>,
     Admin(a): Admin,
     headers: HeaderMap,
-    Query(q): Query<AuditQuery>,
+    ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> ApiResult<Response> {
     let filter = AuditFilter {
         action_prefix: q.action.filter(|s| !s.is_empty()),

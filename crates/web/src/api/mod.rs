@@ -155,6 +155,28 @@ async fn not_found(req: Request) -> Response {
     }
 }
 
+/// A query string; a malformed value or an unknown parameter is refused with a problem
+/// (`invalid-query`, naming what is wrong) instead of axum's plain-text rejection.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> axum::extract::FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(ApiQuery(v)),
+            Err(e) => Err(ApiError::new(
+                axum::http::StatusCode::BAD_REQUEST,
+                "invalid-query",
+                "The query string does not match the expected parameters",
+                Some(e.body_text()),
+            )),
+        }
+    }
+}
+
 /// A JSON body; malformed JSON and unknown fields are refused with a problem (nothing changes).
 pub struct ApiJson<T>(pub T);
 

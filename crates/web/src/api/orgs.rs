@@ -3,9 +3,10 @@
 use super::dto::*;
 use super::{ApiJson, ListQuery, if_match, parse_id, with_etag};
 use crate::AppState;
+use crate::api::ApiQuery;
 use crate::auth::Admin;
 use crate::problem::{ApiError, ApiResult};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -55,7 +56,7 @@ pub struct OrgListQuery {
 pub async fn list(
     State(st): State<AppState>,
     Admin(a): Admin,
-    Query(q): Query<OrgListQuery>,
+    ApiQuery(q): ApiQuery<OrgListQuery>,
 ) -> ApiResult<Json<Page<Organization>>> {
     let page = ListQuery {
         limit: q.limit,
@@ -221,7 +222,7 @@ pub async fn list_members(
     State(st): State<AppState>,
     Admin(a): Admin,
     Path(org): Path<String>,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Page<Member>>> {
     let page = q.page()?;
     let scope = st.services.resolve_org(&a, &org).await?;
@@ -321,7 +322,7 @@ pub async fn remove_member(
     State(st): State<AppState>,
     Admin(a): Admin,
     Path((org, user)): Path<(String, String)>,
-    Query(c): Query<ConfirmQuery>,
+    ApiQuery(c): ApiQuery<ConfirmQuery>,
 ) -> ApiResult<Json<MemberRemoval>> {
     let scope = st.services.resolve_org(&a, &org).await?;
     let user: UserId = parse_id(&user, "member")?;

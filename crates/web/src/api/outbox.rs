@@ -5,9 +5,10 @@
 use super::dto::Page;
 use super::parse_id;
 use crate::AppState;
+use crate::api::ApiQuery;
 use crate::auth::Admin;
 use crate::problem::ApiResult;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use portico_domain::EmailStatus;
@@ -133,7 +134,7 @@ pub(crate) fn parse_status(s: Option<&str>) -> Result<Option<EmailStatus>, Servi
 pub async fn list(
     State(st): State<AppState>,
     Admin(a): Admin,
-    Query(q): Query<OutboxQuery>,
+    ApiQuery(q): ApiQuery<OutboxQuery>,
 ) -> ApiResult<Json<Page<OutboxEmail>>> {
     let page = PageRequest::parse(q.limit, q.cursor.as_deref()).map_err(ServiceError::from)?;
     let status = parse_status(q.status.as_deref())?;

@@ -4,9 +4,10 @@
 use super::dto::*;
 use super::{ApiJson, ListQuery, if_match, parse_id, with_etag};
 use crate::AppState;
+use crate::api::ApiQuery;
 use crate::auth::Admin;
 use crate::problem::{ApiError, ApiResult};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::get;
@@ -49,7 +50,7 @@ pub async fn list(
     State(st): State<AppState>,
     Admin(a): Admin,
     Path(org): Path<String>,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Page<Project>>> {
     let page = q.page()?;
     let scope = st.services.resolve_org(&a, &org).await?;

@@ -5,12 +5,13 @@
 use super::templates_dto::*;
 use super::{if_match, with_etag};
 use crate::AppState;
+use crate::api::ApiQuery;
 use crate::auth::Admin;
 use crate::problem::{ApiError, ApiResult};
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -134,7 +135,7 @@ async fn preview_kind(
 pub async fn list_email(
     State(st): State<AppState>,
     Admin(a): Admin,
-    Query(q): Query<TemplateListQuery>,
+    ApiQuery(q): ApiQuery<TemplateListQuery>,
 ) -> ApiResult<Json<Vec<PlatformTemplateDto>>> {
     list_kind(&st, &a, PlatformKind::Email, q).await
 }
@@ -223,7 +224,7 @@ pub async fn preview_email(
 pub async fn list_notification(
     State(st): State<AppState>,
     Admin(a): Admin,
-    Query(q): Query<TemplateListQuery>,
+    ApiQuery(q): ApiQuery<TemplateListQuery>,
 ) -> ApiResult<Json<Vec<PlatformTemplateDto>>> {
     list_kind(&st, &a, PlatformKind::Notification, q).await
 }

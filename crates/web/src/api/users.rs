@@ -3,9 +3,10 @@
 use super::dto::*;
 use super::{ApiJson, ListQuery, if_match, parse_id, with_etag};
 use crate::AppState;
+use crate::api::ApiQuery;
 use crate::auth::Admin;
 use crate::problem::ApiResult;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -31,7 +32,7 @@ pub fn routes() -> Router<AppState> {
 pub async fn list(
     State(st): State<AppState>,
     Admin(a): Admin,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Page<super::app_dto::UserListItem>>> {
     let page = q.page()?;
     let p = st
