@@ -79,17 +79,22 @@ pub async fn measure(client: &reqwest::Client, base: &str, key: &str, n: usize) 
             false,
         ),
         (
-            "R3 project administrators (JSON)".into(),
+            "R3 project administrators, a page of 50 organizations (JSON)".into(),
             "/api/v1/reports/project-admins".into(),
             false,
         ),
         (
-            "R4 system activity (JSON)".into(),
+            "R3 project administrators, all (CSV)".into(),
+            "/api/v1/reports/project-admins".into(),
+            true,
+        ),
+        (
+            "R4 system activity, a page of 50 organizations (JSON)".into(),
             "/api/v1/reports/system-activity".into(),
             false,
         ),
         (
-            "R4 system activity (CSV)".into(),
+            "R4 system activity, all (CSV)".into(),
             "/api/v1/reports/system-activity".into(),
             true,
         ),

@@ -30,6 +30,7 @@ mod orgs;
 mod outbox;
 mod platform_templates;
 mod projects;
+mod report_pages;
 mod reports;
 mod rows;
 mod schema;

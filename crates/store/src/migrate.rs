@@ -116,6 +116,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0018_project_schedule.sql"),
         postgres: include_str!("../migrations/postgres/0018_project_schedule.sql"),
     },
+    Migration {
+        version: 19,
+        name: "project_enrollment_count",
+        sqlite: include_str!("../migrations/sqlite/0019_project_enrollment_count.sql"),
+        postgres: include_str!("../migrations/postgres/0019_project_enrollment_count.sql"),
+    },
 ];
 
 pub(crate) async fn run(store: &SqlStore) -> Result<Vec<String>, StoreError> {

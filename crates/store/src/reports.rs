@@ -7,10 +7,11 @@ use crate::enrollments::placeholders;
 use crate::rows::{self, R};
 use crate::{SqlStore, exec, fetch_all};
 use async_trait::async_trait;
+use portico_domain::Timestamp;
 use portico_domain::access::Level;
 use portico_domain::day::{Day, Period};
 use portico_domain::ids::{OrgId, ProjectId, RoleId, UserId};
-use portico_domain::{ProjectStatus, Timestamp};
+use portico_domain::page::{Page, PageRequest};
 use portico_services::StoreError;
 use portico_services::records::{AuditCtx, Reach};
 use portico_services::reports::*;
@@ -19,10 +20,10 @@ use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 use std::collections::HashMap;
 
-fn parse_err(c: &str, e: impl std::fmt::Display) -> StoreError {
+pub(crate) fn parse_err(c: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Backend(format!("column {c}: {e}"))
 }
-fn project_id(r: &AnyRow, c: &str) -> R<ProjectId> {
+pub(crate) fn project_id(r: &AnyRow, c: &str) -> R<ProjectId> {
     ProjectId::parse(&rows::s(r, c)?).map_err(|e| parse_err(c, e))
 }
 fn role_id(r: &AnyRow, c: &str) -> R<RoleId> {
@@ -30,7 +31,7 @@ fn role_id(r: &AnyRow, c: &str) -> R<RoleId> {
 }
 
 /// ` AND <col> IN (?, …)` for `Reach::Orgs`, with its values; nothing for `All`.
-fn reach_clause(col: &str, reach: &Reach, values: &mut Vec<Value>) -> String {
+pub(crate) fn reach_clause(col: &str, reach: &Reach, values: &mut Vec<Value>) -> String {
     match reach {
         Reach::All => String::new(),
         Reach::Orgs(ids) => {
@@ -121,12 +122,12 @@ impl SqlStore {
             .collect())
     }
 
-    async fn all_rows(&self, sql: &str, values: Vec<Value>) -> R<Vec<AnyRow>> {
+    pub(crate) async fn all_rows(&self, sql: &str, values: Vec<Value>) -> R<Vec<AnyRow>> {
         let mut conn = self.conn().await?;
         fetch_all(&mut conn, self.raw(sql, values)).await
     }
 
-    fn admin_row(r: &AnyRow) -> R<OrgAdminRow> {
+    pub(crate) fn admin_row(r: &AnyRow) -> R<OrgAdminRow> {
         Ok(OrgAdminRow {
             org_id: rows::org_id(r, "org_id")?,
             org_name: rows::s(r, "org_name")?,
@@ -166,7 +167,7 @@ impl SqlStore {
     }
 }
 
-const ADMIN_COLUMNS: &str = "o.id AS org_id, o.name AS org_name, u.id AS user_id, \
+pub(crate) const ADMIN_COLUMNS: &str = "o.id AS org_id, o.name AS org_name, u.id AS user_id, \
      u.username AS username, u.first_name AS first_name, u.last_name AS last_name, \
      u.email AS email, u.is_super_admin AS is_super_admin, u.last_login_at AS last_login_at, \
      r.id AS role_id, r.name AS role_name";
@@ -350,103 +351,21 @@ impl ReportStore for SqlStore {
         rs.iter().map(Self::admin_row).collect()
     }
 
-    async fn project_admins(&self, reach: &Reach, now: Timestamp) -> R<Vec<ProjectAdminRow>> {
-        let mut v: Vec<Value> = vec![now.millis().into()];
-        let c = reach_clause("ra.org_id", reach, &mut v);
-        let rs = self
-            .all_rows(
-                &format!(
-                    "SELECT {ADMIN_COLUMNS}, p.id AS project_id, p.name AS project_name \
-                     FROM role_assignments ra \
-                     JOIN roles r ON r.id = ra.role_id \
-                     JOIN projects p ON p.id = ra.scope \
-                     JOIN organizations o ON o.id = p.organization_id \
-                     JOIN users u ON u.id = ra.user_id \
-                     WHERE (ra.expires_at IS NULL OR ra.expires_at > ?){c} \
-                     ORDER BY o.name_key, o.id, p.name_key, p.id, u.username_key, r.name"
-                ),
-                v,
-            )
-            .await?;
-        rs.iter()
-            .map(|r| {
-                Ok(ProjectAdminRow {
-                    project_id: project_id(r, "project_id")?,
-                    project_name: rows::s(r, "project_name")?,
-                    admin: Self::admin_row(r)?,
-                })
-            })
-            .collect()
+    async fn project_admins(
+        &self,
+        reach: &Reach,
+        now: Timestamp,
+        page: Option<&PageRequest>,
+    ) -> R<Page<ProjectAdminRow>> {
+        self.project_admins_q(reach, now, page).await
     }
 
-    async fn system_activity(&self, reach: &Reach) -> R<SystemActivity> {
-        let mut v = Vec::new();
-        let inner = reach_clause("org_id", reach, &mut v);
-        let outer = reach_clause("o.id", reach, &mut v);
-        let rs = self
-            .all_rows(
-                &format!(
-                    "SELECT o.id AS org_id, o.name AS org_name, p.id AS project_id, \
-                     p.name AS project_name, p.status AS status, COALESCE(c.n, 0) AS enrollments \
-                     FROM organizations o \
-                     LEFT JOIN projects p ON p.organization_id = o.id \
-                     LEFT JOIN (SELECT project_id, COUNT(*) AS n FROM enrollments \
-                     WHERE 1 = 1{inner} GROUP BY project_id) c ON c.project_id = p.id \
-                     WHERE 1 = 1{outer} \
-                     ORDER BY o.name_key, o.id, p.name_key, p.id"
-                ),
-                v,
-            )
-            .await?;
-        let mut v = Vec::new();
-        let c = reach_clause("org_id", reach, &mut v);
-        let members: HashMap<String, i64> = self
-            .all_rows(
-                &format!(
-                    "SELECT org_id, COUNT(*) AS n FROM memberships WHERE 1 = 1{c} GROUP BY org_id"
-                ),
-                v,
-            )
-            .await?
-            .iter()
-            .map(|r| Ok((rows::s(r, "org_id")?, rows::i(r, "n")?)))
-            .collect::<R<_>>()?;
-        let mut orgs: Vec<OrgActivity> = Vec::new();
-        let mut totals = ActivityTotals::default();
-        for r in &rs {
-            let org_id = rows::org_id(r, "org_id")?;
-            if orgs.last().is_none_or(|o| o.org_id != org_id) {
-                let m = members.get(&org_id.to_string()).copied().unwrap_or(0);
-                totals.organizations += 1;
-                totals.members += m;
-                orgs.push(OrgActivity {
-                    org_id,
-                    org_name: rows::s(r, "org_name")?,
-                    members: m,
-                    projects: Vec::new(),
-                    enrollments: 0,
-                });
-            }
-            if let Some(pid) = rows::os(r, "project_id")? {
-                let n = rows::i(r, "enrollments")?;
-                let status = rows::s(r, "status")?;
-                let o = orgs.last_mut().expect("pushed above");
-                o.enrollments += n;
-                o.projects.push(ProjectActivity {
-                    project_id: ProjectId::parse(&pid).map_err(|e| parse_err("project_id", e))?,
-                    name: rows::s(r, "project_name")?,
-                    status: ProjectStatus::parse(&status)
-                        .ok_or_else(|| parse_err("status", status))?,
-                    enrollments: n,
-                });
-                totals.projects += 1;
-                totals.enrollments += n;
-            }
-        }
-        Ok(SystemActivity {
-            organizations: orgs,
-            totals,
-        })
+    async fn system_activity(
+        &self,
+        reach: &Reach,
+        page: Option<&PageRequest>,
+    ) -> R<SystemActivity> {
+        self.system_activity_q(reach, page).await
     }
 
     async fn seat_usage(&self, reach: &Reach, now: Timestamp) -> R<Vec<SeatRow>> {

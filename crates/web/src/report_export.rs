@@ -149,6 +149,9 @@ impl From<ProjectAdminRow> for AdminRowDto {
 #[derive(Serialize, ToSchema)]
 pub struct AdminsReportDto {
     pub items: Vec<AdminRowDto>,
+    /// R3 only: pass it back as `cursor` for the next page of organizations (null on the
+    /// last page, and always for R2, which is one page).
+    pub next_cursor: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -179,13 +182,19 @@ pub struct ActivityTotalsDto {
 /// R4: every organization, its projects, enrollments per project, totals.
 #[derive(Serialize, ToSchema)]
 pub struct SystemActivityDto {
+    /// One page of organizations, by name.
     pub organizations: Vec<OrgActivityDto>,
+    /// Over every organization within reach, not just this page.
     pub totals: ActivityTotalsDto,
+    /// Pass it back as `cursor` for the next page (null on the last one).
+    pub next_cursor: Option<String>,
 }
 
 impl From<SystemActivity> for SystemActivityDto {
     fn from(a: SystemActivity) -> Self {
+        let next_cursor = a.next_cursor();
         Self {
+            next_cursor,
             organizations: a
                 .organizations
                 .into_iter()

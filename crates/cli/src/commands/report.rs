@@ -51,22 +51,25 @@ pub async fn run(app: &App, args: ReportArgs) -> CliResult {
                 ReportFormat::Csv => csv(org_admins_csv(&rows))?,
                 ReportFormat::Json => json(serde_json::to_string_pretty(&AdminsReportDto {
                     items: rows.into_iter().map(AdminRowDto::from).collect(),
+                    next_cursor: None,
                 }))?
                 .into_bytes(),
             }
         }
         ReportKind::ProjectAdmins => {
-            let rows = s.project_admins_report(&bo, Use::Export).await?;
+            // The whole report: the CLI writes every organization, as an export does.
+            let rows = s.project_admins_report(&bo, Use::Export, None).await?.items;
             match args.format {
                 ReportFormat::Csv => csv(project_admins_csv(&rows))?,
                 ReportFormat::Json => json(serde_json::to_string_pretty(&AdminsReportDto {
                     items: rows.into_iter().map(AdminRowDto::from).collect(),
+                    next_cursor: None,
                 }))?
                 .into_bytes(),
             }
         }
         ReportKind::SystemActivity => {
-            let r = s.system_activity(&bo, Use::Export).await?;
+            let r = s.system_activity(&bo, Use::Export, None).await?;
             match args.format {
                 ReportFormat::Csv => csv(activity_csv(&r))?,
                 ReportFormat::Json => {

@@ -16,6 +16,7 @@ use crate::error::ServiceError;
 use crate::records::{AuditDraft, Reach};
 use portico_domain::day::{Day, Period};
 use portico_domain::ids::{OrgId, UserId};
+use portico_domain::page::{Page, PageRequest};
 use serde_json::json;
 
 /// The most rows of a drill-down.
@@ -163,32 +164,36 @@ impl Services {
         Ok(rows)
     }
 
-    /// R3: project administrators (role assignments at project scopes).
+    /// R3: project administrators (role assignments at project scopes). With `page`, one page
+    /// of the organizations that have any (the console and the API); exports pass `None`.
     pub async fn project_admins_report(
         &self,
         actor: &BackOffice,
         use_: Use,
-    ) -> Result<Vec<ProjectAdminRow>, ServiceError> {
+        page: Option<&PageRequest>,
+    ) -> Result<Page<ProjectAdminRow>, ServiceError> {
         let reach = self.report_reach(actor, use_)?;
-        let mut rows = self.store.project_admins(&reach, self.now()).await?;
-        for r in &mut rows {
+        let mut rows = self.store.project_admins(&reach, self.now(), page).await?;
+        for r in &mut rows.items {
             blank_super_admin(actor, &mut r.admin);
         }
         if use_ == Use::Export {
-            self.audit_export(actor, ReportKind::ProjectAdmins, None, rows.len())
+            self.audit_export(actor, ReportKind::ProjectAdmins, None, rows.items.len())
                 .await?;
         }
         Ok(rows)
     }
 
-    /// R4: every organization the viewer reaches, its projects and their enrollments.
+    /// R4: every organization the viewer reaches, its projects and their enrollments. With
+    /// `page`, one page of organizations (the console and the API); exports pass `None`.
     pub async fn system_activity(
         &self,
         actor: &BackOffice,
         use_: Use,
+        page: Option<&PageRequest>,
     ) -> Result<SystemActivity, ServiceError> {
         let reach = self.report_reach(actor, use_)?;
-        let r = self.store.system_activity(&reach).await?;
+        let r = self.store.system_activity(&reach, page).await?;
         if use_ == Use::Export {
             self.audit_export(
                 actor,

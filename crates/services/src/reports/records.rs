@@ -5,6 +5,7 @@ use crate::records::{AuditCtx, Reach};
 use async_trait::async_trait;
 use portico_domain::day::{Day, Period};
 use portico_domain::ids::{OrgId, ProjectId, RoleId, UserId};
+use portico_domain::page::{Page, PageRequest};
 use portico_domain::{ProjectStatus, Timestamp};
 use serde::Serialize;
 
@@ -104,8 +105,22 @@ pub struct ActivityTotals {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct SystemActivity {
+    /// Every organization within reach, or one page of them.
     pub organizations: Vec<OrgActivity>,
+    /// Over the whole reach, whatever the page.
     pub totals: ActivityTotals,
+    /// The store's key after this page's last organization, when more follow.
+    #[serde(skip)]
+    pub next: Option<String>,
+}
+
+impl SystemActivity {
+    /// The opaque cursor of the next page.
+    pub fn next_cursor(&self) -> Option<String> {
+        self.next
+            .as_deref()
+            .map(portico_domain::page::encode_cursor)
+    }
 }
 
 /// Seats used and limits of one organization (L1), for charts.
@@ -157,14 +172,21 @@ pub trait ReportStore: Send + Sync {
         reach: &Reach,
         now: Timestamp,
     ) -> Result<Vec<OrgAdminRow>, StoreError>;
-    /// R3: live assignments at project scopes, by organization and project.
+    /// R3: live assignments at project scopes, by organization and project; with `page`,
+    /// those of one page of the organizations (by name) that have any.
     async fn project_admins(
         &self,
         reach: &Reach,
         now: Timestamp,
-    ) -> Result<Vec<ProjectAdminRow>, StoreError>;
-    /// R4: every organization within reach, by name, with its projects and enrollments.
-    async fn system_activity(&self, reach: &Reach) -> Result<SystemActivity, StoreError>;
+        page: Option<&PageRequest>,
+    ) -> Result<Page<ProjectAdminRow>, StoreError>;
+    /// R4: every organization within reach (or one page of them), by name, with its
+    /// projects and enrollments, and the totals of the whole reach.
+    async fn system_activity(
+        &self,
+        reach: &Reach,
+        page: Option<&PageRequest>,
+    ) -> Result<SystemActivity, StoreError>;
     /// L1's usage of every organization within reach that uses or limits seats.
     async fn seat_usage(&self, reach: &Reach, now: Timestamp) -> Result<Vec<SeatRow>, StoreError>;
     /// Demo data: projects, enrollments and login events in one transaction.

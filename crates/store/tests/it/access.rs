@@ -58,6 +58,7 @@ both_backends!(fresh_database_lists_the_migration, |_db: Db| async move {
             "0016_drop_redundant_membership_index",
             "0017_login_events_user_seq",
             "0018_project_schedule",
+            "0019_project_enrollment_count",
         ]
     );
 });

@@ -4,17 +4,19 @@
 //! report covers only the organizations where the caller holds the permission (R5).
 
 use crate::AppState;
+use crate::api::ApiQuery;
 use crate::auth::Admin;
 use crate::csv_export::{csv_response, wants_csv};
 use crate::problem::ApiResult;
 use crate::report_export::*;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use portico_domain::day::{Day, Period};
 use portico_domain::ids::OrgId;
+use portico_domain::page::PageRequest;
 use portico_services::reports::Use;
 use portico_services::{BackOffice, ServiceError, Services};
 use serde::Deserialize;
@@ -40,6 +42,22 @@ pub struct LoginsQuery {
     pub organization: Option<String>,
     /// Which table a CSV holds: `days` (default), `organizations` or `users`.
     pub view: Option<String>,
+}
+
+/// `?limit=&cursor=` of R3 and R4's JSON: organizations per page (a CSV holds them all).
+#[derive(Debug, Deserialize, Default, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ReportPageQuery {
+    /// Organizations per page, 1–200 (default 50).
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+impl ReportPageQuery {
+    pub fn page(&self) -> Result<PageRequest, ServiceError> {
+        Ok(PageRequest::parse(self.limit, self.cursor.as_deref())?)
+    }
 }
 
 /// The period, the drill-down's day and organization, and the CSV's table of a query.
@@ -124,7 +142,7 @@ pub async fn logins(
     State(st): State<AppState>,
     Admin(a): Admin,
     headers: HeaderMap,
-    Query(q): Query<LoginsQuery>,
+    ApiQuery(q): ApiQuery<LoginsQuery>,
 ) -> ApiResult<Response> {
     let req = q.resolve(st.services.today())?;
     if wants_csv(&headers) {
@@ -159,50 +177,71 @@ pub async fn org_admins(
     let rows = st.services.org_admins_report(&a, Use::View).await?;
     Ok(Json(AdminsReportDto {
         items: rows.into_iter().map(AdminRowDto::from).collect(),
+        next_cursor: None,
     })
     .into_response())
 }
 
-/// R3: people holding roles at project scopes (instructors…), with their last login.
+/// R3: people holding roles at project scopes (instructors…), with their last login. JSON
+/// comes one page of organizations at a time (`limit`, `cursor`); the CSV holds them all.
 #[utoipa::path(get, path = "/api/v1/reports/project-admins", tag = "reports",
-    responses((status = 200, description = "The report, or with `Accept: text/csv` as CSV",
+    params(ReportPageQuery),
+    responses((status = 200, description = "One page of the report, or with `Accept: text/csv` all of it as CSV",
         content((AdminsReportDto = "application/json"), (String = "text/csv"))),
-        (status = 403, body = crate::problem::Problem)),
+        (status = 403, body = crate::problem::Problem), (status = 422, body = crate::problem::Problem)),
     security(("bearer" = []), ("session" = [])))]
 pub async fn project_admins(
     State(st): State<AppState>,
     Admin(a): Admin,
     headers: HeaderMap,
+    ApiQuery(q): ApiQuery<ReportPageQuery>,
 ) -> ApiResult<Response> {
+    let page = q.page()?;
     if wants_csv(&headers) {
-        let rows = st.services.project_admins_report(&a, Use::Export).await?;
+        let rows = st
+            .services
+            .project_admins_report(&a, Use::Export, None)
+            .await?;
         return Ok(csv_response(
             "project-admins.csv",
-            project_admins_csv(&rows),
+            project_admins_csv(&rows.items),
         ));
     }
-    let rows = st.services.project_admins_report(&a, Use::View).await?;
+    let rows = st
+        .services
+        .project_admins_report(&a, Use::View, Some(&page))
+        .await?;
+    let next_cursor = rows.next_cursor();
     Ok(Json(AdminsReportDto {
-        items: rows.into_iter().map(AdminRowDto::from).collect(),
+        items: rows.items.into_iter().map(AdminRowDto::from).collect(),
+        next_cursor,
     })
     .into_response())
 }
 
-/// R4: every organization, its projects, enrollments per project, and totals.
+/// R4: every organization, its projects, enrollments per project, and totals. JSON comes one
+/// page of organizations at a time (`limit`, `cursor`; the totals cover all of them); the
+/// CSV holds them all.
 #[utoipa::path(get, path = "/api/v1/reports/system-activity", tag = "reports",
-    responses((status = 200, description = "The report, or with `Accept: text/csv` as CSV",
+    params(ReportPageQuery),
+    responses((status = 200, description = "One page of the report, or with `Accept: text/csv` all of it as CSV",
         content((SystemActivityDto = "application/json"), (String = "text/csv"))),
-        (status = 403, body = crate::problem::Problem)),
+        (status = 403, body = crate::problem::Problem), (status = 422, body = crate::problem::Problem)),
     security(("bearer" = []), ("session" = [])))]
 pub async fn system_activity(
     State(st): State<AppState>,
     Admin(a): Admin,
     headers: HeaderMap,
+    ApiQuery(q): ApiQuery<ReportPageQuery>,
 ) -> ApiResult<Response> {
+    let page = q.page()?;
     if wants_csv(&headers) {
-        let r = st.services.system_activity(&a, Use::Export).await?;
+        let r = st.services.system_activity(&a, Use::Export, None).await?;
         return Ok(csv_response("system-activity.csv", activity_csv(&r)));
     }
-    let r = st.services.system_activity(&a, Use::View).await?;
+    let r = st
+        .services
+        .system_activity(&a, Use::View, Some(&page))
+        .await?;
     Ok(Json(SystemActivityDto::from(r)).into_response())
 }

@@ -4,7 +4,7 @@
 
 use super::charts;
 use super::nav::reaches;
-use super::view::{Cx, redirect_flash};
+use super::view::{Cx, PAGE_SIZE, Pager, page_request, redirect_flash};
 use crate::AppState;
 use crate::api::reports::{LoginsQuery, logins_data};
 use crate::csv_export::csv_response;
@@ -14,9 +14,10 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::get;
 use minijinja::context;
+use portico_domain::page::PageRequest;
 use portico_services::ServiceError;
 use portico_services::reports::Use;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -31,8 +32,20 @@ pub fn routes() -> Router<AppState> {
         .route("/reports/system-activity.csv", get(activity_export))
 }
 
-/// How many organizations the system-activity page lists (the CSV holds them all).
-const PAGE_ORGS: usize = 200;
+/// `?cursor=` of the pages that list organizations a page at a time (R3, R4).
+#[derive(Debug, Deserialize)]
+struct PageQuery {
+    cursor: Option<String>,
+}
+
+impl PageQuery {
+    fn page(&self) -> PageRequest {
+        page_request(self.cursor.as_deref(), PAGE_SIZE)
+    }
+    fn pager(&self, next_cursor: Option<String>, base: &str) -> Pager {
+        Pager::with_next(next_cursor, base, &[], self.cursor.is_none())
+    }
+}
 /// How many organizations the logins page lists.
 const LOGIN_ORGS: usize = 50;
 
@@ -215,14 +228,19 @@ async fn org_admins_export(State(st): State<AppState>, cx: Cx) -> Response {
     }
 }
 
-async fn project_admins(State(st): State<AppState>, cx: Cx) -> Response {
+async fn project_admins(
+    State(st): State<AppState>,
+    cx: Cx,
+    Query(q): Query<PageQuery>,
+) -> Response {
     match st
         .services
-        .project_admins_report(&cx.admin, Use::View)
+        .project_admins_report(&cx.admin, Use::View, Some(&q.page()))
         .await
     {
-        Ok(rows) => {
-            let rows: Vec<AdminRowDto> = rows.into_iter().map(AdminRowDto::from).collect();
+        Ok(page) => {
+            let pager = q.pager(page.next_cursor(), "/reports/project-admins");
+            let rows: Vec<AdminRowDto> = page.items.into_iter().map(AdminRowDto::from).collect();
             cx.render(
                 &st,
                 "reports/admins.html",
@@ -232,6 +250,7 @@ async fn project_admins(State(st): State<AppState>, cx: Cx) -> Response {
                     lead => "People holding a role in a project (instructors, teaching assistants…), with their last login.",
                     projects => true,
                     rows => rows,
+                    pager => pager,
                     csv_href => "/reports/project-admins.csv",
                     may_export => may_export(&cx),
                 },
@@ -244,32 +263,34 @@ async fn project_admins(State(st): State<AppState>, cx: Cx) -> Response {
 async fn project_admins_export(State(st): State<AppState>, cx: Cx) -> Response {
     match st
         .services
-        .project_admins_report(&cx.admin, Use::Export)
+        .project_admins_report(&cx.admin, Use::Export, None)
         .await
     {
-        Ok(rows) => csv_response("project-admins.csv", project_admins_csv(&rows)),
+        Ok(rows) => csv_response("project-admins.csv", project_admins_csv(&rows.items)),
         Err(e) => export_refused(&st, &cx, "/reports/project-admins", e),
     }
 }
 
-async fn activity(State(st): State<AppState>, cx: Cx) -> Response {
-    let report = match st.services.system_activity(&cx.admin, Use::View).await {
+async fn activity(State(st): State<AppState>, cx: Cx, Query(q): Query<PageQuery>) -> Response {
+    let report = match st
+        .services
+        .system_activity(&cx.admin, Use::View, Some(&q.page()))
+        .await
+    {
         Ok(r) => r,
         Err(e) => return cx.error(&st, e),
     };
     let seats = st.services.seat_report(&cx.admin).await.unwrap_or_default();
     let chart = charts::seats_per_org(&seats, 760);
-    let mut dto = SystemActivityDto::from(report);
-    let shown = dto.organizations.len().min(PAGE_ORGS);
-    let hidden = dto.organizations.len() - shown;
-    dto.organizations.truncate(shown);
+    let pager = q.pager(report.next_cursor(), "/reports/system-activity");
+    let dto = SystemActivityDto::from(report);
     cx.render(
         &st,
         "reports/activity.html",
         context! {
             title => "System activity · Reports",
             report => dto,
-            hidden => hidden,
+            pager => pager,
             seats_chart => chart,
             has_seats => !seats.is_empty(),
             csv_href => "/reports/system-activity.csv",
@@ -279,7 +300,11 @@ async fn activity(State(st): State<AppState>, cx: Cx) -> Response {
 }
 
 async fn activity_export(State(st): State<AppState>, cx: Cx) -> Response {
-    match st.services.system_activity(&cx.admin, Use::Export).await {
+    match st
+        .services
+        .system_activity(&cx.admin, Use::Export, None)
+        .await
+    {
         Ok(r) => csv_response("system-activity.csv", activity_csv(&r)),
         Err(e) => export_refused(&st, &cx, "/reports/system-activity", e),
     }

@@ -351,6 +351,16 @@ pub struct Pager {
 impl Pager {
     /// `base` is the page's path; non-empty `params` (e.g. `q`) are kept in both links.
     pub fn new<T>(page: &Page<T>, base: &str, params: &[(&str, &str)], at_first: bool) -> Self {
+        Self::with_next(page.next_cursor(), base, params, at_first)
+    }
+
+    /// The same, from the next page's opaque cursor.
+    pub fn with_next(
+        next_cursor: Option<String>,
+        base: &str,
+        params: &[(&str, &str)],
+        at_first: bool,
+    ) -> Self {
         let with = |cursor: Option<&str>| {
             let mut s = form_urlencoded::Serializer::new(String::new());
             for (k, v) in params {
@@ -370,7 +380,7 @@ impl Pager {
             }
         };
         Pager {
-            next: page.next_cursor().map(|c| with(Some(&c))),
+            next: next_cursor.map(|c| with(Some(&c))),
             first: (!at_first).then(|| with(None)),
         }
     }

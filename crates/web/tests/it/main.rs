@@ -39,6 +39,7 @@ mod license_warnings;
 mod licenses;
 mod projects;
 mod reports;
+mod reports_pages;
 mod security_policy;
 mod smtp;
 mod super_admin_privacy;

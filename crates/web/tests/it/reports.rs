@@ -99,7 +99,7 @@ async fn scenario(app: &TestApp) -> Scenario {
 }
 
 /// Back-office roles need an IP allowlist first.
-async fn allow_all(app: &TestApp, user: &Value) {
+pub(crate) async fn allow_all(app: &TestApp, user: &Value) {
     let (s, v) = app
         .api(
             Method::PUT,
