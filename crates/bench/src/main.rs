@@ -177,7 +177,14 @@ async fn main() {
             .join("portico")
     });
     let dir = args.data_dir.to_string_lossy().to_string();
-    let fresh = !args.data_dir.join("portico.db").exists();
+    // The demo is made once per database: SQLite's is the data directory's file; a
+    // PostgreSQL database is marked by a file there naming its URL.
+    let pg_url = std::env::var("PORTICO_DATABASE_URL").ok().filter(|u| !u.is_empty());
+    let marker = args.data_dir.join("bench-postgres-demo");
+    let fresh = match &pg_url {
+        None => !args.data_dir.join("portico.db").exists(),
+        Some(url) => std::fs::read_to_string(&marker).ok().as_deref() != Some(url.as_str()),
+    };
     if fresh {
         std::fs::create_dir_all(&args.data_dir).unwrap();
         run(
@@ -210,6 +217,9 @@ async fn main() {
             ],
             None,
         );
+        if let Some(url) = &pg_url {
+            std::fs::write(&marker, url).expect("mark the PostgreSQL demo");
+        }
         println!(
             "demo data: {} users, {} organizations in {:.1} s",
             args.users,
