@@ -179,7 +179,9 @@ async fn main() {
     let dir = args.data_dir.to_string_lossy().to_string();
     // The demo is made once per database: SQLite's is the data directory's file; a
     // PostgreSQL database is marked by a file there naming its URL.
-    let pg_url = std::env::var("PORTICO_DATABASE_URL").ok().filter(|u| !u.is_empty());
+    let pg_url = std::env::var("PORTICO_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty());
     let marker = args.data_dir.join("bench-postgres-demo");
     let fresh = match &pg_url {
         None => !args.data_dir.join("portico.db").exists(),

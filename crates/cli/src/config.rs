@@ -6,121 +6,13 @@
 
 use crate::secret::{DatabaseUrl, SecretUrl};
 use ipnet::IpNet;
-use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+pub use crate::config_sources::{ConfigArgs, Source};
+use crate::config_sources::{FileConfig, ProxyList, Resolver, parse_bool, parse_num, read_file};
 pub use crate::config_table::*;
-
-/// The settings as flags. Global: they may follow any subcommand.
-#[derive(clap::Args, Debug, Default, Clone)]
-#[command(
-    next_help_heading = "Configuration (also from PORTICO_* variables or --config; see `portico config --markdown`)"
-)]
-pub struct ConfigArgs {
-    #[arg(long, global = true, value_name = "FILE", help = CONFIG_FILE.meaning)]
-    pub config: Option<PathBuf>,
-    #[arg(long, global = true, value_name = "ADDR", help = LISTEN.meaning)]
-    pub listen: Option<String>,
-    #[arg(long, global = true, value_name = "DIR", help = DATA_DIR.meaning)]
-    pub data_dir: Option<PathBuf>,
-    #[arg(long, global = true, value_name = "URL", help = DATABASE_URL.meaning)]
-    pub database_url: Option<String>,
-    #[arg(long, global = true, value_name = "N", help = DATABASE_MAX_CONNECTIONS.meaning)]
-    pub database_max_connections: Option<u32>,
-    #[arg(long, global = true, value_name = "CIDRS", help = TRUSTED_PROXIES.meaning)]
-    pub trusted_proxies: Option<String>,
-    #[arg(long, global = true, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true", help = SECURE_COOKIES.meaning)]
-    pub secure_cookies: Option<bool>,
-    #[arg(long, global = true, value_name = "N", help = SESSION_IDLE_MINUTES.meaning)]
-    pub session_idle_minutes: Option<i64>,
-    #[arg(long, global = true, value_name = "N", help = SESSION_LIFETIME_MINUTES.meaning)]
-    pub session_lifetime_minutes: Option<i64>,
-    #[arg(long, global = true, value_name = "N", help = IMPERSONATION_MAX_MINUTES.meaning)]
-    pub impersonation_max_minutes: Option<i64>,
-    #[arg(long, global = true, value_name = "N", help = WELCOME_LINK_HOURS.meaning)]
-    pub welcome_link_hours: Option<i64>,
-    #[arg(long, global = true, value_name = "N", help = RESET_LINK_HOURS.meaning)]
-    pub reset_link_hours: Option<i64>,
-    #[arg(long, global = true, value_name = "N", help = CATALOG_MAX_UPLOAD_BYTES.meaning)]
-    pub catalog_max_upload_bytes: Option<u64>,
-    #[arg(long, global = true, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true", help = MFA_REQUIRED.meaning)]
-    pub mfa_required: Option<bool>,
-    #[arg(long, global = true, value_name = "URL", help = PUBLIC_URL.meaning)]
-    pub public_url: Option<String>,
-    #[arg(long, global = true, value_name = "NAME", help = PLATFORM_NAME.meaning)]
-    pub platform_name: Option<String>,
-    #[arg(long, global = true, value_name = "LANG", help = DEFAULT_LANGUAGE.meaning)]
-    pub default_language: Option<String>,
-    #[arg(long, global = true, value_name = "ADDRESS", help = EMAIL_FROM.meaning)]
-    pub email_from: Option<String>,
-    #[arg(long, global = true, value_name = "URL", help = SMTP_URL.meaning)]
-    pub smtp_url: Option<String>,
-    #[arg(long, global = true, value_name = "FILTER", help = LOG.meaning)]
-    pub log: Option<String>,
-}
-
-/// The optional file. Unknown keys are refused, so a typo is not silently ignored.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileConfig {
-    listen: Option<String>,
-    data_dir: Option<PathBuf>,
-    database_url: Option<String>,
-    database_max_connections: Option<u32>,
-    trusted_proxies: Option<ProxyList>,
-    secure_cookies: Option<bool>,
-    session_idle_minutes: Option<i64>,
-    session_lifetime_minutes: Option<i64>,
-    impersonation_max_minutes: Option<i64>,
-    welcome_link_hours: Option<i64>,
-    reset_link_hours: Option<i64>,
-    mfa_required: Option<bool>,
-    public_url: Option<String>,
-    platform_name: Option<String>,
-    default_language: Option<String>,
-    email_from: Option<String>,
-    smtp_url: Option<String>,
-    log: Option<String>,
-    catalog_max_upload_bytes: Option<u64>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum ProxyList {
-    List(Vec<String>),
-    Text(String),
-}
-
-impl ProxyList {
-    fn joined(&self) -> String {
-        match self {
-            Self::List(v) => v.join(","),
-            Self::Text(s) => s.clone(),
-        }
-    }
-}
-
-/// Where a resolved value came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Source {
-    Flag,
-    Env,
-    File,
-    Default,
-}
-
-impl fmt::Display for Source {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Flag => "flag",
-            Self::Env => "environment",
-            Self::File => "file",
-            Self::Default => "default",
-        })
-    }
-}
 
 /// Which database the configuration points at.
 #[derive(Debug, Clone)]
@@ -169,50 +61,6 @@ impl fmt::Display for ConfigError {
 }
 
 impl std::error::Error for ConfigError {}
-
-/// Reads a setting: flag, else environment (empty counts as unset), else file.
-struct Resolver<'a> {
-    env: &'a dyn Fn(&str) -> Option<String>,
-    sources: BTreeMap<&'static str, Source>,
-}
-
-impl Resolver<'_> {
-    fn pick<T>(
-        &mut self,
-        s: &Setting,
-        flag: Option<T>,
-        file: Option<T>,
-        parse: impl Fn(&str) -> Result<T, String>,
-    ) -> Result<Option<T>, ConfigError> {
-        if let Some(v) = flag {
-            self.sources.insert(s.key, Source::Flag);
-            return Ok(Some(v));
-        }
-        if let Some(raw) = (self.env)(s.env).filter(|v| !v.trim().is_empty()) {
-            let v = parse(raw.trim()).map_err(|e| ConfigError(format!("{}: {e}", s.env)))?;
-            self.sources.insert(s.key, Source::Env);
-            return Ok(Some(v));
-        }
-        if let Some(v) = file {
-            self.sources.insert(s.key, Source::File);
-            return Ok(Some(v));
-        }
-        self.sources.insert(s.key, Source::Default);
-        Ok(None)
-    }
-}
-
-fn parse_bool(s: &str) -> Result<bool, String> {
-    match s.to_ascii_lowercase().as_str() {
-        "1" | "true" | "yes" | "on" => Ok(true),
-        "0" | "false" | "no" | "off" => Ok(false),
-        _ => Err(format!("{s:?} is not true or false")),
-    }
-}
-
-fn parse_num<T: std::str::FromStr>(s: &str) -> Result<T, String> {
-    s.parse().map_err(|_| format!("{s:?} is not a number"))
-}
 
 pub fn parse_proxies(s: &str) -> Result<Vec<IpNet>, String> {
     s.split(',')
@@ -593,17 +441,6 @@ impl Config {
         out.push_str(&format!("{:<26} {database}\n", "# database in use"));
         out
     }
-}
-
-fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        ConfigError(format!(
-            "cannot read the configuration file {}: {e}",
-            path.display()
-        ))
-    })?;
-    toml::from_str(&text)
-        .map_err(|e| ConfigError(format!("configuration file {}: {e}", path.display())))
 }
 
 #[cfg(test)]

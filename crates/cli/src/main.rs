@@ -6,8 +6,10 @@
 
 mod app;
 mod args;
+mod args_access;
 mod commands;
 mod config;
+mod config_sources;
 mod config_table;
 mod demo;
 mod output;

@@ -20,6 +20,7 @@ pub mod error;
 pub mod import;
 pub mod licenses;
 pub mod members;
+mod mfa;
 pub mod orgs;
 pub mod projects;
 pub mod records;
