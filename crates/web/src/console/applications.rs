@@ -4,7 +4,7 @@
 //! `applications.manage` on the platform; the services refuse regardless.
 
 use super::form::Fields;
-use super::view::{Cx, FormErrors, PAGE_SIZE, Pager, page_request, redirect_flash};
+use super::view::{CursorQuery, Cx, FormErrors, PAGE_SIZE, Pager, page_request, redirect_flash};
 use crate::AppState;
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -17,7 +17,7 @@ use portico_domain::ids::AppId;
 use portico_services::ServiceError;
 use portico_services::applications::{AppInput, AppPermissionInput, AppUpdate};
 use portico_services::records::{AppPermissionRecord, AppRecord, ScopeRef};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -25,11 +25,6 @@ pub fn routes() -> Router<AppState> {
         .route("/applications/new", get(new_form))
         .route("/applications/{app}", get(edit_form).post(save))
         .route("/applications/{app}/permissions", post(register))
-}
-
-#[derive(Debug, Deserialize, Default)]
-pub struct CursorQuery {
-    cursor: Option<String>,
 }
 
 #[derive(Debug, Serialize)]

@@ -3,6 +3,7 @@
 //! Seeing a tab needs `catalog.view` in the organization, changing it `catalog.manage`; the
 //! services refuse regardless of what the page shows.
 
+use super::confirm::ConfirmForm;
 use super::orgs::{OrgHeader, load_org};
 use super::view::{Cx, FormErrors, PAGE_SIZE, page_request, redirect_flash};
 use crate::AppState;
@@ -69,12 +70,6 @@ pub struct ListQuery {
 #[serde(default)]
 pub struct ActivateForm {
     id: String,
-}
-
-#[derive(Debug, Deserialize, Default)]
-#[serde(default)]
-pub struct ConfirmForm {
-    confirm: String,
 }
 
 /// One line of a list: a product or a course, as the page shows it.

@@ -3,9 +3,10 @@
 //! confirmation. Seeing it needs `projects.view` at the project, changing enrollments
 //! `enrollments.manage`; the services refuse regardless of what the page shows.
 
+use super::confirm::ConfirmForm;
 use super::org_projects::load_project;
 use super::orgs::OrgHeader;
-use super::view::{Cx, FormErrors, PAGE_SIZE, Pager, page_request, redirect_flash};
+use super::view::{CursorQuery, Cx, FormErrors, PAGE_SIZE, Pager, page_request, redirect_flash};
 use crate::AppState;
 use crate::auth::CsrfForm;
 use axum::Router;
@@ -37,17 +38,6 @@ pub fn routes() -> Router<AppState> {
 pub struct EnrollForm {
     member: String,
     role: String,
-}
-
-#[derive(Debug, Deserialize, Default)]
-#[serde(default)]
-pub struct ConfirmForm {
-    confirm: String,
-}
-
-#[derive(Debug, Deserialize, Default)]
-pub struct CursorQuery {
-    cursor: Option<String>,
 }
 
 #[derive(Debug, Serialize)]

@@ -3,8 +3,9 @@
 //! changing projects `projects.manage`, as the API; the services refuse regardless of what the
 //! page shows.
 
+use super::confirm::ConfirmForm;
 use super::orgs::{OrgHeader, load_org};
-use super::view::{Cx, FormErrors, PAGE_SIZE, Pager, page_request, redirect_flash};
+use super::view::{CursorQuery, Cx, FormErrors, PAGE_SIZE, Pager, page_request, redirect_flash};
 use crate::AppState;
 use crate::auth::CsrfForm;
 use axum::Router;
@@ -48,17 +49,6 @@ pub struct CreateForm {
 #[serde(default)]
 pub struct StatusForm {
     status: String,
-}
-
-#[derive(Debug, Deserialize, Default)]
-#[serde(default)]
-pub struct ConfirmForm {
-    confirm: String,
-}
-
-#[derive(Debug, Deserialize, Default)]
-pub struct CursorQuery {
-    cursor: Option<String>,
 }
 
 #[derive(Debug, Serialize)]

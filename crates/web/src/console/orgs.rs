@@ -1,7 +1,7 @@
 //! Organizations: the list (search and nesting), creation, and the Overview tab.
 
 use super::view::{
-    Cx, FormErrors, OrgView, PAGE_SIZE, Pager, org_href, page_request, redirect_flash,
+    CursorQuery, Cx, FormErrors, OrgView, PAGE_SIZE, Pager, org_href, page_request, redirect_flash,
 };
 use crate::AppState;
 use crate::auth::CsrfForm;
@@ -407,11 +407,6 @@ pub async fn load_org(
         can: OrgCan::of(&scope),
     };
     Ok((scope, header))
-}
-
-#[derive(Debug, Deserialize, Default)]
-pub struct CursorQuery {
-    cursor: Option<String>,
 }
 
 async fn overview(

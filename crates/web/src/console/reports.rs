@@ -4,7 +4,7 @@
 
 use super::charts;
 use super::nav::reaches;
-use super::view::{Cx, PAGE_SIZE, Pager, page_request, redirect_flash};
+use super::view::{CursorQuery, Cx, PAGE_SIZE, Pager, page_request, redirect_flash};
 use crate::AppState;
 use crate::api::reports::{LoginsQuery, logins_data};
 use crate::csv_export::csv_response;
@@ -17,7 +17,7 @@ use minijinja::context;
 use portico_domain::page::PageRequest;
 use portico_services::ServiceError;
 use portico_services::reports::Use;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -32,19 +32,13 @@ pub fn routes() -> Router<AppState> {
         .route("/reports/system-activity.csv", get(activity_export))
 }
 
-/// `?cursor=` of the pages that list organizations a page at a time (R3, R4).
-#[derive(Debug, Deserialize)]
-struct PageQuery {
-    cursor: Option<String>,
+/// R3 and R4 list a page of organizations at a time.
+fn org_page(q: &CursorQuery) -> PageRequest {
+    page_request(q.cursor.as_deref(), PAGE_SIZE)
 }
 
-impl PageQuery {
-    fn page(&self) -> PageRequest {
-        page_request(self.cursor.as_deref(), PAGE_SIZE)
-    }
-    fn pager(&self, next_cursor: Option<String>, base: &str) -> Pager {
-        Pager::with_next(next_cursor, base, &[], self.cursor.is_none())
-    }
+fn org_pager(q: &CursorQuery, next_cursor: Option<String>, base: &str) -> Pager {
+    Pager::with_next(next_cursor, base, &[], q.cursor.is_none())
 }
 /// How many organizations the logins page lists.
 const LOGIN_ORGS: usize = 50;
@@ -231,15 +225,15 @@ async fn org_admins_export(State(st): State<AppState>, cx: Cx) -> Response {
 async fn project_admins(
     State(st): State<AppState>,
     cx: Cx,
-    Query(q): Query<PageQuery>,
+    Query(q): Query<CursorQuery>,
 ) -> Response {
     match st
         .services
-        .project_admins_report(&cx.admin, Use::View, Some(&q.page()))
+        .project_admins_report(&cx.admin, Use::View, Some(&org_page(&q)))
         .await
     {
         Ok(page) => {
-            let pager = q.pager(page.next_cursor(), "/reports/project-admins");
+            let pager = org_pager(&q, page.next_cursor(), "/reports/project-admins");
             let rows: Vec<AdminRowDto> = page.items.into_iter().map(AdminRowDto::from).collect();
             cx.render(
                 &st,
@@ -271,10 +265,10 @@ async fn project_admins_export(State(st): State<AppState>, cx: Cx) -> Response {
     }
 }
 
-async fn activity(State(st): State<AppState>, cx: Cx, Query(q): Query<PageQuery>) -> Response {
+async fn activity(State(st): State<AppState>, cx: Cx, Query(q): Query<CursorQuery>) -> Response {
     let report = match st
         .services
-        .system_activity(&cx.admin, Use::View, Some(&q.page()))
+        .system_activity(&cx.admin, Use::View, Some(&org_page(&q)))
         .await
     {
         Ok(r) => r,
@@ -282,7 +276,7 @@ async fn activity(State(st): State<AppState>, cx: Cx, Query(q): Query<PageQuery>
     };
     let seats = st.services.seat_report(&cx.admin).await.unwrap_or_default();
     let chart = charts::seats_per_org(&seats, 760);
-    let pager = q.pager(report.next_cursor(), "/reports/system-activity");
+    let pager = org_pager(&q, report.next_cursor(), "/reports/system-activity");
     let dto = SystemActivityDto::from(report);
     cx.render(
         &st,

@@ -341,6 +341,12 @@ pub fn page_request(cursor: Option<&str>, limit: u32) -> PageRequest {
     PageRequest::parse(Some(limit), cursor).unwrap_or_else(|_| PageRequest::first(limit))
 }
 
+/// `?cursor=` of a console page that lists a page at a time.
+#[derive(Debug, serde::Deserialize, Default)]
+pub struct CursorQuery {
+    pub cursor: Option<String>,
+}
+
 /// Links for keyset pagination: the next page, and back to the first one.
 #[derive(Debug, Serialize)]
 pub struct Pager {
