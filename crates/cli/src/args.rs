@@ -227,7 +227,7 @@ pub enum OrgCommand {
         /// link), `generated_password` (printed once, never again) or `none`.
         #[arg(long, default_value = "welcome_email")]
         credentials: String,
-        /// The welcome email's language (en, de, …).
+        /// The new person's language, for every email to them (en, de, …).
         #[arg(long)]
         language: Option<String>,
         #[arg(long)]

@@ -26,6 +26,14 @@ impl Language {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// A person's language as entered: blank is none (the platform's default).
+    pub fn optional(raw: Option<&str>) -> Result<Option<Self>, ValidationError> {
+        raw.map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(Self::parse)
+            .transpose()
+    }
 }
 
 impl std::fmt::Display for Language {
@@ -133,6 +141,13 @@ mod tests {
         assert_eq!(Language::parse(" DE ").unwrap().as_str(), "de");
         assert!(Language::parse("de-CH").is_err());
         assert!(Language::parse("e").is_err());
+        assert_eq!(Language::optional(None).unwrap(), None);
+        assert_eq!(Language::optional(Some("  ")).unwrap(), None);
+        assert_eq!(
+            Language::optional(Some("FR")).unwrap().map(|l| l.to_string()),
+            Some("fr".to_string())
+        );
+        assert_eq!(Language::optional(Some("fr!")).unwrap_err().field, "language");
         assert!(TemplateKey::parse("course.reminder_1").is_ok());
         assert!(TemplateKey::parse("1x").is_err());
         assert!(TemplateKey::parse("A").is_err());

@@ -77,15 +77,15 @@ impl Services {
         Ok(self.outbox_message(&to, user, rendered))
     }
 
-    /// The welcome link and email for a user about to be created (stored with them).
+    /// The welcome link and email for a user about to be created (stored with them), in
+    /// their language.
     pub(crate) async fn welcome_rows(
         &self,
         user: &NewUser,
         fallback_usernames: &[&str],
-        language: Option<&str>,
     ) -> Result<WelcomeRows, ServiceError> {
         let overrides = self.email_overrides(EmailTemplateKey::Welcome).await?;
-        self.welcome_rows_with(&overrides, user, fallback_usernames, language)
+        self.welcome_rows_with(&overrides, user, fallback_usernames)
     }
 
     /// [`Services::welcome_rows`] with the welcome template's overrides already read.
@@ -94,14 +94,13 @@ impl Services {
         overrides: &[crate::templates::platform::PlatformOverride],
         user: &NewUser,
         fallback_usernames: &[&str],
-        language: Option<&str>,
     ) -> Result<WelcomeRows, ServiceError> {
         let (row, vars) = self.welcome_link(user);
         let email_naming = |username: &str| -> Result<OutboxInsert, ServiceError> {
             let rendered = self.render_email_with(
                 overrides,
                 EmailTemplateKey::Welcome,
-                language,
+                user.language.as_deref(),
                 &vars(username),
             )?;
             self.email_to(&user.email, Some(user.id), rendered)
@@ -121,7 +120,6 @@ impl Services {
     pub(crate) fn welcome_rows_deferred(
         &self,
         user: &NewUser,
-        language: Option<&str>,
     ) -> Result<WelcomeRows, ServiceError> {
         let (row, vars) = self.welcome_link(user);
         let to = Email::parse(&user.email)?;
@@ -130,7 +128,7 @@ impl Services {
             Some(user.id),
             DeferredEmail {
                 template: EmailTemplateKey::Welcome,
-                language: language.map(str::to_string),
+                language: user.language.clone(),
                 vars: vars(&user.username),
             },
         );
@@ -316,7 +314,8 @@ impl Services {
         let rendered = self
             .render_email(
                 portico_domain::outbox::EmailTemplateKey::PasswordReset,
-                language,
+                // The person's own language first, then the one the request asked for.
+                user.language.as_deref().or(language),
                 &json!({
                     "name": user.display_name(),
                     "link": self.link("reset-password", &token),
@@ -406,7 +405,7 @@ impl Services {
         let rendered = self
             .render_email(
                 key,
-                None,
+                user.language.as_deref(),
                 &json!({
                     "name": user.display_name(),
                     "platform": self.config.platform_name,

@@ -8,6 +8,7 @@ use crate::users::for_viewer;
 use portico_domain::ids::UserId;
 use portico_domain::page::{Page, PageRequest};
 use portico_domain::search::{query_terms, user_document};
+use portico_domain::template::Language;
 use portico_domain::user::UserStatus;
 use portico_domain::{Email, PersonName, Username};
 
@@ -23,7 +24,7 @@ pub struct AddMemberInput {
     pub applications: Option<Vec<portico_domain::ids::AppId>>,
     /// U8: how a new user gets their first credential (ignored for a known email).
     pub credentials: portico_domain::credential::CredentialChoice,
-    /// The welcome email's language; the platform's default when absent or unknown.
+    /// A new person's language (their emails' language; a malformed code is refused).
     pub language: Option<String>,
 }
 
@@ -73,6 +74,7 @@ impl Services {
                 })
                 .collect()
         };
+        let language = Language::optional(input.language.as_deref())?;
         let mut user = NewUser {
             id: UserId::generate(),
             username_key: username.key(),
@@ -93,6 +95,7 @@ impl Services {
             is_super_admin: false,
             is_platform_admin: false,
             ip_allowlist: None,
+            language: language.as_ref().map(|l| l.as_str().to_string()),
         };
         use portico_domain::credential::CredentialChoice;
         let mut generated = None;
@@ -106,10 +109,7 @@ impl Services {
             }
             CredentialChoice::WelcomeEmail => {
                 let names: Vec<&str> = fallbacks.iter().map(|(n, _)| n.as_str()).collect();
-                welcome = Some(
-                    self.welcome_rows(&user, &names, input.language.as_deref())
-                        .await?,
-                );
+                welcome = Some(self.welcome_rows(&user, &names).await?);
             }
             CredentialChoice::None => {}
         }

@@ -145,6 +145,8 @@ pub struct UserRecord {
     pub is_platform_admin: bool,
     pub home_org_id: Option<OrgId>,
     pub ip_allowlist: Option<String>,
+    /// C2/C5: the language of the emails to them (`None`: the platform's default).
+    pub language: Option<String>,
     pub created_at: Timestamp,
     pub last_login_at: Option<Timestamp>,
     pub version: i64,
@@ -179,6 +181,8 @@ pub struct NewUser {
     /// U9: set for back-office users (`*` = no restriction).
     pub ip_allowlist: Option<String>,
     pub search_document: String,
+    /// C2/C5: the language of the emails to them (`None`: the platform's default).
+    pub language: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -61,6 +61,7 @@ impl Services {
             is_super_admin: true,
             is_platform_admin: true,
             ip_allowlist: Some("*".into()),
+            language: None,
         };
         let ctx = self.system_ctx(&RequestMeta::cli());
         // The super admin and the preset's roles in one transaction; the super admin holds the
@@ -133,6 +134,7 @@ impl Services {
             is_super_admin: false,
             is_platform_admin: false,
             ip_allowlist: Some("*".into()),
+            language: None,
         };
         let user = self
             .store

@@ -9,6 +9,7 @@ use portico_domain::access::UserAction;
 use portico_domain::ids::UserId;
 use portico_domain::page::{Page, PageRequest};
 use portico_domain::search::query_terms;
+use portico_domain::template::Language;
 use portico_domain::user::UserStatus;
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -23,6 +24,8 @@ pub struct UserUpdate {
     pub first_name: Option<String>,
     pub last_name: Option<String>,
     pub description: Option<String>,
+    /// Their emails' language; blank goes back to the platform's default.
+    pub language: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -32,6 +35,8 @@ pub struct UserPatch {
     pub description: Option<String>,
     /// U9: `Some(None)` clears the allowlist.
     pub ip_allowlist: Option<Option<String>>,
+    /// C2/C5: `Some(None)` goes back to the platform's default language.
+    pub language: Option<Option<String>>,
 }
 
 /// P7: whether `viewer` may see `user`'s login details (when they last signed in).
@@ -194,6 +199,10 @@ impl Services {
                 })
                 .transpose()?,
             ip_allowlist: None,
+            language: update
+                .language
+                .map(|l| Language::optional(Some(&l)).map(|l| l.map(|l| l.as_str().to_string())))
+                .transpose()?,
         };
         let user = self
             .store

@@ -35,7 +35,8 @@ impl SqlStore {
             UserStatus::Blocked.as_str().into(),
         ];
         let mut sql = "SELECT u.id AS id, u.email AS email, u.first_name AS first_name, \
-             u.last_name AS last_name FROM enrollments e JOIN users u ON u.id = e.user_id \
+             u.last_name AS last_name, u.language AS language \
+             FROM enrollments e JOIN users u ON u.id = e.user_id \
              WHERE e.project_id = ? AND u.status <> ?"
             .to_string();
         if let Some(u) = only {
@@ -53,7 +54,7 @@ impl SqlStore {
                 to_user_id: Some(user),
                 body: OutboxBody::Deferred(DeferredEmail {
                     template: EmailTemplateKey::CalendarInvitation,
-                    language: None,
+                    language: rows::os(r, "language")?,
                     vars: json!({
                         "name": name.trim(),
                         "title": project.name,

@@ -122,6 +122,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0019_project_enrollment_count.sql"),
         postgres: include_str!("../migrations/postgres/0019_project_enrollment_count.sql"),
     },
+    Migration {
+        version: 20,
+        name: "user_language",
+        sqlite: include_str!("../migrations/sqlite/0020_user_language.sql"),
+        postgres: include_str!("../migrations/postgres/0020_user_language.sql"),
+    },
 ];
 
 pub(crate) async fn run(store: &SqlStore) -> Result<Vec<String>, StoreError> {

@@ -135,6 +135,7 @@ pub(crate) fn user(r: &AnyRow) -> R<UserRecord> {
         is_platform_admin: b(r, "is_platform_admin")?,
         home_org_id: oorg_id(r, "home_org_id")?,
         ip_allowlist: os(r, "ip_allowlist")?,
+        language: os(r, "language")?,
         created_at: ts(r, "created_at")?,
         last_login_at: ots(r, "last_login_at")?,
         version: i(r, "version")?,

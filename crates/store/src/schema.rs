@@ -129,6 +129,7 @@ pub enum Users {
     UpdatedAt,
     LastLoginAt,
     Version,
+    Language,
 }
 
 #[derive(Iden, Clone, Copy)]
@@ -325,7 +326,7 @@ pub const RELATIONSHIP_COLUMNS: [Relationships; 5] = [
 ];
 
 /// The user columns every user query selects, in the order [`crate::rows::user`] reads them.
-pub const USER_COLUMNS: [Users; 17] = [
+pub const USER_COLUMNS: [Users; 18] = [
     Users::Seq,
     Users::Id,
     Users::Username,
@@ -343,6 +344,7 @@ pub const USER_COLUMNS: [Users; 17] = [
     Users::Version,
     Users::UpdatedAt,
     Users::SearchDocument,
+    Users::Language,
 ];
 
 pub const ORG_COLUMNS: [Organizations; 11] = [

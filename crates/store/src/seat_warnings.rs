@@ -13,8 +13,8 @@
 //! Recipients (as R2 counts organization administrators): people holding a live
 //! organization-level role at the organization's own scope whose role grants
 //! `licenses.view` (they can open the Licenses tab the email links to), blocked accounts
-//! left out. Users have no language of their own: the email is rendered in the platform's
-//! default language (with the usual fallback) when it is sent.
+//! left out. Each email is rendered in its recipient's language when it is sent (the
+//! platform's default when they have none, with the usual fallback).
 
 use crate::outbox::queue_in;
 use crate::rows::{self, R};
@@ -163,14 +163,14 @@ impl SqlStore {
             "{}/organizations/{org}/licenses",
             settings.public_url.trim_end_matches('/')
         );
-        for (user, email, name) in &recipients {
+        for (user, email, name, language) in &recipients {
             let m = OutboxInsert {
                 id: EmailId::generate(),
                 to_address: email.clone(),
                 to_user_id: Some(*user),
                 body: OutboxBody::Deferred(DeferredEmail {
                     template: EmailTemplateKey::LicenseWarning,
-                    language: None,
+                    language: language.clone(),
                     vars: json!({
                         "name": name,
                         "org": org_name,
@@ -208,12 +208,12 @@ impl SqlStore {
         conn: &mut AnyConnection,
         org: OrgId,
         at: Timestamp,
-    ) -> R<Vec<(portico_domain::ids::UserId, String, String)>> {
+    ) -> R<Vec<(portico_domain::ids::UserId, String, String, Option<String>)>> {
         let rs = fetch_all(
             conn,
             self.raw(
                 "SELECT DISTINCT u.id AS id, u.email AS email, u.first_name AS first_name, \
-                 u.last_name AS last_name FROM role_assignments ra \
+                 u.last_name AS last_name, u.language AS language FROM role_assignments ra \
                  JOIN roles r ON r.id = ra.role_id \
                  JOIN users u ON u.id = ra.user_id \
                  WHERE ra.scope = ? AND r.level = ? \
@@ -238,6 +238,7 @@ impl SqlStore {
                     rows::user_id(r, "id")?,
                     rows::s(r, "email")?,
                     format!("{first} {last}").trim().to_string(),
+                    rows::os(r, "language")?,
                 ))
             })
             .collect()

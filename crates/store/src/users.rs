@@ -32,13 +32,14 @@ pub(crate) fn user_values(u: &NewUser, home: Option<OrgId>, at: Timestamp) -> Ve
         home.map(|h| h.to_string()).into(),
         u.ip_allowlist.clone().into(),
         u.search_document.clone().into(),
+        u.language.clone().into(),
         at.millis().into(),
         at.millis().into(),
         1i64.into(),
     ]
 }
 
-pub(crate) const INSERT_USER_COLUMNS: [U; 18] = [
+pub(crate) const INSERT_USER_COLUMNS: [U; 19] = [
     U::Id,
     U::Username,
     U::UsernameKey,
@@ -54,6 +55,7 @@ pub(crate) const INSERT_USER_COLUMNS: [U; 18] = [
     U::HomeOrgId,
     U::IpAllowlist,
     U::SearchDocument,
+    U::Language,
     U::CreatedAt,
     U::UpdatedAt,
     U::Version,
@@ -422,6 +424,13 @@ impl SqlStore {
         if let Some(v) = &p.description {
             q.value(U::Description, v.clone());
             changes.insert("description".into(), json!("changed"));
+        }
+        if let Some(v) = &p.language {
+            q.value(U::Language, v.clone());
+            changes.insert(
+                "language".into(),
+                json!({ "before": before.language, "after": v }),
+            );
         }
         if let Some(v) = &p.ip_allowlist {
             q.value(U::IpAllowlist, v.clone());

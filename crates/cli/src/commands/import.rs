@@ -14,7 +14,7 @@ pub enum ImportCommand {
     ///
     /// Columns (header row required, any order; only email is required): email, first_name,
     /// last_name, username (suggested from the email when empty; a suggested one that is taken gets a
-    /// number), language (of the welcome email), role (an organization-level role key or
+    /// number), language (the new person's, for their emails), role (an organization-level role key or
     /// name, assigned at the organization), applications (application slugs separated by
     /// `;`; empty = the organization's auto-assigned ones), ip_allowlist (a new user's, `;`
     /// separated or `*`; needed with a role). A known email adds the existing

@@ -153,6 +153,7 @@ impl Generator {
             is_super_admin: false,
             is_platform_admin: false,
             ip_allowlist: None,
+            language: None,
         }
     }
 

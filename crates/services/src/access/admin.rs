@@ -189,6 +189,7 @@ impl Services {
             is_super_admin: false,
             is_platform_admin: false,
             ip_allowlist: src.ip_allowlist.clone(),
+            language: src.language.clone(),
         };
         Ok(self
             .store

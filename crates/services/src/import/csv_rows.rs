@@ -1,6 +1,7 @@
 //! The members CSV: its columns, and parsing each record into domain values (parse, don't
 //! validate). Every bad cell is reported with its file line (the header is line 1) and field.
 
+use portico_domain::template::Language;
 use portico_domain::{Email, IpAllowlist, PersonName, Username};
 use serde::Serialize;
 
@@ -127,6 +128,8 @@ fn member(
     let username = opt(1).and_then(|u| ok(&mut errs, line, Username::parse(&u)));
     let first = ok(&mut errs, line, PersonName::parse("first_name", cell(2)));
     let last = ok(&mut errs, line, PersonName::parse("last_name", cell(3)));
+    let language = opt(4)
+        .and_then(|l| ok(&mut errs, line, Language::parse(&l)).map(|l| l.as_str().to_string()));
     let ip_allowlist =
         opt(7).and_then(|a| ok(&mut errs, line, IpAllowlist::parse(&a.replace(';', ","))));
     let applications = opt(6).map(|s| {
@@ -142,7 +145,7 @@ fn member(
             username,
             first_name,
             last_name,
-            language: opt(4),
+            language,
             role: opt(5),
             applications,
             ip_allowlist,

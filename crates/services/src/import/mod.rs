@@ -485,8 +485,9 @@ impl Services {
                         is_super_admin: false,
                         is_platform_admin: false,
                         ip_allowlist: r.ip_allowlist.as_ref().map(|a| a.to_string()),
+                        language: r.language.clone(),
                     };
-                    let welcome = self.welcome_rows_deferred(&u, r.language.as_deref())?;
+                    let welcome = self.welcome_rows_deferred(&u)?;
                     let id = u.id;
                     new_users.push((u, welcome));
                     (id, MembershipKind::Internal)

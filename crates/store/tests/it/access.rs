@@ -59,6 +59,7 @@ both_backends!(fresh_database_lists_the_migration, |_db: Db| async move {
             "0017_login_events_user_seq",
             "0018_project_schedule",
             "0019_project_enrollment_count",
+            "0020_user_language",
         ]
     );
 });

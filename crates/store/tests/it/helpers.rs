@@ -273,6 +273,7 @@ pub fn new_user(name: &str) -> NewUser {
         is_super_admin: false,
         is_platform_admin: false,
         ip_allowlist: None,
+        language: None,
         search_document: portico_domain::search::user_document(
             name,
             &format!("First{name}"),

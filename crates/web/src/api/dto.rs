@@ -199,6 +199,8 @@ pub struct User {
     pub home_organization_id: Option<String>,
     /// U9: comma-separated addresses and CIDR ranges, `*` for no restriction.
     pub ip_allowlist: Option<String>,
+    /// The language of every email to them (`de`); null = the platform's default.
+    pub language: Option<String>,
     pub created_at: String,
     pub last_login_at: Option<String>,
     pub version: i64,
@@ -218,6 +220,7 @@ impl From<UserRecord> for User {
             is_platform_admin: u.is_platform_admin,
             home_organization_id: u.home_org_id.map(|o| o.to_string()),
             ip_allowlist: u.ip_allowlist,
+            language: u.language,
             created_at: u.created_at.to_rfc3339(),
             last_login_at: u.last_login_at.map(|t| t.to_rfc3339()),
             version: u.version,
@@ -473,7 +476,9 @@ pub struct AddMember {
     /// U8, for a new user: `welcome_email` (default: a single-use set-password link by email),
     /// `generated_password` (shown once in the response) or `none`.
     pub credentials: Option<String>,
-    /// The welcome email's language (`en`, `de`, …); the platform's default otherwise.
+    /// A new person's language (`en`, `de`, …): their welcome email and every later one are
+    /// in it (the platform's default when a template has no version in it). Ignored for
+    /// someone who already exists.
     pub language: Option<String>,
     /// A3: application ids to give the membership; absent = the organization's
     /// auto-assigned ones. Each needs a free application seat (L1).
@@ -486,6 +491,8 @@ pub struct UpdateUser {
     pub first_name: Option<String>,
     pub last_name: Option<String>,
     pub description: Option<String>,
+    /// The language of the emails to them (`de`); empty = the platform's default.
+    pub language: Option<String>,
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -62,7 +62,7 @@ pub async fn get_one(
     ))
 }
 
-/// Changes a user's names or description (administrators are made through role assignments).
+/// Changes a user's names, description or language (administrators are made through role assignments).
 #[utoipa::path(patch, path = "/api/v1/users/{user}", tag = "users", params(("user" = String, Path), ("If-Match" = Option<String>, Header)),
     request_body = UpdateUser, responses((status = 200, body = User), (status = 412, body = crate::problem::Problem)), security(("bearer" = []), ("session" = [])))]
 pub async fn update(
@@ -84,6 +84,7 @@ pub async fn update(
                 first_name: b.first_name,
                 last_name: b.last_name,
                 description: b.description,
+                language: b.language,
             },
         )
         .await?;

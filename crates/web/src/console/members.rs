@@ -39,6 +39,7 @@ pub struct AddForm {
     first_name: String,
     last_name: String,
     username: String,
+    language: String,
     credentials: String,
 }
 
@@ -194,7 +195,7 @@ async fn add(
         first_name: form.first_name.clone(),
         last_name: form.last_name.clone(),
         credentials,
-        language: None,
+        language: Some(form.language.clone()).filter(|l| !l.trim().is_empty()),
         applications: None,
     };
     match st.services.add_member(&scope, input).await {

@@ -407,6 +407,8 @@ pub struct UserView {
     pub is_platform_admin: bool,
     pub created_at: i64,
     pub last_login_at: Option<i64>,
+    /// Their emails' language; `None` = the platform's default.
+    pub language: Option<String>,
 }
 
 impl From<&UserRecord> for UserView {
@@ -431,6 +433,7 @@ impl From<&UserRecord> for UserView {
             is_platform_admin: u.is_platform_admin,
             created_at: u.created_at.millis(),
             last_login_at: u.last_login_at.map(Timestamp::millis),
+            language: u.language.clone(),
         }
     }
 }

@@ -47,4 +47,5 @@ mod templates;
 mod templates_console;
 mod templates_etag;
 mod totp_lockout;
+mod user_language;
 mod welcome;
