@@ -82,7 +82,34 @@ impl App {
 
     /// Like [`App::open`], also returning the names of the migrations it applied.
     pub async fn open_with_migrations(config: &Config) -> CliResult<(Self, Vec<String>)> {
-        let store = match config.database() {
+        let mut store = Self::connect(config).await?;
+        let applied = store.migrate().await?;
+        for m in &applied {
+            tracing::info!(migration = %m, "applied migration");
+        }
+        if !applied.is_empty() {
+            // Connections opened before the schema changed may keep what they knew of it
+            // (statements, columns); start from new ones.
+            store.close().await;
+            store = Self::connect(config).await?;
+        }
+        let store = Arc::new(store);
+        let services = Services::new(
+            store.clone(),
+            Arc::new(SystemClock),
+            config.service_config(),
+        );
+        // Installations made before roles existed get the `basic` preset (once).
+        if services.ensure_access_bootstrapped().await? {
+            tracing::info!(
+                "access control set up: the super admin and platform administrators hold basic.admin"
+            );
+        }
+        Ok((Self { store, services }, applied))
+    }
+
+    async fn connect(config: &Config) -> CliResult<SqlStore> {
+        match config.database() {
             DatabaseTarget::SqliteDir(dir) => SqlStore::open_sqlite_dir(&dir).await,
             DatabaseTarget::Url(url) => {
                 if url.is_postgres() {
@@ -99,24 +126,7 @@ impl App {
                 }
             }
         }
-        .map_err(|e| CliError(format!("cannot open the database: {e}")))?;
-        let applied = store.migrate().await?;
-        for m in &applied {
-            tracing::info!(migration = %m, "applied migration");
-        }
-        let store = Arc::new(store);
-        let services = Services::new(
-            store.clone(),
-            Arc::new(SystemClock),
-            config.service_config(),
-        );
-        // Installations made before roles existed get the `basic` preset (once).
-        if services.ensure_access_bootstrapped().await? {
-            tracing::info!(
-                "access control set up: the super admin and platform administrators hold basic.admin"
-            );
-        }
-        Ok((Self { store, services }, applied))
+        .map_err(|e| CliError(format!("cannot open the database: {e}")))
     }
 
     /// The operator acts as the super admin.

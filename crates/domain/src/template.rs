@@ -144,10 +144,15 @@ mod tests {
         assert_eq!(Language::optional(None).unwrap(), None);
         assert_eq!(Language::optional(Some("  ")).unwrap(), None);
         assert_eq!(
-            Language::optional(Some("FR")).unwrap().map(|l| l.to_string()),
+            Language::optional(Some("FR"))
+                .unwrap()
+                .map(|l| l.to_string()),
             Some("fr".to_string())
         );
-        assert_eq!(Language::optional(Some("fr!")).unwrap_err().field, "language");
+        assert_eq!(
+            Language::optional(Some("fr!")).unwrap_err().field,
+            "language"
+        );
         assert!(TemplateKey::parse("course.reminder_1").is_ok());
         assert!(TemplateKey::parse("1x").is_err());
         assert!(TemplateKey::parse("A").is_err());
