@@ -27,11 +27,12 @@ impl Language {
         &self.0
     }
 
-    /// A person's language as entered: blank is none (the platform's default).
+    /// A person's language as entered: blank is none (the platform's default); a region is
+    /// dropped (`de-CH`, `pt_BR` → `de`, `pt`), since templates are per language.
     pub fn optional(raw: Option<&str>) -> Result<Option<Self>, ValidationError> {
         raw.map(str::trim)
             .filter(|s| !s.is_empty())
-            .map(Self::parse)
+            .map(|s| Self::parse(s.split(['-', '_']).next().unwrap_or(s)))
             .transpose()
     }
 }
@@ -153,6 +154,15 @@ mod tests {
             Language::optional(Some("fr!")).unwrap_err().field,
             "language"
         );
+        assert_eq!(
+            Language::optional(Some("de-CH")).unwrap().unwrap().as_str(),
+            "de"
+        );
+        assert_eq!(
+            Language::optional(Some("pt_BR")).unwrap().unwrap().as_str(),
+            "pt"
+        );
+        assert!(Language::optional(Some("-CH")).is_err());
         assert!(TemplateKey::parse("course.reminder_1").is_ok());
         assert!(TemplateKey::parse("1x").is_err());
         assert!(TemplateKey::parse("A").is_err());

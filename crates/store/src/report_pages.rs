@@ -55,6 +55,21 @@ impl SqlStore {
         Ok(paginate(orgs, page.limit, |(id, name)| format!("{name}\u{1f}{id}")).map(|(id, _)| id))
     }
 
+    /// The organizations a report lists: the whole reach (no page), or one page of it as an
+    /// explicit list with the next page's key; `None` when that page is empty.
+    async fn listed(
+        &self,
+        reach: &Reach,
+        page: Option<&PageRequest>,
+        having: Option<(&str, Vec<Value>)>,
+    ) -> R<Option<(Reach, Option<String>)>> {
+        let Some(p) = page else {
+            return Ok(Some((reach.clone(), None)));
+        };
+        let orgs = self.org_page(reach, p, having).await?;
+        Ok((!orgs.items.is_empty()).then_some((Reach::Orgs(orgs.items), orgs.next)))
+    }
+
     /// R3: live assignments at project scopes, by organization, project and person.
     pub(crate) async fn project_admins_q(
         &self,
@@ -62,24 +77,12 @@ impl SqlStore {
         now: Timestamp,
         page: Option<&PageRequest>,
     ) -> R<Page<ProjectAdminRow>> {
-        let (reach, next) = match page {
-            None => (reach.clone(), None),
-            Some(p) => {
-                let orgs = self
-                    .org_page(
-                        reach,
-                        p,
-                        Some((LIVE_PROJECT_ROLE, vec![now.millis().into()])),
-                    )
-                    .await?;
-                if orgs.items.is_empty() {
-                    return Ok(Page {
-                        items: vec![],
-                        next: None,
-                    });
-                }
-                (Reach::Orgs(orgs.items), orgs.next)
-            }
+        let having = (LIVE_PROJECT_ROLE, vec![now.millis().into()]);
+        let Some((reach, next)) = self.listed(reach, page, Some(having)).await? else {
+            return Ok(Page {
+                items: vec![],
+                next: None,
+            });
         };
         let mut v: Vec<Value> = vec![now.millis().into()];
         let c = reach_clause("ra.org_id", &reach, &mut v);
@@ -119,19 +122,12 @@ impl SqlStore {
         page: Option<&PageRequest>,
     ) -> R<SystemActivity> {
         let totals = self.activity_totals(reach).await?;
-        let (listed, next) = match page {
-            None => (reach.clone(), None),
-            Some(p) => {
-                let orgs = self.org_page(reach, p, None).await?;
-                if orgs.items.is_empty() {
-                    return Ok(SystemActivity {
-                        organizations: vec![],
-                        totals,
-                        next: None,
-                    });
-                }
-                (Reach::Orgs(orgs.items), orgs.next)
-            }
+        let Some((listed, next)) = self.listed(reach, page, None).await? else {
+            return Ok(SystemActivity {
+                organizations: vec![],
+                totals,
+                next: None,
+            });
         };
         let mut v = Vec::new();
         let c = reach_clause("o.id", &listed, &mut v);

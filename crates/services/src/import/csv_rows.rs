@@ -128,8 +128,9 @@ fn member(
     let username = opt(1).and_then(|u| ok(&mut errs, line, Username::parse(&u)));
     let first = ok(&mut errs, line, PersonName::parse("first_name", cell(2)));
     let last = ok(&mut errs, line, PersonName::parse("last_name", cell(3)));
-    let language = opt(4)
-        .and_then(|l| ok(&mut errs, line, Language::parse(&l)).map(|l| l.as_str().to_string()));
+    let language = ok(&mut errs, line, Language::optional(opt(4).as_deref()))
+        .flatten()
+        .map(|l| l.as_str().to_string());
     let ip_allowlist =
         opt(7).and_then(|a| ok(&mut errs, line, IpAllowlist::parse(&a.replace(';', ","))));
     let applications = opt(6).map(|s| {

@@ -196,7 +196,6 @@ pub async fn project_admins(
     headers: HeaderMap,
     ApiQuery(q): ApiQuery<ReportPageQuery>,
 ) -> ApiResult<Response> {
-    let page = q.page()?;
     if wants_csv(&headers) {
         let rows = st
             .services
@@ -207,6 +206,7 @@ pub async fn project_admins(
             project_admins_csv(&rows.items),
         ));
     }
+    let page = q.page()?;
     let rows = st
         .services
         .project_admins_report(&a, Use::View, Some(&page))
@@ -234,11 +234,11 @@ pub async fn system_activity(
     headers: HeaderMap,
     ApiQuery(q): ApiQuery<ReportPageQuery>,
 ) -> ApiResult<Response> {
-    let page = q.page()?;
     if wants_csv(&headers) {
         let r = st.services.system_activity(&a, Use::Export, None).await?;
         return Ok(csv_response("system-activity.csv", activity_csv(&r)));
     }
+    let page = q.page()?;
     let r = st
         .services
         .system_activity(&a, Use::View, Some(&page))

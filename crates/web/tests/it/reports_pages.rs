@@ -103,6 +103,18 @@ both_backends!(
         assert!(s.is_success(), "{s}: {v}");
         assert_eq!(counts(&activity().await)[0].2, 1, "membership removed");
 
+        // The console's Projects tab reads the same kept counts.
+        let c = console_as(&app, "admin").await;
+        let tab = format!("/organizations/{}/projects", acme["slug"].as_str().unwrap());
+        let cells = |html: &str| -> Vec<String> {
+            html.split("class=\"num enrollment-count\">")
+                .skip(1)
+                .map(|s| s.split('<').next().unwrap().to_string())
+                .collect()
+        };
+        let (_, html) = page(&c, &app, &tab).await;
+        assert_eq!(cells(&html), ["1", "1"], "Spring, Summer");
+
         // Anna is erased: both of her enrollments go.
         let (s, v) = app
             .api(
@@ -121,11 +133,25 @@ both_backends!(
             ]
         );
         assert_eq!(r["totals"]["enrollments"], 0, "{r}");
-        // The project list's counts are the same numbers.
-        let list = app
-            .get(&format!("/api/v1/projects/{}/enrollments", id(&spring)))
+        let (_, html) = page(&c, &app, &tab).await;
+        assert_eq!(cells(&html), ["0", "0"]);
+
+        // Dan enrolls in Summer, which is then deleted: the totals lose its enrollment.
+        let dan = member(&app, &acme, "dan").await;
+        let (s, v) = enroll(&app, &app.admin_key, &summer, &dan, &learner).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        assert_eq!(activity().await["totals"]["enrollments"], 1);
+        let (s, v) = app
+            .api(
+                Method::DELETE,
+                &format!("/api/v1/projects/{}", id(&summer)),
+                None,
+            )
             .await;
-        assert_eq!(list["items"].as_array().unwrap().len(), 0, "{list}");
+        assert!(s.is_success(), "{s}: {v}");
+        let r = activity().await;
+        assert_eq!(counts(&r), [("Acme".into(), "Spring".into(), 0)]);
+        assert_eq!(r["totals"]["enrollments"], 0, "{r}");
     }
 );
 

@@ -234,7 +234,7 @@ both_backends!(
             &app,
             &slug,
             "email,first_name,last_name,language\n\
-             a@example.com,A,One,DE\n\
+             a@example.com,A,One,de-CH\n\
              b@example.com,B,Two,\n",
         )
         .await;
