@@ -59,6 +59,36 @@ macro_rules! both_backends {
     };
 }
 
+/// Each PostgreSQL test makes its own database and leaves it (tests may fail half-way). Once
+/// per test process, the ones older than an hour, left by earlier runs (no test lasts that
+/// long), are dropped, so a developer's own cluster does not fill up: a full run leaves about
+/// 180 of them. Best effort: without the rights to see their age, nothing is dropped.
+async fn sweep_old_databases(admin_url: &str) {
+    static SWEPT: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+    SWEPT
+        .get_or_init(|| async {
+            let Ok(pool) = sqlx::PgPool::connect(admin_url).await else {
+                return;
+            };
+            let old: Vec<String> = sqlx::query_scalar(
+                "SELECT datname::text FROM pg_database WHERE datname LIKE 'portico\\_t\\_%' \
+                 AND (pg_stat_file('base/' || oid || '/PG_VERSION')).modification \
+                 < now() - interval '1 hour'",
+            )
+            .fetch_all(&pool)
+            .await
+            .unwrap_or_default();
+            for name in old {
+                let drop = format!("DROP DATABASE IF EXISTS \"{name}\"");
+                let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(drop))
+                    .execute(&pool)
+                    .await;
+            }
+            pool.close().await;
+        })
+        .await;
+}
+
 async fn open_store(backend: Backend) -> Option<(SqlStore, Option<tempfile::TempDir>, String)> {
     match backend {
         Backend::Sqlite => {
@@ -82,6 +112,7 @@ async fn open_store(backend: Backend) -> Option<(SqlStore, Option<tempfile::Temp
                 eprintln!("skipping the PostgreSQL run: PORTICO_TEST_POSTGRES_URL is not set");
                 return None;
             };
+            sweep_old_databases(&admin_url).await;
             let name = format!("portico_t_{}", ulid::Ulid::new().to_string().to_lowercase());
             let admin = SqlStore::connect(&admin_url, 1)
                 .await
