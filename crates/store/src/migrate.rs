@@ -128,12 +128,6 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0020_user_language.sql"),
         postgres: include_str!("../migrations/postgres/0020_user_language.sql"),
     },
-    Migration {
-        version: 21,
-        name: "enrollment_count_locking",
-        sqlite: include_str!("../migrations/sqlite/0021_enrollment_count_locking.sql"),
-        postgres: include_str!("../migrations/postgres/0021_enrollment_count_locking.sql"),
-    },
 ];
 
 pub(crate) async fn run(store: &SqlStore) -> Result<Vec<String>, StoreError> {

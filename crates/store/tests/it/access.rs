@@ -60,7 +60,6 @@ both_backends!(fresh_database_lists_the_migration, |_db: Db| async move {
             "0018_project_schedule",
             "0019_project_enrollment_count",
             "0020_user_language",
-            "0021_enrollment_count_locking",
         ]
     );
 });

@@ -282,6 +282,17 @@ both_backends!(
         assert_eq!(names(&r, "organizations", "organization_name"), ["Gamma"]);
         assert!(r["next_cursor"].is_null(), "{r}");
         assert_eq!(r["totals"]["organizations"], 1, "{r}");
+        let (s, r) = app
+            .api_as(
+                &key,
+                Method::GET,
+                "/api/v1/reports/project-admins?limit=1",
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{r}");
+        assert_eq!(names(&r, "items", "username"), ["gil"]);
+        assert!(r["next_cursor"].is_null(), "{r}");
     }
 );
 

@@ -1,11 +1,13 @@
 //! A person's language (C2/C5): given when they are added or imported, changed later through
 //! the API, shown on their page, and every email to them is rendered in it: the welcome
-//! email, a password reset, a calendar invitation and a license warning (all checked on the
-//! outbox rows, no SMTP server). A malformed code is refused on its field and changes nothing.
+//! email, a password reset, a calendar invitation, a license warning and a second factor's
+//! confirmation (all checked on the outbox rows, no SMTP server). A malformed code is refused
+//! on its field and changes nothing.
 
 use crate::applications::{application, assign_app, id};
 use crate::both_backends;
 use crate::console_access::{console_as, page, submit};
+use crate::credentials::enrol;
 use crate::enrollments::enroll;
 use crate::helpers::*;
 use reqwest::{Method, StatusCode};
@@ -48,6 +50,31 @@ async fn import(app: &TestApp, org: &str, csv: &'static str) -> reqwest::Respons
         .send()
         .await
         .unwrap()
+}
+
+/// Carla, added through the console's Add member form with `language`.
+async fn add_in_console(
+    c: &reqwest::Client,
+    app: &TestApp,
+    slug: &str,
+    language: &str,
+) -> reqwest::Response {
+    let tab = format!("/organizations/{slug}/users");
+    submit(
+        c,
+        app,
+        &tab,
+        &tab,
+        &[
+            ("email", "carla@example.com"),
+            ("first_name", "Carla"),
+            ("last_name", "Ruiz"),
+            ("username", ""),
+            ("language", language),
+            ("credentials", "welcome_email"),
+        ],
+    )
+    .await
 }
 
 async fn set_language(app: &TestApp, user: &Value, language: &str) -> (StatusCode, Value) {
@@ -170,6 +197,12 @@ both_backends!(
             .await;
         let (s, v) = set_language(&app, &olga, "de").await;
         assert_eq!(s, StatusCode::OK, "{v}");
+        // Her own second factor: the confirmation email is German too.
+        let (oc, csrf) = app.login("olga", ADMIN_PASSWORD).await;
+        enrol(&oc, &app, &csrf).await;
+        let mfa = emails(&app, "mfa_enabled", "olga@example.com").await;
+        assert_eq!(mfa.len(), 1, "{mfa:?}");
+        assert_eq!(mfa[0].0, "de", "{mfa:?}");
         let (s, v) = app
             .api(
                 Method::PATCH,
@@ -247,40 +280,12 @@ both_backends!(
 
         // The console's Add member form: a bad code is shown next to the field.
         let c = console_as(&app, "admin").await;
-        let r = submit(
-            &c,
-            &app,
-            &format!("/organizations/{slug}/users"),
-            &format!("/organizations/{slug}/users"),
-            &[
-                ("email", "carla@example.com"),
-                ("first_name", "Carla"),
-                ("last_name", "Ruiz"),
-                ("username", ""),
-                ("language", "español"),
-                ("credentials", "welcome_email"),
-            ],
-        )
-        .await;
+        let r = add_in_console(&c, &app, &slug, "español").await;
         let s = r.status();
         let html = r.text().await.unwrap();
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
         assert!(html.contains("id=\"f-language-error\""), "{html}");
-        let r = submit(
-            &c,
-            &app,
-            &format!("/organizations/{slug}/users"),
-            &format!("/organizations/{slug}/users"),
-            &[
-                ("email", "carla@example.com"),
-                ("first_name", "Carla"),
-                ("last_name", "Ruiz"),
-                ("username", ""),
-                ("language", "es"),
-                ("credentials", "welcome_email"),
-            ],
-        )
-        .await;
+        let r = add_in_console(&c, &app, &slug, "es").await;
         assert!(r.status().is_redirection(), "{}", r.status());
         let carla = &app.get("/api/v1/users?q=carla").await["items"][0];
         assert_eq!(carla["language"], "es", "{carla}");
