@@ -1,9 +1,11 @@
 //! Bulk member import: batched look-ups, then one transaction of multi-row inserts with the
 //! same rows a single `add_member` writes, one audit entry per row (plus one `member.import`
 //! entry). The statements are built on a second thread while the first runs them; the audit
-//! chain is extended in memory there and its head written once.
+//! chain is extended in memory there and its head written once (`import_chain`). On SQLite
+//! the import's connection gets a larger page cache for the transaction, and the search
+//! index is filled once at the end instead of row by row (migration 0021).
 
-use crate::audit::ALL_COLUMNS;
+use crate::import_chain::Chain;
 use crate::rows::{self, R};
 use crate::schema::{
     ASSIGNMENT_COLUMNS, CredentialTokens as T, MembershipApplications as MA, Memberships as M,
@@ -13,8 +15,7 @@ use crate::seat_warnings::SeatChange;
 use crate::users::{INSERT_USER_COLUMNS, user_values};
 use crate::{Backend, SqlStore, db_err, exec, fetch_all, fetch_opt};
 use async_trait::async_trait;
-use portico_domain::audit::{ChainedFields, new_salt, pii_digest};
-use portico_domain::ids::{AuditId, OrgId};
+use portico_domain::ids::OrgId;
 use portico_domain::user::MembershipKind;
 use portico_services::StoreError;
 use portico_services::import::{ImportLookup, ImportStore, ImportWrite, KnownUser};
@@ -27,7 +28,7 @@ use sqlx::{AnyConnection, AssertSqlSafe, IntoArguments};
 
 /// Rows per multi-row INSERT (the widest table has 18 columns: under SQLite's 32766
 /// parameters and PostgreSQL's 65535).
-const CHUNK: usize = 1000;
+pub(crate) const CHUNK: usize = 1000;
 const LOOKUP_CHUNK: usize = 500;
 
 #[async_trait]
@@ -117,16 +118,52 @@ impl ImportStore for SqlStore {
         progress: &(dyn Fn(u64) + Send + Sync),
     ) -> R<()> {
         let mut tx = self.begin_write().await?;
-        self.import_seats_in(&mut tx, &w, ctx).await?;
-        let chain = Chain::start(&mut tx, self).await?;
-        if self.backend_kind() == Backend::Sqlite {
+        let sqlite = self.backend_kind() == Backend::Sqlite;
+        if sqlite {
+            // A larger page cache for this transaction: the indexes keyed by user id take
+            // their entries in random order, and a cache that spills writes pages to the
+            // WAL that the next chunk changes again. Set back before this connection goes
+            // back to the pool, whatever the outcome.
+            let cache = format!("PRAGMA cache_size = -{IMPORT_CACHE_KIB}");
+            exec(&mut tx, self.raw(&cache, vec![])).await?;
+        }
+        let written = self.import_in(&mut tx, ctx, w, progress).await;
+        if sqlite {
+            let cache = format!("PRAGMA cache_size = -{}", crate::CACHE_KIB);
+            exec(&mut tx, self.raw(&cache, vec![])).await?;
+        }
+        written?;
+        tx.commit().await.map_err(db_err)
+    }
+}
+
+/// The import connection's page cache, in KiB (256 MiB; 100,000 new members write about
+/// 270 MB of pages).
+const IMPORT_CACHE_KIB: i64 = 262_144;
+
+impl SqlStore {
+    /// Everything the import writes, inside the caller's transaction.
+    async fn import_in(
+        &self,
+        tx: &mut AnyConnection,
+        ctx: &AuditCtx,
+        w: ImportWrite,
+        progress: &(dyn Fn(u64) + Send + Sync),
+    ) -> R<()> {
+        self.import_seats_in(tx, &w, ctx).await?;
+        let chain = Chain::start(tx, self).await?;
+        let sqlite = self.backend_kind() == Backend::Sqlite;
+        let mut indexed_up_to = 0;
+        if sqlite {
             // Foreign keys checked once at commit (a failure still refuses the whole import),
             // so no INSERT may abort half-way and need its own statement journal. SQLite turns
             // this off again at the end of the transaction.
-            exec(&mut tx, self.raw("PRAGMA defer_foreign_keys = ON", vec![])).await?;
+            exec(tx, self.raw("PRAGMA defer_foreign_keys = ON", vec![])).await?;
+            // The search index is filled once at the end (migration 0021).
+            indexed_up_to = self.defer_search_index(tx).await?;
         }
         if w.members.iter().any(|m| m.assignment.is_some()) {
-            self.bump_access(&mut tx).await?;
+            self.bump_access(tx).await?;
         }
         // The statements are built (values, audit hashes) on a blocking thread while this task
         // runs them: on SQLite the database's own work and the building overlap on two cores.
@@ -149,8 +186,54 @@ impl ImportStore for SqlStore {
         let chain = builder
             .await
             .map_err(|e| StoreError::Backend(format!("import builder failed: {e}")))??;
-        chain.finish(&mut tx, self).await?;
-        tx.commit().await.map_err(db_err)
+        chain.finish(tx, self).await?;
+        if sqlite {
+            self.index_new_users(tx, indexed_up_to).await?;
+        }
+        Ok(())
+    }
+
+    /// SQLite: stops `users_fts_insert` for the rest of this transaction and returns the
+    /// highest user sequence number so far (every user after it is the import's).
+    async fn defer_search_index(&self, tx: &mut AnyConnection) -> R<i64> {
+        exec(
+            tx,
+            self.raw(
+                "UPDATE search_index_deferral SET deferred = 1 WHERE id = 1",
+                vec![],
+            ),
+        )
+        .await?;
+        let r = fetch_opt(
+            tx,
+            self.raw("SELECT COALESCE(MAX(seq), 0) AS seq FROM users", vec![]),
+        )
+        .await?
+        .ok_or_else(|| StoreError::Backend("no answer for the users' last seq".into()))?;
+        rows::i(&r, "seq")
+    }
+
+    /// SQLite: indexes every user created after `after` for search in one statement, and
+    /// lets `users_fts_insert` run again before the transaction commits.
+    async fn index_new_users(&self, tx: &mut AnyConnection, after: i64) -> R<()> {
+        exec(
+            tx,
+            self.raw(
+                "INSERT INTO users_fts (rowid, search_document) \
+                 SELECT seq, search_document FROM users WHERE seq > ?",
+                vec![after.into()],
+            ),
+        )
+        .await?;
+        exec(
+            tx,
+            self.raw(
+                "UPDATE search_index_deferral SET deferred = 0 WHERE id = 1",
+                vec![],
+            ),
+        )
+        .await?;
+        Ok(())
     }
 }
 
@@ -159,7 +242,10 @@ impl ImportStore for SqlStore {
 /// statement journal (it would otherwise copy every page a multi-row INSERT touches). The
 /// import is all or nothing anyway: the error ends it and the whole transaction is rolled back.
 /// (Not `OR ROLLBACK`: SQLite would end the transaction under sqlx's feet.)
-fn insert<S: sea_query_sqlx::SqlxBinder>(backend: Backend, q: &S) -> (String, SqlxValues) {
+pub(crate) fn insert<S: sea_query_sqlx::SqlxBinder>(
+    backend: Backend,
+    q: &S,
+) -> (String, SqlxValues) {
     let (sql, values) = backend.build(q);
     match backend {
         Backend::Sqlite => (
@@ -435,113 +521,6 @@ impl SqlStore {
             };
             self.seats_changed_in(conn, ctx, w.org, change).await?;
         }
-        Ok(())
-    }
-}
-
-/// The audit chain's head, extended in memory and written back once.
-struct Chain {
-    seq: i64,
-    hash: String,
-}
-
-impl Chain {
-    async fn start(conn: &mut AnyConnection, store: &SqlStore) -> R<Self> {
-        let head = fetch_opt(
-            conn,
-            store.raw("SELECT seq, hash FROM audit_head WHERE id = 1", vec![]),
-        )
-        .await?
-        .ok_or_else(|| StoreError::Backend("audit head row is missing".into()))?;
-        Ok(Self {
-            seq: rows::i(&head, "seq")?,
-            hash: rows::s(&head, "hash")?,
-        })
-    }
-
-    /// Extends the chain in memory with `drafts`, pushing their multi-row inserts.
-    fn append(
-        &mut self,
-        backend: Backend,
-        ctx: &AuditCtx,
-        drafts: &[AuditDraft],
-        out: &mut Vec<(String, SqlxValues)>,
-    ) {
-        let actor = ctx.actor.map(|u| u.to_string());
-        let impersonator = ctx.impersonator.map(|u| u.to_string());
-        let ip = ctx.ip.map(|ip| ip.to_string());
-        let user_agent: Option<String> = ctx
-            .user_agent
-            .as_ref()
-            .map(|u| u.chars().take(300).collect());
-        for chunk in drafts.chunks(CHUNK) {
-            let mut q = Query::insert();
-            q.into_table(crate::schema::AuditEvents::Table)
-                .columns(ALL_COLUMNS);
-            for d in chunk {
-                let (pii, salt, digest) = match &d.pii {
-                    Some(v) => {
-                        let text = v.to_string();
-                        let salt = new_salt();
-                        let digest = pii_digest(&salt, &text);
-                        (Some(text), Some(salt), Some(digest))
-                    }
-                    None => (None, None, None),
-                };
-                let f = ChainedFields {
-                    seq: self.seq + 1,
-                    id: AuditId::generate().to_string(),
-                    at: ctx.at.millis(),
-                    actor_user_id: actor.clone(),
-                    impersonator_user_id: impersonator.clone(),
-                    ip: ip.clone(),
-                    user_agent: user_agent.clone(),
-                    action: d.action.to_string(),
-                    target_kind: d.target_kind.map(str::to_string),
-                    target_id: d.target_id.clone(),
-                    org_id: d.org_id.map(|o| o.to_string()),
-                    subject_user_id: d.subject_user.map(|u| u.to_string()),
-                    changes: d.changes.to_string(),
-                    pii_digest: digest,
-                    prev_hash: std::mem::take(&mut self.hash),
-                };
-                let hash = f.compute_hash();
-                self.seq = f.seq;
-                self.hash = hash.clone();
-                q.values_panic([
-                    f.seq.into(),
-                    f.id.into(),
-                    f.at.into(),
-                    f.actor_user_id.into(),
-                    f.impersonator_user_id.into(),
-                    f.ip.into(),
-                    f.user_agent.into(),
-                    f.action.into(),
-                    f.target_kind.into(),
-                    f.target_id.into(),
-                    f.org_id.into(),
-                    f.subject_user_id.into(),
-                    f.changes.into(),
-                    pii.into(),
-                    salt.into(),
-                    f.pii_digest.into(),
-                    f.prev_hash.into(),
-                    hash.into(),
-                ]);
-            }
-            out.push(insert(backend, &q));
-        }
-    }
-
-    async fn finish(self, conn: &mut AnyConnection, store: &SqlStore) -> R<()> {
-        exec(
-            conn,
-            store.raw(
-                "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1",
-                vec![self.seq.into(), self.hash.into()],
-            ),
-        )
-        .await?;
         Ok(())
     }
 }

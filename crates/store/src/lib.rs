@@ -23,6 +23,7 @@ mod demo_activity;
 mod enrollments;
 mod grants;
 mod import;
+mod import_chain;
 mod licenses;
 mod memberships;
 mod migrate;
@@ -124,10 +125,11 @@ impl SqlStore {
                 Box::pin(async move {
                     conn.execute(
                         "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
-                         PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536; \
-                         PRAGMA temp_store = MEMORY;",
+                         PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;",
                     )
                     .await?;
+                    conn.execute(AssertSqlSafe(format!("PRAGMA cache_size = -{CACHE_KIB}")))
+                        .await?;
                     Ok(())
                 })
             });
@@ -231,6 +233,10 @@ impl SqlStore {
         }
     }
 }
+
+/// A SQLite connection's page cache, in KiB (64 MiB). A bulk import raises its own
+/// connection's for the length of its transaction (`import::IMPORT_CACHE_KIB`).
+pub(crate) const CACHE_KIB: i64 = 65_536;
 
 impl SqlStore {
     /// `DELETE FROM table WHERE cond`, rendered for the backend.

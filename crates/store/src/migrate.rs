@@ -128,6 +128,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0020_user_language.sql"),
         postgres: include_str!("../migrations/postgres/0020_user_language.sql"),
     },
+    Migration {
+        version: 21,
+        name: "search_index_deferral",
+        sqlite: include_str!("../migrations/sqlite/0021_search_index_deferral.sql"),
+        postgres: include_str!("../migrations/postgres/0021_search_index_deferral.sql"),
+    },
 ];
 
 pub(crate) async fn run(store: &SqlStore) -> Result<Vec<String>, StoreError> {

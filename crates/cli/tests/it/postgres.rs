@@ -28,6 +28,7 @@ pub(crate) fn fresh_database() -> Option<String> {
             let pool = sqlx::PgPool::connect(&admin_url)
                 .await
                 .expect("connect to PostgreSQL");
+            sweep_old_databases(&pool).await;
             sqlx::raw_sql(sqlx::AssertSqlSafe(create))
                 .execute(&pool)
                 .await
@@ -36,6 +37,24 @@ pub(crate) fn fresh_database() -> Option<String> {
         });
     let (prefix, _) = admin_url.rsplit_once('/').expect("a URL with a database");
     Some(format!("{prefix}/{name}"))
+}
+
+/// The databases earlier runs left (older than an hour: no test lasts that long) are dropped,
+/// so that a developer's own cluster does not fill up. Best effort: without the rights to see
+/// their age, nothing is dropped.
+async fn sweep_old_databases(pool: &sqlx::PgPool) {
+    let old: Vec<String> = sqlx::query_scalar(
+        "SELECT datname::text FROM pg_database WHERE datname LIKE 'portico\\_cli\\_%' \
+         AND (pg_stat_file('base/' || oid || '/PG_VERSION')).modification \
+         < now() - interval '1 hour'",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap_or_default();
+    for name in old {
+        let drop = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+        let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(drop)).execute(pool).await;
+    }
 }
 
 #[test]

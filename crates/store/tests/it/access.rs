@@ -36,7 +36,7 @@ both_backends!(migration_applies_on_a_fresh_database, |db: Db| async move {
 });
 
 both_backends!(fresh_database_lists_the_migration, |_db: Db| async move {
-    let (store, _url, _dir) = open_store(_db.backend).await.unwrap();
+    let (store, url, _dir) = open_store(_db.backend).await.unwrap();
     let applied = store.migrate().await.unwrap();
     assert_eq!(
         applied,
@@ -60,8 +60,11 @@ both_backends!(fresh_database_lists_the_migration, |_db: Db| async move {
             "0018_project_schedule",
             "0019_project_enrollment_count",
             "0020_user_language",
+            "0021_search_index_deferral",
         ]
     );
+    store.close().await;
+    drop_test_database(&url).await;
 });
 
 both_backends!(every_access_write_bumps_the_version, |db: Db| async move {

@@ -23,6 +23,8 @@ pub struct Db {
     pub raw: sqlx::AnyPool,
     /// The super admin, created with the store.
     pub admin: UserRecord,
+    /// The database's URL (PostgreSQL: dropped once the test has passed).
+    pub url: String,
     dir: Option<tempfile::TempDir>,
 }
 
@@ -48,10 +50,32 @@ macro_rules! both_backends {
                 else {
                     return;
                 };
+                let url = db.url.clone();
                 ($body)(db).await;
+                $crate::helpers::drop_test_database(&url).await;
             }
         }
     };
+}
+
+/// Drops a PostgreSQL test database after its test passed (a failed test's is kept to look
+/// at), so that a developer's cluster does not fill up run after run. Best effort.
+pub async fn drop_test_database(url: &str) {
+    let (Ok(admin_url), Some((_, name))) = (
+        std::env::var("PORTICO_TEST_POSTGRES_URL"),
+        url.rsplit_once('/'),
+    ) else {
+        return;
+    };
+    if !name.starts_with("portico_store_") {
+        return;
+    }
+    if let Ok(admin) = SqlStore::connect(&admin_url, 1).await {
+        let _ = admin
+            .execute_raw(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .await;
+        admin.close().await;
+    }
 }
 
 /// Opens an empty, unmigrated store; also returns its URL.
@@ -124,6 +148,7 @@ impl Db {
             backend,
             raw,
             admin,
+            url,
             dir,
         })
     }

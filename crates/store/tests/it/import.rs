@@ -7,11 +7,12 @@ use portico_domain::Timestamp;
 use portico_domain::credential::TokenPurpose;
 use portico_domain::ids::{EmailId, OrgId};
 use portico_domain::outbox::{EmailStatus, EmailTemplateKey};
+use portico_domain::page::PageRequest;
 use portico_domain::user::{MembershipKind, UserStatus};
-use portico_services::StoreError;
 use portico_services::email::records::{DeferredEmail, OutboxBody, OutboxInsert};
 use portico_services::import::{ImportMember, ImportStore, ImportWrite};
 use portico_services::records::*;
+use portico_services::{Store, StoreError};
 use serde_json::json;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -112,6 +113,12 @@ crate::both_backends!(
             head
         );
 
+        // The failed import deferred the search index (SQLite) and took that back with the
+        // rest: a person added now is found at once.
+        db.user("lonely").await;
+        assert_eq!(found(&db, "lonel").await, vec!["lonely"]);
+        assert!(found(&db, "imp1").await.is_empty(), "nothing of the import");
+
         // The same store (and its connections) imports a clean file afterwards.
         let names: Vec<String> = (0..1200).map(|i| format!("ok{i}")).collect();
         db.store
@@ -140,8 +147,9 @@ crate::both_backends!(
             .await,
             0
         );
-        // One entry per new user, one per known user, one for the import, chained.
-        assert_eq!(db.audits("user.create").await, 1200 + 2);
+        // One entry per new user (and for admin, known and lonely), one per known user, one
+        // for the import, chained.
+        assert_eq!(db.audits("user.create").await, 1200 + 3);
         assert_eq!(db.audits("member.add").await, 1);
         assert_eq!(db.audits("member.import").await, 1);
         let seq = db.int("SELECT MAX(seq) FROM audit_events").await;
@@ -154,7 +162,31 @@ crate::both_backends!(
             .await,
             0
         );
-        // And an ordinary write still works on the same pool.
+        // Every imported person is in the search index, once, found by a word prefix.
+        assert_eq!(found(&db, "ok1199").await, vec!["ok1199"]);
+        assert_eq!(found(&db, "ok119").await.len(), 11);
+        if db.backend == Backend::Sqlite {
+            assert_eq!(db.count("users_fts", "").await, db.count("users", "").await);
+        }
+        // And an ordinary write still works on the same pool, and is indexed.
         db.user("after").await;
+        assert_eq!(found(&db, "after").await, vec!["after"]);
     }
 );
+
+/// The usernames a search for `q` finds (U11's word prefixes), sorted.
+async fn found(db: &Db, q: &str) -> Vec<String> {
+    let terms = vec![q.to_string()];
+    let page = PageRequest::first(200);
+    let mut names: Vec<String> = db
+        .store
+        .search_users(Some(&terms), &page, &UserReach::everyone())
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|u| u.username)
+        .collect();
+    names.sort();
+    names
+}

@@ -253,3 +253,70 @@ both_backends!(console_upload_preview_commit, |app: TestApp| async move {
     .await;
     assert_eq!(s, StatusCode::OK);
 });
+
+/// The emails of the people `GET /api/v1/users?q=…` finds, sorted.
+async fn found(app: &TestApp, q: &str) -> Vec<String> {
+    let v = app.get(&format!("/api/v1/users?q={q}&limit=200")).await;
+    let mut emails: Vec<String> = v["items"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{v}"))
+        .iter()
+        .map(|u| u["email"].as_str().unwrap().to_string())
+        .collect();
+    emails.sort();
+    emails
+}
+
+both_backends!(
+    imported_people_are_found_by_search_and_a_lost_race_defers_nothing,
+    |app: TestApp| async move {
+        let acme = app.org("Acme", None).await;
+        let beta = app.org("Beta", None).await;
+
+        // Imported people are in the search index as soon as the import answers (on SQLite
+        // it is filled once at the end of the import's transaction, migration 0021).
+        let csv = "email,first_name,last_name\nzoe@example.com,Zoe,Quillfeather\nyan@example.com,Yan,Quillon\n";
+        let (s, v) = import(&app, &app.admin_key, &acme, csv, false).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        assert_eq!(
+            found(&app, "quill").await,
+            vec!["yan@example.com", "zoe@example.com"]
+        );
+        assert_eq!(found(&app, "zo").await, vec!["zoe@example.com"]);
+
+        // Two imports of the same new person race: both check before either writes, the
+        // second one's write hits the unique email and is refused whole (never a 500).
+        let csv = "email,first_name,last_name\nrace@example.com,Rae,Quillbury\n";
+        let (a, b) = tokio::join!(
+            import(&app, &app.admin_key, &acme, csv, false),
+            import(&app, &app.admin_key, &beta, csv, false)
+        );
+        let mut statuses = [a.0, b.0];
+        statuses.sort();
+        assert_eq!(
+            statuses[0],
+            StatusCode::CREATED,
+            "one import wins: {} / {}",
+            a.1,
+            b.1
+        );
+        assert!(
+            [StatusCode::CREATED, StatusCode::CONFLICT].contains(&statuses[1]),
+            "{} / {}",
+            a.1,
+            b.1
+        );
+        assert_eq!(
+            found(&app, "quillb").await,
+            vec!["race@example.com"],
+            "indexed once"
+        );
+
+        // Whatever the loser left behind, a single add is indexed again at once.
+        let (s, v) = app
+            .add_member(&beta, "solo@example.com", "Solo", "Quillmaker")
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        assert_eq!(found(&app, "quillm").await, vec!["solo@example.com"]);
+    }
+);
