@@ -159,6 +159,36 @@ fn an_import_with_one_bad_row_changes_nothing_and_reports_every_bad_line() {
 }
 
 #[test]
+fn bad_rows_in_a_large_file_are_reported_in_line_order() {
+    // 5,000 rows are parsed and planned on several threads: the errors still come in line
+    // order, with the right lines, and nothing is written.
+    let p = with_orgs();
+    let mut body = HEADER.to_string();
+    for i in 0..5_000 {
+        match i {
+            0 => body.push_str("first-bad,,A,B,,,\n"),
+            2_600 => body.push_str("middle@example.com,x y,A,B,,,\n"),
+            4_999 => body.push_str("last-bad,,A,B,,,\n"),
+            _ => body.push_str(&format!("many{i}@example.com,,A,B,,,\n")),
+        }
+    }
+    let file = write(&p, "large.csv", &body);
+    let before = counts(&p);
+    let r = p.run(&["import", "users", &file, "--organization", "acme"]);
+    assert_ne!(r.code, 0);
+    let lines: Vec<&str> = r
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("line "))
+        .collect();
+    assert_eq!(lines.len(), 3, "{}", r.stderr);
+    assert!(lines[0].starts_with("line 2, email"), "{}", r.stderr);
+    assert!(lines[1].starts_with("line 2602, username"), "{}", r.stderr);
+    assert!(lines[2].starts_with("line 5001, email"), "{}", r.stderr);
+    assert_eq!(counts(&p), before);
+}
+
+#[test]
 fn duplicate_rows_in_the_file_name_both_lines() {
     let p = with_orgs();
     let file = write(

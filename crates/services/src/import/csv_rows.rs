@@ -85,10 +85,11 @@ pub fn parse(bytes: &[u8]) -> (Vec<CsvMember>, Vec<RowError>) {
     if !errors.is_empty() {
         return (vec![], errors);
     }
-    let mut rows = Vec::new();
-    let mut record = csv::StringRecord::new();
+    // Records are split here, on one thread; their cells become domain values on every core.
+    let mut records = Vec::new();
     loop {
         let line_hint = rdr.position().line();
+        let mut record = csv::StringRecord::new();
         match rdr.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {
@@ -96,10 +97,7 @@ pub fn parse(bytes: &[u8]) -> (Vec<CsvMember>, Vec<RowError>) {
                 if record.iter().all(str::is_empty) {
                     continue;
                 }
-                match member(&record, &pos, line) {
-                    Ok(m) => rows.push(m),
-                    Err(mut e) => errors.append(&mut e),
-                }
+                records.push((line, record));
             }
             Err(e) => {
                 let line = e.position().map_or(line_hint, |p| p.line());
@@ -110,6 +108,15 @@ pub fn parse(bytes: &[u8]) -> (Vec<CsvMember>, Vec<RowError>) {
             }
         }
     }
+    let mut rows = Vec::with_capacity(records.len());
+    let parsed = super::parallel::map_in_order(records, |(line, r)| member(&r, &pos, line));
+    for m in parsed {
+        match m {
+            Ok(m) => rows.push(m),
+            Err(mut e) => errors.append(&mut e),
+        }
+    }
+    errors.sort_by_key(|e| e.line);
     (rows, errors)
 }
 

@@ -8,6 +8,7 @@
 
 pub mod csv_rows;
 pub mod export;
+mod parallel;
 
 use crate::Services;
 use crate::access::guard::check_gain_to;
@@ -460,58 +461,10 @@ impl Services {
         let now = self.now();
         let mut new_users = Vec::with_capacity(report.created);
         let mut members = Vec::with_capacity(rows.len());
-        for p in rows {
-            let (user, kind) = match p.known {
-                Some(id) => (id, MembershipKind::External),
-                None => {
-                    let r = &p.row;
-                    let u = NewUser {
-                        id: UserId::generate(),
-                        username: p.username.as_str().to_string(),
-                        username_key: p.username.key(),
-                        search_document: user_document(
-                            p.username.as_str(),
-                            r.first_name.as_str(),
-                            r.last_name.as_str(),
-                            r.email.as_str(),
-                        ),
-                        email: r.email.as_str().to_string(),
-                        email_key: r.email.key().to_string(),
-                        first_name: r.first_name.as_str().to_string(),
-                        last_name: r.last_name.as_str().to_string(),
-                        description: String::new(),
-                        status: UserStatus::Invited,
-                        password_hash: None,
-                        is_super_admin: false,
-                        is_platform_admin: false,
-                        ip_allowlist: r.ip_allowlist.as_ref().map(|a| a.to_string()),
-                        language: r.language.clone(),
-                    };
-                    let welcome = self.welcome_rows_deferred(&u)?;
-                    let id = u.id;
-                    new_users.push((u, welcome));
-                    (id, MembershipKind::Internal)
-                }
-            };
-            members.push(ImportMember {
-                user,
-                kind,
-                applications: p.apps.iter().map(|(a, _)| *a).collect(),
-                assignment: p.role.map(|(role_id, key)| {
-                    (
-                        AssignmentRecord {
-                            id: AssignmentId::generate(),
-                            user_id: user,
-                            role_id,
-                            scope: scope.scope(),
-                            expires_at: None,
-                            created_at: now,
-                            created_by: Some(scope.actor().user().id),
-                        },
-                        key,
-                    )
-                }),
-            });
+        for planned in parallel::map_in_order(rows, |p| self.plan_row(scope, p, now)) {
+            let (new_user, member) = planned?;
+            new_users.extend(new_user);
+            members.push(member);
         }
         Ok(ImportWrite {
             org: scope.org_id(),
@@ -526,6 +479,69 @@ impl Services {
                 "roles_assigned": report.roles_assigned,
             }),
         })
+    }
+
+    /// One row's membership, and its new user with welcome link and email if it is new.
+    #[allow(clippy::type_complexity)]
+    fn plan_row(
+        &self,
+        scope: &OrgScope,
+        p: Planned,
+        now: portico_domain::Timestamp,
+    ) -> Result<(Option<(NewUser, WelcomeRows)>, ImportMember), ServiceError> {
+        let mut new_user = None;
+        let (user, kind) = match p.known {
+            Some(id) => (id, MembershipKind::External),
+            None => {
+                let r = &p.row;
+                let u = NewUser {
+                    id: UserId::generate(),
+                    username: p.username.as_str().to_string(),
+                    username_key: p.username.key(),
+                    search_document: user_document(
+                        p.username.as_str(),
+                        r.first_name.as_str(),
+                        r.last_name.as_str(),
+                        r.email.as_str(),
+                    ),
+                    email: r.email.as_str().to_string(),
+                    email_key: r.email.key().to_string(),
+                    first_name: r.first_name.as_str().to_string(),
+                    last_name: r.last_name.as_str().to_string(),
+                    description: String::new(),
+                    status: UserStatus::Invited,
+                    password_hash: None,
+                    is_super_admin: false,
+                    is_platform_admin: false,
+                    ip_allowlist: r.ip_allowlist.as_ref().map(|a| a.to_string()),
+                    language: r.language.clone(),
+                };
+                let welcome = self.welcome_rows_deferred(&u)?;
+                let id = u.id;
+                new_user = Some((u, welcome));
+                (id, MembershipKind::Internal)
+            }
+        };
+        let member = ImportMember {
+            user,
+            kind,
+            applications: p.apps.iter().map(|(a, _)| *a).collect(),
+            assignment: p.role.map(|(role_id, key)| {
+                (
+                    AssignmentRecord {
+                        id: AssignmentId::generate(),
+                        user_id: user,
+                        role_id,
+                        scope: scope.scope(),
+                        expires_at: None,
+                        created_at: now,
+                        created_by: Some(scope.actor().user().id),
+                    },
+                    key,
+                )
+            }),
+        };
+        Ok((new_user, member))
     }
 }
 
