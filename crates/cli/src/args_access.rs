@@ -15,7 +15,7 @@ pub enum UserCommand {
         /// person's sessions.
         #[arg(long)]
         generate: bool,
-        /// The reset email's language (en, de, …).
+        /// The reset email's language (en, de, …) when the person has none of their own.
         #[arg(long)]
         language: Option<String>,
     },

@@ -32,8 +32,14 @@ impl Language {
     pub fn optional(raw: Option<&str>) -> Result<Option<Self>, ValidationError> {
         raw.map(str::trim)
             .filter(|s| !s.is_empty())
-            .map(|s| Self::parse(s.split(['-', '_']).next().unwrap_or(s)))
+            .map(Self::primary)
             .transpose()
+    }
+
+    /// A tag's primary language (`de-CH`, `pt_BR` → `de`, `pt`).
+    pub fn primary(tag: &str) -> Result<Self, ValidationError> {
+        let tag = tag.trim();
+        Self::parse(tag.split(['-', '_']).next().unwrap_or(tag))
     }
 }
 

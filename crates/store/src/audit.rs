@@ -1,6 +1,7 @@
 //! The audit chain's storage: appended inside each write transaction (which already holds
 //! the write lock, see `begin_write`), listed with filters, verified end to end.
 
+use crate::import::CHUNK;
 use crate::rows::{R, i, os, s, ts};
 use crate::schema::{AuditEvents as A, AuditHead};
 use crate::{SqlStore, exec, fetch_all, fetch_opt};
@@ -11,7 +12,7 @@ use portico_domain::ids::AuditId;
 use portico_domain::page::{Page, PageRequest};
 use portico_services::StoreError;
 use portico_services::records::{AuditCtx, AuditDraft, AuditFilter, AuditRow, Reach};
-use sea_query::{Expr, ExprTrait, Order, Query};
+use sea_query::{Expr, ExprTrait, InsertStatement, Order, Query};
 use sqlx::AnyConnection;
 
 /// Every stored column of an entry, in insert order.
@@ -36,16 +37,19 @@ pub(crate) const ALL_COLUMNS: [A; 18] = [
     A::Hash,
 ];
 
-impl SqlStore {
-    pub(crate) async fn append_in(
-        &self,
-        conn: &mut AnyConnection,
-        ctx: &AuditCtx,
-        d: AuditDraft,
-    ) -> R<()> {
+/// The audit chain's head (AU2), extended in memory and written back once: a single change
+/// appends one entry through it, the bulk import thousands.
+pub(crate) struct Chain {
+    seq: i64,
+    hash: String,
+}
+
+impl Chain {
+    /// Reads the head inside the caller's write transaction.
+    pub(crate) async fn start(conn: &mut AnyConnection, store: &SqlStore) -> R<Self> {
         let head = fetch_opt(
             conn,
-            self.build(
+            store.build(
                 &Query::select()
                     .columns([AuditHead::Seq, AuditHead::Hash])
                     .from(AuditHead::Table)
@@ -55,82 +59,112 @@ impl SqlStore {
         )
         .await?
         .ok_or_else(|| StoreError::Backend("audit head row is missing".into()))?;
-        let prev_seq = i(&head, "seq")?;
-        let prev_hash = s(&head, "hash")?;
-        let (pii, salt, digest) = match d.pii {
-            Some(v) => {
-                let text = v.to_string();
-                let salt = new_salt();
-                let digest = pii_digest(&salt, &text);
-                (Some(text), Some(salt), Some(digest))
+        Ok(Self {
+            seq: i(&head, "seq")?,
+            hash: s(&head, "hash")?,
+        })
+    }
+
+    /// Chains `drafts` after the head in memory; their rows as multi-row INSERTs of at most
+    /// [`CHUNK`] entries each.
+    pub(crate) fn append(&mut self, ctx: &AuditCtx, drafts: &[AuditDraft]) -> Vec<InsertStatement> {
+        let actor = ctx.actor.map(|u| u.to_string());
+        let impersonator = ctx.impersonator.map(|u| u.to_string());
+        let ip = ctx.ip.map(|ip| ip.to_string());
+        let user_agent: Option<String> = ctx
+            .user_agent
+            .as_ref()
+            .map(|u| u.chars().take(300).collect());
+        let mut out = Vec::with_capacity(drafts.len().div_ceil(CHUNK));
+        for chunk in drafts.chunks(CHUNK) {
+            let mut q = Query::insert();
+            q.into_table(A::Table).columns(ALL_COLUMNS);
+            for d in chunk {
+                let (pii, salt, digest) = match &d.pii {
+                    Some(v) => {
+                        let text = v.to_string();
+                        let salt = new_salt();
+                        let digest = pii_digest(&salt, &text);
+                        (Some(text), Some(salt), Some(digest))
+                    }
+                    None => (None, None, None),
+                };
+                let f = ChainedFields {
+                    seq: self.seq + 1,
+                    id: AuditId::generate().to_string(),
+                    at: ctx.at.millis(),
+                    actor_user_id: actor.clone(),
+                    impersonator_user_id: impersonator.clone(),
+                    ip: ip.clone(),
+                    user_agent: user_agent.clone(),
+                    action: d.action.to_string(),
+                    target_kind: d.target_kind.map(str::to_string),
+                    target_id: d.target_id.clone(),
+                    org_id: d.org_id.map(|o| o.to_string()),
+                    subject_user_id: d.subject_user.map(|u| u.to_string()),
+                    changes: d.changes.to_string(),
+                    pii_digest: digest,
+                    prev_hash: std::mem::take(&mut self.hash),
+                };
+                let hash = f.compute_hash();
+                self.seq = f.seq;
+                self.hash = hash.clone();
+                q.values_panic([
+                    f.seq.into(),
+                    f.id.into(),
+                    f.at.into(),
+                    f.actor_user_id.into(),
+                    f.impersonator_user_id.into(),
+                    f.ip.into(),
+                    f.user_agent.into(),
+                    f.action.into(),
+                    f.target_kind.into(),
+                    f.target_id.into(),
+                    f.org_id.into(),
+                    f.subject_user_id.into(),
+                    f.changes.into(),
+                    pii.into(),
+                    salt.into(),
+                    f.pii_digest.into(),
+                    f.prev_hash.into(),
+                    hash.into(),
+                ]);
             }
-            None => (None, None, None),
-        };
-        let fields = ChainedFields {
-            seq: prev_seq + 1,
-            id: AuditId::generate().to_string(),
-            at: ctx.at.millis(),
-            actor_user_id: ctx.actor.map(|u| u.to_string()),
-            impersonator_user_id: ctx.impersonator.map(|u| u.to_string()),
-            ip: ctx.ip.map(|ip| ip.to_string()),
-            user_agent: ctx
-                .user_agent
-                .as_ref()
-                .map(|u| u.chars().take(300).collect()),
-            action: d.action.to_string(),
-            target_kind: d.target_kind.map(str::to_string),
-            target_id: d.target_id,
-            org_id: d.org_id.map(|o| o.to_string()),
-            subject_user_id: d.subject_user.map(|u| u.to_string()),
-            changes: d.changes.to_string(),
-            pii_digest: digest,
-            prev_hash,
-        };
-        let hash = fields.compute_hash();
-        let f = fields;
+            out.push(q);
+        }
+        out
+    }
+
+    /// Writes the new head back (same transaction).
+    pub(crate) async fn finish(self, conn: &mut AnyConnection, store: &SqlStore) -> R<()> {
         exec(
             conn,
-            self.build(
-                &Query::insert()
-                    .into_table(A::Table)
-                    .columns(ALL_COLUMNS)
-                    .values_panic([
-                        f.seq.into(),
-                        f.id.into(),
-                        f.at.into(),
-                        f.actor_user_id.into(),
-                        f.impersonator_user_id.into(),
-                        f.ip.into(),
-                        f.user_agent.into(),
-                        f.action.into(),
-                        f.target_kind.into(),
-                        f.target_id.into(),
-                        f.org_id.into(),
-                        f.subject_user_id.into(),
-                        f.changes.into(),
-                        pii.into(),
-                        salt.into(),
-                        f.pii_digest.into(),
-                        f.prev_hash.into(),
-                        hash.clone().into(),
-                    ])
-                    .to_owned(),
-            ),
-        )
-        .await?;
-        exec(
-            conn,
-            self.build(
+            store.build(
                 &Query::update()
                     .table(AuditHead::Table)
-                    .value(AuditHead::Seq, f.seq)
-                    .value(AuditHead::Hash, hash)
+                    .value(AuditHead::Seq, self.seq)
+                    .value(AuditHead::Hash, self.hash)
                     .and_where(Expr::col(AuditHead::Id).eq(1))
                     .to_owned(),
             ),
         )
         .await?;
         Ok(())
+    }
+}
+
+impl SqlStore {
+    pub(crate) async fn append_in(
+        &self,
+        conn: &mut AnyConnection,
+        ctx: &AuditCtx,
+        d: AuditDraft,
+    ) -> R<()> {
+        let mut chain = Chain::start(conn, self).await?;
+        for q in chain.append(ctx, std::slice::from_ref(&d)) {
+            exec(conn, self.build(&q)).await?;
+        }
+        chain.finish(conn, self).await
     }
 
     /// U5: erases the personal payload of every entry about `user`. The chain keeps the digest.

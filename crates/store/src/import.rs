@@ -1,11 +1,11 @@
 //! Bulk member import: batched look-ups, then one transaction of multi-row inserts with the
 //! same rows a single `add_member` writes, one audit entry per row (plus one `member.import`
 //! entry). The statements are built on a second thread while the first runs them; the audit
-//! chain is extended in memory there and its head written once (`import_chain`). On SQLite
+//! chain is extended in memory there and its head written once (`audit::Chain`). On SQLite
 //! the import's connection gets a larger page cache for the transaction, and the search
 //! index is filled once at the end instead of row by row (migration 0021).
 
-use crate::import_chain::Chain;
+use crate::audit::Chain;
 use crate::rows::{self, R};
 use crate::schema::{
     ASSIGNMENT_COLUMNS, CredentialTokens as T, MembershipApplications as MA, Memberships as M,
@@ -439,7 +439,7 @@ fn build_batches(
                 );
             }
         }
-        chain.append(backend, ctx, &audit, &mut statements);
+        statements.extend(chain.append(ctx, &audit).iter().map(|q| insert(backend, q)));
         done += chunk.len() as u64;
         if send
             .blocking_send(Batch { statements, done }.bind())
@@ -449,16 +449,15 @@ fn build_batches(
             return Ok(chain);
         }
     }
-    let mut statements = Vec::new();
-    chain.append(
-        backend,
-        ctx,
-        &[AuditDraft::new("member.import")
-            .target("organization", org)
-            .org(org)
-            .changes(w.summary.clone())],
-        &mut statements,
-    );
+    let summary = AuditDraft::new("member.import")
+        .target("organization", org)
+        .org(org)
+        .changes(w.summary.clone());
+    let statements = chain
+        .append(ctx, &[summary])
+        .iter()
+        .map(|q| insert(backend, q))
+        .collect();
     let _ = send.blocking_send(Batch { statements, done }.bind());
     Ok(chain)
 }

@@ -23,7 +23,6 @@ mod demo_activity;
 mod enrollments;
 mod grants;
 mod import;
-mod import_chain;
 mod licenses;
 mod memberships;
 mod migrate;

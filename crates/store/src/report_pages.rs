@@ -121,11 +121,10 @@ impl SqlStore {
         reach: &Reach,
         page: Option<&PageRequest>,
     ) -> R<SystemActivity> {
-        let totals = self.activity_totals(reach).await?;
         let Some((listed, next)) = self.listed(reach, page, None).await? else {
             return Ok(SystemActivity {
                 organizations: vec![],
-                totals,
+                totals: self.activity_totals(reach).await?,
                 next: None,
             });
         };
@@ -184,6 +183,16 @@ impl SqlStore {
                 });
             }
         }
+        let totals = match page {
+            Some(_) => self.activity_totals(reach).await?,
+            // Every organization within reach is listed: its rows are the totals.
+            None => ActivityTotals {
+                organizations: orgs.len() as i64,
+                members: orgs.iter().map(|o| o.members).sum(),
+                projects: orgs.iter().map(|o| o.projects.len() as i64).sum(),
+                enrollments: orgs.iter().map(|o| o.enrollments).sum(),
+            },
+        };
         Ok(SystemActivity {
             organizations: orgs,
             totals,
@@ -191,46 +200,35 @@ impl SqlStore {
         })
     }
 
-    /// R4's totals over the whole reach: organizations, memberships, projects, enrollments.
+    /// R4's totals over the whole reach, for a page (an export adds up its own rows).
     async fn activity_totals(&self, reach: &Reach) -> R<ActivityTotals> {
-        let count = |sql: String, v: Vec<Value>| async move {
-            let rs = self.all_rows(&sql, v).await?;
-            let r = rs
-                .first()
-                .ok_or_else(|| StoreError::Backend("activity totals: no row".into()))?;
-            Ok::<_, StoreError>((rows::i(r, "a")?, rows::i(r, "b")?))
+        let one = |table: &str, col: &str, extra: &str| {
+            let mut v = Vec::new();
+            let sql = format!(
+                "SELECT COUNT(*) AS n{extra} FROM {table} WHERE 1 = 1{}",
+                reach_clause(col, reach, &mut v)
+            );
+            async move {
+                self.all_rows(&sql, v)
+                    .await?
+                    .into_iter()
+                    .next()
+                    .ok_or_else(|| StoreError::Backend("activity totals: no row".into()))
+            }
         };
-        let mut v = Vec::new();
-        let c = reach_clause("id", reach, &mut v);
-        let (organizations, _) = count(
-            format!(
-                "SELECT COUNT(*) AS a, CAST(0 AS BIGINT) AS b FROM organizations WHERE 1 = 1{c}"
-            ),
-            v,
-        )
-        .await?;
-        let mut v = Vec::new();
-        let c = reach_clause("org_id", reach, &mut v);
-        let (members, _) = count(
-            format!("SELECT COUNT(*) AS a, CAST(0 AS BIGINT) AS b FROM memberships WHERE 1 = 1{c}"),
-            v,
-        )
-        .await?;
-        let mut v = Vec::new();
-        let c = reach_clause("organization_id", reach, &mut v);
-        let (projects, enrollments) = count(
-            format!(
-                "SELECT COUNT(*) AS a, CAST(COALESCE(SUM(enrollment_count), 0) AS BIGINT) AS b \
-                 FROM projects WHERE 1 = 1{c}"
-            ),
-            v,
+        let organizations = rows::i(&one("organizations", "id", "").await?, "n")?;
+        let members = rows::i(&one("memberships", "org_id", "").await?, "n")?;
+        let projects = one(
+            "projects",
+            "organization_id",
+            ", CAST(COALESCE(SUM(enrollment_count), 0) AS BIGINT) AS enrollments",
         )
         .await?;
         Ok(ActivityTotals {
             organizations,
             members,
-            projects,
-            enrollments,
+            projects: rows::i(&projects, "n")?,
+            enrollments: rows::i(&projects, "enrollments")?,
         })
     }
 }

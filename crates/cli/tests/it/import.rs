@@ -160,7 +160,7 @@ fn an_import_with_one_bad_row_changes_nothing_and_reports_every_bad_line() {
 
 #[test]
 fn bad_rows_in_a_large_file_are_reported_in_line_order() {
-    // 5,000 rows are parsed and planned on several threads: the errors still come in line
+    // 5,000 rows are parsed on several threads: the errors still come in line
     // order, with the right lines, and nothing is written.
     let p = with_orgs();
     let mut body = HEADER.to_string();

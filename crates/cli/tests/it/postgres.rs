@@ -28,7 +28,11 @@ pub(crate) fn fresh_database() -> Option<String> {
             let pool = sqlx::PgPool::connect(&admin_url)
                 .await
                 .expect("connect to PostgreSQL");
-            sweep_old_databases(&pool).await;
+            // Once per test process is enough.
+            static SWEPT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+            if !SWEPT.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                sweep_old_databases(&pool).await;
+            }
             sqlx::raw_sql(sqlx::AssertSqlSafe(create))
                 .execute(&pool)
                 .await

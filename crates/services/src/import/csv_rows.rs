@@ -116,7 +116,6 @@ pub fn parse(bytes: &[u8]) -> (Vec<CsvMember>, Vec<RowError>) {
             Err(mut e) => errors.append(&mut e),
         }
     }
-    errors.sort_by_key(|e| e.line);
     (rows, errors)
 }
 

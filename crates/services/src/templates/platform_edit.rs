@@ -333,7 +333,7 @@ impl Services {
         ]
         .into_iter()
         .flatten()
-        .filter_map(|l| Language::parse(l.split(['-', '_']).next().unwrap_or(l)).ok())
+        .filter_map(|l| Language::primary(l).ok())
         {
             if !langs.iter().any(|x| x == l.as_str()) {
                 langs.push(l.as_str().to_string());

@@ -195,7 +195,7 @@ async fn add(
         first_name: form.first_name.clone(),
         last_name: form.last_name.clone(),
         credentials,
-        language: Some(form.language.clone()).filter(|l| !l.trim().is_empty()),
+        language: Some(form.language.clone()),
         applications: None,
     };
     match st.services.add_member(&scope, input).await {

@@ -274,8 +274,14 @@ async fn activity(State(st): State<AppState>, cx: Cx, Query(q): Query<CursorQuer
         Ok(r) => r,
         Err(e) => return cx.error(&st, e),
     };
-    let seats = st.services.seat_report(&cx.admin).await.unwrap_or_default();
-    let chart = charts::seats_per_org(&seats, 760);
+    // The chart covers every organization within reach, so only the first page draws it.
+    let chart = match q.cursor {
+        None => {
+            let seats = st.services.seat_report(&cx.admin).await.unwrap_or_default();
+            Some(charts::seats_per_org(&seats, 760))
+        }
+        Some(_) => None,
+    };
     let pager = org_pager(&q, report.next_cursor(), "/reports/system-activity");
     let dto = SystemActivityDto::from(report);
     cx.render(
@@ -286,7 +292,6 @@ async fn activity(State(st): State<AppState>, cx: Cx, Query(q): Query<CursorQuer
             report => dto,
             pager => pager,
             seats_chart => chart,
-            has_seats => !seats.is_empty(),
             csv_href => "/reports/system-activity.csv",
             may_export => may_export(&cx),
         },

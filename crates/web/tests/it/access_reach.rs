@@ -4,7 +4,6 @@
 
 use crate::both_backends;
 use crate::helpers::*;
-use reqwest::header::ACCEPT;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -26,16 +25,9 @@ async fn tagged(app: &TestApp, name: &str, tag: &str) -> Value {
 }
 
 async fn csv_as(app: &TestApp, key: &str, path: &str) -> String {
-    let r = app
-        .http
-        .get(app.url(path))
-        .bearer_auth(key)
-        .header(ACCEPT, "text/csv")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK, "GET {path}");
-    r.text().await.unwrap()
+    let (s, body) = app.csv_as(key, path).await;
+    assert_eq!(s, StatusCode::OK, "GET {path}: {body}");
+    body
 }
 
 both_backends!(

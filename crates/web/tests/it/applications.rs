@@ -21,18 +21,6 @@ pub(crate) async fn application(app: &TestApp, body: Value) -> Value {
     v
 }
 
-/// U9: a back-office user needs an allowlist before a role.
-pub(crate) async fn allow_all(app: &TestApp, user: &Value) {
-    let (s, v) = app
-        .api(
-            Method::PUT,
-            &format!("/api/v1/users/{}/ip-allowlist", id(user)),
-            Some(json!({ "ip_allowlist": "*" })),
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK, "{v}");
-}
-
 pub(crate) async fn assign_app(app: &TestApp, org: &Value, a: &Value) {
     let (s, v) = app
         .api(
@@ -578,7 +566,7 @@ both_backends!(
             "{role}"
         );
         let (_, m) = app.add_member(&org, "tess@example.com", "Tess", "T").await;
-        allow_all(&app, &m["user"]).await;
+        app.allow_all(&m["user"]).await;
         let (s, v) = app
             .api(
                 Method::POST,

@@ -385,6 +385,40 @@ impl TestApp {
         assert_eq!(s, StatusCode::OK, "import {preset}: {v}");
     }
 
+    /// `GET path` with `key` and `Accept: text/csv`: the status and the body.
+    pub async fn csv_as(&self, key: &str, path: &str) -> (StatusCode, String) {
+        let r = self
+            .http
+            .get(self.url(path))
+            .bearer_auth(key)
+            .header(reqwest::header::ACCEPT, "text/csv")
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.text().await.unwrap())
+    }
+
+    /// `DELETE path` as the super admin, which must succeed.
+    pub async fn delete_ok(&self, path: &str) {
+        let (s, v) = self.api(Method::DELETE, path, None).await;
+        assert!(s.is_success(), "DELETE {path}: {s} {v}");
+    }
+
+    /// U9: an IP allowlist of `*` (no restriction), which a role or grant needs first.
+    pub async fn allow_all(&self, user: &Value) {
+        let (s, v) = self
+            .api(
+                Method::PUT,
+                &format!(
+                    "/api/v1/users/{}/ip-allowlist",
+                    user["id"].as_str().unwrap()
+                ),
+                Some(json!({ "ip_allowlist": "*" })),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+    }
+
     /// Assigns a role (by key) at `scope` (`None` = the platform), as the super admin.
     pub async fn assign(&self, user: &Value, role_key: &str, scope: Option<&Value>) -> Value {
         let role = self.role_id(role_key).await;
@@ -444,16 +478,9 @@ impl TestApp {
                 serde_json::to_value(&u).unwrap()
             }
         };
-        let id = user["id"].as_str().unwrap();
-        let (s, v) = self
-            .api(
-                Method::PUT,
-                &format!("/api/v1/users/{id}/ip-allowlist"),
-                Some(json!({ "ip_allowlist": "*" })),
-            )
-            .await;
-        assert_eq!(s, StatusCode::OK, "{v}");
+        self.allow_all(&user).await;
         self.assign(&user, role_key, scope).await;
+        let id = user["id"].as_str().unwrap();
         let bo = self
             .services
             .back_office(self.services.cli_principal().await.unwrap())

@@ -320,3 +320,64 @@ both_backends!(
         assert_eq!(found(&app, "quillm").await, vec!["solo@example.com"]);
     }
 );
+
+/// A first name of its own for row `i`: `X` and three letters, so that a prefix search for
+/// it finds that person alone.
+fn word(i: usize) -> String {
+    let l = |n: usize| char::from(b'a' + (n % 26) as u8);
+    format!("X{}{}{}", l(i / 676), l(i / 26), l(i))
+}
+
+both_backends!(
+    a_large_file_mixing_new_and_known_people_is_planned_in_parallel_and_written_whole,
+    |app: TestApp| async move {
+        // Over 2,000 rows: cells are parsed and new people planned on several threads.
+        let acme = app.org("Acme", None).await;
+        let beta = app.org("Beta", None).await;
+        for i in 0..10 {
+            let (s, v) = app
+                .add_member(&beta, &format!("known{i}@example.com"), "Known", "Person")
+                .await;
+            assert_eq!(s, StatusCode::CREATED, "{v}");
+        }
+        let mut csv = "email,first_name,last_name\n".to_string();
+        for i in 0..2_500 {
+            if i % 250 == 0 {
+                // U3: a known email joins as an external member; the file's names are ignored.
+                csv.push_str(&format!("known{}@example.com,Other,Name\n", i / 250));
+            } else {
+                csv.push_str(&format!("bulk{i}@example.com,{},Zephyrine\n", word(i)));
+            }
+        }
+        let (s, v) = import(&app, &app.admin_key, &acme, &csv, false).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        assert_eq!(v["rows"], 2_500, "{v}");
+        assert_eq!(v["created"], 2_490, "{v}");
+        assert_eq!(v["added_external"], 10, "{v}");
+        assert_eq!(v["welcome_emails"], 2_490, "{v}");
+        // First, middle and last rows, each planned on its own thread, are who the file says.
+        for i in [1, 1_251, 2_499] {
+            let u = &app.get(&format!("/api/v1/users?q={}", word(i))).await["items"];
+            assert_eq!(u.as_array().unwrap().len(), 1, "{}", word(i));
+            assert_eq!(u[0]["email"], format!("bulk{i}@example.com"), "{u}");
+            assert_eq!(u[0]["username"], format!("bulk{i}"), "{u}");
+        }
+        let known = found(&app, "known").await;
+        assert_eq!(known.len(), 10, "{known:?}");
+        let k = &app.get("/api/v1/users?q=known5@example.com").await["items"][0];
+        assert_eq!(k["first_name"], "Known", "names untouched: {k}");
+        let members = &app
+            .get(&format!(
+                "/api/v1/organizations/{}/members?limit=200&q=known",
+                acme["id"].as_str().unwrap()
+            ))
+            .await["items"];
+        let kinds: Vec<&str> = members
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["kind"].as_str().unwrap_or_else(|| panic!("{m}")))
+            .collect();
+        assert_eq!(kinds, ["external"; 10], "{members}");
+    }
+);

@@ -4,7 +4,7 @@
 //! staying at a level warns nobody, falling below it or a new limit re-arms it. Nobody else
 //! is told: not a mentor of the organization, not another tenant's administrator.
 
-use crate::applications::{allow_all, application, assign_app, id};
+use crate::applications::{application, assign_app, id};
 use crate::both_backends;
 use crate::helpers::*;
 use reqwest::{Method, StatusCode};
@@ -179,7 +179,7 @@ both_backends!(
         // Back-office seats: Olga and Mira hold 2 of 3; a role for a member makes 3 of 3.
         set_limits(&app, &acme, json!({ "back_office": 3 })).await;
         assert_eq!(warnings(&app).await.len(), 4, "2 of 3 is below 90 %");
-        allow_all(&app, &members[2]).await;
+        app.allow_all(&members[2]).await;
         app.assign(&members[2], "lms.manager", Some(&acme)).await;
         let w = warnings(&app).await;
         assert_eq!(w.len(), 5, "{w:?}");

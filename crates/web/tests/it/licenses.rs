@@ -1,7 +1,7 @@
 //! Licenses (L1–L3): usage and limits, refusals naming the limit, limits below usage, who
 //! may change them, and limits holding under concurrency.
 
-use crate::applications::{allow_all, application, assign_app, id, member_apps};
+use crate::applications::{application, assign_app, id, member_apps};
 use crate::both_backends;
 use crate::helpers::*;
 use reqwest::{Method, StatusCode};
@@ -91,8 +91,8 @@ both_backends!(
 
         // Back-office seats: a live organization role.
         app.import_preset("lms").await;
-        allow_all(&app, &ann["user"]).await;
-        allow_all(&app, &bob["user"]).await;
+        app.allow_all(&ann["user"]).await;
+        app.allow_all(&bob["user"]).await;
         app.assign(&ann["user"], "lms.manager", Some(&org)).await;
         let role = app.role_id("lms.mentor").await;
         let (s, v) = app

@@ -13,7 +13,6 @@ use fantoccini::Locator;
 use portico_domain::Timestamp;
 use portico_domain::day::Day;
 use portico_services::Clock;
-use reqwest::header::ACCEPT;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -25,18 +24,6 @@ fn id(v: &Value) -> &str {
 async fn log_in(app: &TestApp, user: &Value) {
     app.login(user["username"].as_str().unwrap(), ADMIN_PASSWORD)
         .await;
-}
-
-async fn csv_as(app: &TestApp, key: &str, path: &str) -> (StatusCode, String) {
-    let r = app
-        .http
-        .get(app.url(path))
-        .bearer_auth(key)
-        .header(ACCEPT, "text/csv")
-        .send()
-        .await
-        .unwrap();
-    (r.status(), r.text().await.unwrap())
 }
 
 fn csv_rows(body: &str) -> Vec<Vec<String>> {
@@ -96,18 +83,6 @@ async fn scenario(app: &TestApp) -> Scenario {
         day2,
         globex_admin,
     }
-}
-
-/// Back-office roles need an IP allowlist first.
-pub(crate) async fn allow_all(app: &TestApp, user: &Value) {
-    let (s, v) = app
-        .api(
-            Method::PUT,
-            &format!("/api/v1/users/{}/ip-allowlist", id(user)),
-            Some(json!({ "ip_allowlist": "*" })),
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK, "{v}");
 }
 
 fn period(s: &Scenario) -> String {
@@ -279,7 +254,7 @@ both_backends!(
         let p = project(&app, &s.acme, "Spring cohort").await;
         project(&app, &s.acme, "Autumn cohort").await;
         let teacher = member(&app, &s.acme, "teacher").await;
-        allow_all(&app, &teacher).await;
+        app.allow_all(&teacher).await;
         app.assign(&teacher, "lms.instructor", Some(&p)).await;
         let learner = app.role_id("lms.learner").await;
         let anna = &app.get("/api/v1/users?q=anna").await["items"][0].clone();
@@ -403,11 +378,13 @@ both_backends!(
             .await;
         assert_eq!(st, StatusCode::CREATED, "{v}");
         let evil = v["user"].clone();
-        allow_all(&app, &evil).await;
+        app.allow_all(&evil).await;
         app.assign(&evil, "lms.organization_administrator", Some(&acme))
             .await;
 
-        let (st, body) = csv_as(&app, &app.admin_key, "/api/v1/reports/organization-admins").await;
+        let (st, body) = app
+            .csv_as(&app.admin_key, "/api/v1/reports/organization-admins")
+            .await;
         assert_eq!(st, StatusCode::OK, "{body}");
         let rows = csv_rows(&body);
         assert_eq!(rows[0][..3], ["organization_id", "organization", "user_id"]);
@@ -415,12 +392,16 @@ both_backends!(
         assert_eq!(rows[1][4], "'=HYPERLINK(\"http://evil\")");
         assert_eq!(rows[1][5], "'@SUM(A1)");
         assert_eq!(rows[1][7], "Organization administrator");
-        let (st, body) = csv_as(&app, &app.admin_key, "/api/v1/reports/system-activity").await;
+        let (st, body) = app
+            .csv_as(&app.admin_key, "/api/v1/reports/system-activity")
+            .await;
         assert_eq!(st, StatusCode::OK);
         let rows = csv_rows(&body);
         assert_eq!(rows[1][1], "'+1 Holdings", "{body}");
         assert_eq!(rows.last().unwrap()[6], "0", "the totals row");
-        let (st, body) = csv_as(&app, &app.admin_key, "/api/v1/reports/logins?view=days").await;
+        let (st, body) = app
+            .csv_as(&app.admin_key, "/api/v1/reports/logins?view=days")
+            .await;
         assert_eq!(st, StatusCode::OK);
         assert_eq!(csv_rows(&body).len(), 31, "a header and 30 days: {body}");
         let exports = app.get("/api/v1/audit-events?action=report.export").await;
@@ -460,7 +441,7 @@ both_backends!(
             "/api/v1/reports/system-activity",
             "/api/v1/reports/project-admins",
         ] {
-            let (st, body) = csv_as(&app, &content, path).await;
+            let (st, body) = app.csv_as(&content, path).await;
             assert_eq!(st, StatusCode::FORBIDDEN, "{path}: {body}");
             assert!(body.contains("reports.export"), "{body}");
         }
@@ -556,12 +537,12 @@ both_backends!(
         let json = app
             .get(&format!("/api/v1/reports/logins?{}", period(&s)))
             .await;
-        let (st, body) = csv_as(
-            &app,
-            &app.admin_key,
-            &format!("/api/v1/reports/logins?{}&view=organizations", period(&s)),
-        )
-        .await;
+        let (st, body) = app
+            .csv_as(
+                &app.admin_key,
+                &format!("/api/v1/reports/logins?{}&view=organizations", period(&s)),
+            )
+            .await;
         assert_eq!(st, StatusCode::OK);
         let rows = csv_rows(&body);
         assert_eq!(

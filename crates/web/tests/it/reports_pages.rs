@@ -6,10 +6,9 @@ use crate::both_backends;
 use crate::console_access::{console_as, page};
 use crate::enrollments::{enroll, member, project};
 use crate::helpers::*;
-use crate::reports::allow_all;
-use reqwest::header::ACCEPT;
+use portico_domain::Timestamp;
 use reqwest::{Method, StatusCode};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 fn id(v: &Value) -> &str {
     v["id"].as_str().unwrap()
@@ -31,13 +30,12 @@ fn counts(r: &Value) -> Vec<(String, String, i64)> {
 }
 
 fn names(r: &Value, list: &str, field: &str) -> Vec<String> {
-    let mut v: Vec<String> = r[list]
+    let v: Vec<String> = r[list]
         .as_array()
         .unwrap()
         .iter()
         .map(|x| x[field].as_str().unwrap().to_string())
         .collect();
-    v.dedup();
     v
 }
 
@@ -54,11 +52,7 @@ both_backends!(
         // Carl belongs to Globex and joins Acme as an external member.
         let globex = app.org("Globex", None).await;
         member(&app, &globex, "carl").await;
-        let (s, v) = app
-            .add_member(&acme, "carl@example.com", "carl", "Test")
-            .await;
-        assert_eq!(s, StatusCode::CREATED, "{v}");
-        let carl = v["user"].clone();
+        let carl = member(&app, &acme, "carl").await;
         for (p, u) in [
             (&spring, &anna),
             (&spring, &bob),
@@ -82,25 +76,21 @@ both_backends!(
         );
         assert_eq!(r["totals"]["enrollments"], 4, "{r}");
 
-        let (s, v) = app
-            .api(
-                Method::DELETE,
-                &format!("/api/v1/projects/{}/enrollments/{}", id(&spring), id(&bob)),
-                None,
-            )
-            .await;
-        assert!(s.is_success(), "{s}: {v}");
+        app.delete_ok(&format!(
+            "/api/v1/projects/{}/enrollments/{}",
+            id(&spring),
+            id(&bob)
+        ))
+        .await;
         assert_eq!(counts(&activity().await)[0].2, 2, "unenrolled");
 
         // Carl leaves Acme: his enrollment goes with the membership.
-        let (s, v) = app
-            .api(
-                Method::DELETE,
-                &format!("/api/v1/organizations/{}/members/{}", id(&acme), id(&carl)),
-                None,
-            )
-            .await;
-        assert!(s.is_success(), "{s}: {v}");
+        app.delete_ok(&format!(
+            "/api/v1/organizations/{}/members/{}",
+            id(&acme),
+            id(&carl)
+        ))
+        .await;
         assert_eq!(counts(&activity().await)[0].2, 1, "membership removed");
 
         // The console's Projects tab reads the same kept counts.
@@ -116,14 +106,7 @@ both_backends!(
         assert_eq!(cells(&html), ["1", "1"], "Spring, Summer");
 
         // Anna is erased: both of her enrollments go.
-        let (s, v) = app
-            .api(
-                Method::DELETE,
-                &format!("/api/v1/users/{}", id(&anna)),
-                None,
-            )
-            .await;
-        assert!(s.is_success(), "{s}: {v}");
+        app.delete_ok(&format!("/api/v1/users/{}", id(&anna))).await;
         let r = activity().await;
         assert_eq!(
             counts(&r),
@@ -141,14 +124,8 @@ both_backends!(
         let (s, v) = enroll(&app, &app.admin_key, &summer, &dan, &learner).await;
         assert_eq!(s, StatusCode::CREATED, "{v}");
         assert_eq!(activity().await["totals"]["enrollments"], 1);
-        let (s, v) = app
-            .api(
-                Method::DELETE,
-                &format!("/api/v1/projects/{}", id(&summer)),
-                None,
-            )
+        app.delete_ok(&format!("/api/v1/projects/{}", id(&summer)))
             .await;
-        assert!(s.is_success(), "{s}: {v}");
         let r = activity().await;
         assert_eq!(counts(&r), [("Acme".into(), "Spring".into(), 0)]);
         assert_eq!(r["totals"]["enrollments"], 0, "{r}");
@@ -172,7 +149,7 @@ both_backends!(
             )
             .await;
             let teacher = member(&app, org, who).await;
-            allow_all(&app, &teacher).await;
+            app.allow_all(&teacher).await;
             app.assign(&teacher, "lms.instructor", Some(&p)).await;
         }
         let bp = project(&app, &beta, "Beta course").await;
@@ -213,7 +190,29 @@ both_backends!(
         );
         assert!(all["next_cursor"].is_null());
 
-        // R3 pages over the organizations that have project administrators: Beta is skipped.
+        // Delta's only instructor's assignment has expired (P3): R3 skips Delta too.
+        let delta = app.org("Delta", None).await;
+        let dp = project(&app, &delta, "Delta course").await;
+        let dee = member(&app, &delta, "dee").await;
+        app.allow_all(&dee).await;
+        let expires = Timestamp(app.services.now().millis() + 3_600_000).to_rfc3339();
+        let role = app.role_id("lms.instructor").await;
+        let (s, v) = app
+            .api(
+                Method::POST,
+                &format!("/api/v1/users/{}/role-assignments", id(&dee)),
+                Some(json!({ "role_id": role, "scope": dp["id"], "expires_at": expires })),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let (_, csv) = app
+            .csv_as(&app.admin_key, "/api/v1/reports/project-admins")
+            .await;
+        assert!(csv.contains("dee"), "live until it expires: {csv}");
+        app.clock.advance_secs(3601);
+
+        // R3 pages over the organizations that have live project administrators: Beta and
+        // Delta are skipped.
         let first = app.get("/api/v1/reports/project-admins?limit=1").await;
         assert_eq!(names(&first, "items", "username"), ["ann"]);
         let cursor = first["next_cursor"]
@@ -227,36 +226,42 @@ both_backends!(
             .await;
         assert_eq!(names(&second, "items", "username"), ["gil"]);
         assert!(second["next_cursor"].is_null(), "{second}");
+        let (_, csv) = app
+            .csv_as(&app.admin_key, "/api/v1/reports/project-admins")
+            .await;
+        assert!(!csv.contains("dee"), "expired: {csv}");
 
-        // Bad paging is refused with the field named; an unknown parameter too.
-        for q in ["limit=0", "limit=201", "cursor=zz", "page=2"] {
+        // Bad paging is refused with the field named; an unknown parameter or a malformed
+        // number as a malformed query.
+        for (q, status, field) in [
+            ("limit=0", StatusCode::UNPROCESSABLE_ENTITY, "limit"),
+            ("limit=201", StatusCode::UNPROCESSABLE_ENTITY, "limit"),
+            ("cursor=zz", StatusCode::UNPROCESSABLE_ENTITY, "cursor"),
+            ("page=2", StatusCode::BAD_REQUEST, ""),
+            ("limit=abc", StatusCode::BAD_REQUEST, ""),
+        ] {
             for report in ["system-activity", "project-admins"] {
                 let (s, v) = app
                     .api(Method::GET, &format!("/api/v1/reports/{report}?{q}"), None)
                     .await;
-                assert!(s.is_client_error(), "{report}?{q}: {s} {v}");
-                assert!(
-                    v["type"]
-                        .as_str()
-                        .unwrap_or_default()
-                        .starts_with("urn:portico:problem:"),
-                    "{v}"
-                );
+                assert_eq!(s, status, "{report}?{q}: {v}");
+                if field.is_empty() {
+                    assert_eq!(v["type"], "urn:portico:problem:invalid-query", "{v}");
+                    assert!(
+                        v["detail"].as_str().unwrap_or_default().contains(&q[..4]),
+                        "names the parameter: {v}"
+                    );
+                } else {
+                    assert_eq!(v["field"], field, "{report}?{q}: {v}");
+                }
             }
         }
 
         // The CSV is the whole report whatever the page asked for.
-        let csv = app
-            .http
-            .get(app.url("/api/v1/reports/system-activity?limit=1"))
-            .bearer_auth(&app.admin_key)
-            .header(ACCEPT, "text/csv")
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let (s, csv) = app
+            .csv_as(&app.admin_key, "/api/v1/reports/system-activity?limit=1")
+            .await;
+        assert_eq!(s, StatusCode::OK, "{csv}");
         for name in ["Alpha", "Beta", "Gamma"] {
             assert!(csv.contains(name), "{csv}");
         }
@@ -311,6 +316,7 @@ both_backends!(
             "{html}"
         );
         assert!(html.contains("id=\"total-orgs\""), "{html}");
+        assert!(html.contains("id=\"seats-chart\""), "{html}");
         assert!(
             html.contains("stat-value\">51<"),
             "the totals count every page: {html}"
@@ -329,6 +335,10 @@ both_backends!(
             "{html}"
         );
         assert!(html.contains("id=\"first-page\""), "{html}");
+        assert!(
+            !html.contains("id=\"seats-chart\""),
+            "the chart covers every organization: the first page only"
+        );
         assert!(!html.contains("id=\"next-page\""), "{html}");
     }
 );

@@ -294,5 +294,26 @@ both_backends!(
             emails(&app, "welcome", "carla@example.com").await[0].0,
             "en"
         );
+
+        // U3: someone who already exists keeps their language when another organization adds
+        // them, by hand or by import, with a different one.
+        let beta = app.org("Beta", None).await;
+        let (s, v) = add(
+            &app,
+            &beta,
+            json!({ "email": "a@example.com", "language": "fr" }),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let gamma = app.org("Gamma", None).await;
+        let r = import(
+            &app,
+            gamma["slug"].as_str().unwrap(),
+            "email,language\na@example.com,fr\n",
+        )
+        .await;
+        assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+        let a = &app.get("/api/v1/users?q=one").await["items"][0];
+        assert_eq!(a["language"], "de", "{a}");
     }
 );
