@@ -22,7 +22,9 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 /// mimalloc instead of glibc's allocator: bulk work (import, demo, reports) allocates many
-/// short-lived strings, and glibc's malloc/free took about a fifth of an import's CPU.
+/// short-lived strings, and glibc's malloc/free took about a fifth of an import's CPU. Built
+/// with `no_thp`: fresh 2 MiB transparent huge pages, zeroed (and compacted for) on first
+/// touch, doubled an import's kernel time and made it vary from run to run.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
