@@ -8,7 +8,6 @@
 
 use crate::error::ValidationError;
 use serde::{Deserialize, Serialize};
-use unicode_normalization::UnicodeNormalization;
 
 /// A product type key: 1–32 characters, lowercase ASCII letters, digits, `_` or `-`,
 /// starting with a letter.
@@ -99,7 +98,7 @@ pub struct Title(String);
 
 impl Title {
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
-        let s: String = raw.trim().nfc().collect();
+        let s = crate::text::nfc(raw.trim());
         if s.is_empty() {
             return Err(ValidationError::new("title", "enter a title"));
         }
@@ -121,7 +120,7 @@ impl Title {
 
 /// A description: at most 5,000 characters, NFC, trimmed.
 pub fn parse_description(raw: &str) -> Result<String, ValidationError> {
-    let s: String = raw.trim().nfc().collect();
+    let s = crate::text::nfc(raw.trim());
     if s.chars().count() > 5000 {
         return Err(ValidationError::new(
             "description",

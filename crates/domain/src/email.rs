@@ -1,6 +1,5 @@
 use crate::ValidationError;
 use std::fmt;
-use unicode_normalization::UnicodeNormalization;
 
 /// An email address as the person typed it (trimmed, NFC), with its comparison key
 /// (NFKC, lower-cased). Two emails are the same person when their keys are equal (U1).
@@ -13,7 +12,7 @@ pub struct Email {
 impl Email {
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
         let err = |m: &str| ValidationError::new("email", m);
-        let display: String = raw.trim().nfc().collect();
+        let display = crate::text::nfc(raw.trim());
         if display.is_empty() {
             return Err(err("enter an email address"));
         }
@@ -40,7 +39,7 @@ impl Email {
         {
             return Err(err("the domain after the @ is not valid"));
         }
-        let key = display.nfkc().collect::<String>().to_lowercase();
+        let key = crate::text::nfkc_lowercase(&display);
         Ok(Self { display, key })
     }
 

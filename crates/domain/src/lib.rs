@@ -22,6 +22,7 @@ pub mod search;
 pub mod security;
 pub mod spreadsheet;
 pub mod template;
+pub mod text;
 pub mod time;
 pub mod totp;
 pub mod user;

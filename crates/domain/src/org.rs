@@ -83,7 +83,7 @@ pub struct OrgName(String);
 
 impl OrgName {
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
-        let s: String = raw.trim().nfc().collect();
+        let s = crate::text::nfc(raw.trim());
         if s.is_empty() {
             return Err(ValidationError::new("name", "enter a name"));
         }

@@ -5,7 +5,6 @@
 use crate::day::Day;
 use crate::{Timestamp, ValidationError};
 use serde::{Deserialize, Serialize};
-use unicode_normalization::UnicodeNormalization;
 
 /// A project's display name: the same rule as an organization's (1–200 characters, trimmed,
 /// NFC, no control characters).
@@ -74,7 +73,7 @@ pub fn parse_starts_at(raw: &str) -> Result<Timestamp, ValidationError> {
 /// Where a project takes place: a room, an address or a meeting link; up to 200 characters,
 /// trimmed, NFC, no control characters; empty means not said.
 pub fn parse_location(raw: &str) -> Result<String, ValidationError> {
-    let s: String = raw.trim().nfc().collect();
+    let s = crate::text::nfc(raw.trim());
     if s.chars().count() > 200 {
         return Err(ValidationError::new("location", "at most 200 characters"));
     }

@@ -1,15 +1,9 @@
 //! Search terms for U11: one tokenizer, used both to index a user and to read a query, so
 //! SQLite (FTS5) and PostgreSQL (full text) index and match the same words.
 
-use unicode_normalization::UnicodeNormalization;
-
 /// Lower-case words of letters and digits, accents folded (`Rénée O'Brien` → `renee o brien`).
 pub fn tokens(text: &str) -> Vec<String> {
-    let folded: String = text
-        .nfkd()
-        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
-        .flat_map(char::to_lowercase)
-        .collect();
+    let folded = crate::text::fold(text);
     folded
         .split(|c: char| !c.is_alphanumeric())
         .filter(|t| !t.is_empty())

@@ -1,7 +1,6 @@
 use crate::ValidationError;
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use unicode_normalization::UnicodeNormalization;
 
 /// A username: 3–64 characters of letters, digits, `.`, `_`, `-`; unique case-insensitively.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -9,7 +8,7 @@ pub struct Username(String);
 
 impl Username {
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
-        let s: String = raw.trim().nfc().collect();
+        let s = crate::text::nfc(raw.trim());
         let n = s.chars().count();
         if !(3..=64).contains(&n) {
             return Err(ValidationError::new(
@@ -41,7 +40,7 @@ impl Username {
 
     /// Comparison key (NFKC, lower-cased).
     pub fn key(&self) -> String {
-        self.0.nfkc().collect::<String>().to_lowercase()
+        crate::text::nfkc_lowercase(&self.0)
     }
 
     /// A username derived from an email's local part, for people added by email only.
@@ -77,7 +76,7 @@ pub struct PersonName(String);
 
 impl PersonName {
     pub fn parse(field: &'static str, raw: &str) -> Result<Self, ValidationError> {
-        let s: String = raw.trim().nfc().collect();
+        let s = crate::text::nfc(raw.trim());
         if s.chars().count() > 100 {
             return Err(ValidationError::new(field, "at most 100 characters"));
         }
