@@ -122,6 +122,13 @@ impl SqlStore {
         if backend == Backend::Sqlite {
             opts = opts.after_connect(|conn, _| {
                 Box::pin(async move {
+                    // A new database gets 8 KiB pages (SQLite's default is 4 KiB); an existing
+                    // one keeps its page size, since SQLite ignores this once the file has
+                    // content. Half as many pages to write, log and checkpoint for the same
+                    // rows: a 100,000-row import's commit and checkpoint went from 0.95 s to
+                    // 0.7 s (README, Bulk import).
+                    conn.execute(AssertSqlSafe(format!("PRAGMA page_size = {PAGE_SIZE}")))
+                        .await?;
                     conn.execute(
                         "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
                          PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;",
@@ -236,6 +243,9 @@ impl SqlStore {
 /// A SQLite connection's page cache, in KiB (64 MiB). A bulk import raises its own
 /// connection's for the length of its transaction (`import::IMPORT_CACHE_KIB`).
 pub(crate) const CACHE_KIB: i64 = 65_536;
+
+/// The page size of a new SQLite database, in bytes.
+pub const PAGE_SIZE: u32 = 8192;
 
 impl SqlStore {
     /// `DELETE FROM table WHERE cond`, rendered for the backend.

@@ -9,4 +9,5 @@ mod grants;
 mod import;
 mod projects;
 mod reach;
+mod sqlite_file;
 mod users;
