@@ -68,6 +68,26 @@ impl Chain {
     /// Chains `drafts` after the head in memory; their rows as multi-row INSERTs of at most
     /// [`CHUNK`] entries each.
     pub(crate) fn append(&mut self, ctx: &AuditCtx, drafts: &[AuditDraft]) -> Vec<InsertStatement> {
+        self.append_rows(ctx, drafts)
+            .into_iter()
+            .map(|rows| {
+                let mut q = Query::insert();
+                q.into_table(A::Table).columns(ALL_COLUMNS);
+                for row in rows {
+                    q.values_panic(row);
+                }
+                q
+            })
+            .collect()
+    }
+
+    /// [`Chain::append`]'s rows ([`ALL_COLUMNS`]), in chunks of at most [`CHUNK`], for a
+    /// caller that makes its own statements (the bulk import).
+    pub(crate) fn append_rows(
+        &mut self,
+        ctx: &AuditCtx,
+        drafts: &[AuditDraft],
+    ) -> Vec<Vec<Vec<Expr>>> {
         let actor = ctx.actor.map(|u| u.to_string());
         let impersonator = ctx.impersonator.map(|u| u.to_string());
         let ip = ctx.ip.map(|ip| ip.to_string());
@@ -77,8 +97,7 @@ impl Chain {
             .map(|u| u.chars().take(300).collect());
         let mut out = Vec::with_capacity(drafts.len().div_ceil(CHUNK));
         for chunk in drafts.chunks(CHUNK) {
-            let mut q = Query::insert();
-            q.into_table(A::Table).columns(ALL_COLUMNS);
+            let mut rows = Vec::with_capacity(chunk.len());
             for d in chunk {
                 let (pii, salt, digest) = match &d.pii {
                     Some(v) => {
@@ -109,7 +128,7 @@ impl Chain {
                 let hash = f.compute_hash();
                 self.seq = f.seq;
                 self.hash = hash.clone();
-                q.values_panic([
+                rows.push(vec![
                     f.seq.into(),
                     f.id.into(),
                     f.at.into(),
@@ -130,7 +149,7 @@ impl Chain {
                     hash.into(),
                 ]);
             }
-            out.push(q);
+            out.push(rows);
         }
         out
     }

@@ -26,6 +26,7 @@ mod import;
 mod licenses;
 mod memberships;
 mod migrate;
+mod multi_insert;
 mod orgs;
 mod outbox;
 mod platform_templates;

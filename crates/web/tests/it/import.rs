@@ -381,3 +381,63 @@ both_backends!(
         assert_eq!(kinds, ["external"; 10], "{members}");
     }
 );
+
+/// The import's audit entries of every imported row, newest first.
+async fn import_entries(app: &TestApp, org: &Value) -> Vec<Value> {
+    let v = app
+        .get(&format!(
+            "/api/v1/audit-events?limit=200&organization={}",
+            org["id"].as_str().unwrap()
+        ))
+        .await;
+    v["items"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{v}"))
+        .iter()
+        .filter(|e| e["action"] == "user.create" || e["action"] == "member.import")
+        .cloned()
+        .collect()
+}
+
+both_backends!(
+    values_common_to_every_row_are_stored_exactly_whatever_the_client_sends,
+    |app: TestApp| async move {
+        // The import writes a value every row shares into its SQL once, but only when it is a
+        // plain one: a user agent with quotes, backslashes and SQL in it stays a parameter.
+        let plain = "portico-test/1.0";
+        let hostile = r#"x'); DROP TABLE users; -- \' "q" \x00"#;
+        for (n, agent) in [plain, hostile].into_iter().enumerate() {
+            let org = app.org(&format!("Agents {n}"), None).await;
+            let mut csv = "email,first_name,last_name\n".to_string();
+            for i in 0..30 {
+                csv.push_str(&format!("agent{n}x{i}@example.com,A{i},O'Brien\n"));
+            }
+            let r = app
+                .http
+                .post(app.url(&format!(
+                    "/api/v1/organizations/{}/members/import",
+                    org["id"].as_str().unwrap()
+                )))
+                .bearer_auth(&app.admin_key)
+                .header("content-type", "text/csv")
+                .header("user-agent", agent)
+                .body(csv)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::CREATED, "{agent}");
+            let entries = import_entries(&app, &org).await;
+            assert_eq!(entries.len(), 31, "30 people and the import itself");
+            for e in &entries {
+                assert_eq!(e["user_agent"], agent, "{e}");
+                assert_eq!(e["organization_id"], org["id"], "{e}");
+            }
+            let emails = member_emails(&app, &org).await;
+            assert_eq!(emails.len(), 30, "{emails:?}");
+            let u = &app.get(&format!("/api/v1/users?q=agent{n}x7")).await["items"][0];
+            assert_eq!(u["last_name"], "O'Brien", "{u}");
+            assert_eq!(u["status"], "invited", "{u}");
+        }
+        assert!(app.services.verify_audit(&|_, _| {}).await.unwrap().is_ok());
+    }
+);
