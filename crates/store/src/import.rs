@@ -18,6 +18,7 @@ use crate::seat_warnings::SeatChange;
 use crate::users::{INSERT_USER_COLUMNS, user_values};
 use crate::{Backend, SqlStore, db_err, exec, fetch_all, fetch_opt};
 use async_trait::async_trait;
+use futures::{StreamExt, TryStreamExt, stream};
 use portico_domain::ids::OrgId;
 use portico_domain::user::MembershipKind;
 use portico_services::StoreError;
@@ -33,6 +34,8 @@ use sqlx::{AnyConnection, AssertSqlSafe, IntoArguments};
 /// parameters and PostgreSQL's 65535).
 pub(crate) const CHUNK: usize = 1000;
 const LOOKUP_CHUNK: usize = 500;
+/// Look-up chunks read at once, per kind of key.
+const LOOKUP_PARALLEL: usize = 2;
 
 #[async_trait]
 impl ImportStore for SqlStore {
@@ -42,76 +45,27 @@ impl ImportStore for SqlStore {
         email_keys: &[String],
         username_keys: &[String],
     ) -> R<ImportLookup> {
-        let mut conn = self.conn().await?;
-        let mut out = ImportLookup::default();
-        for chunk in email_keys.chunks(LOOKUP_CHUNK) {
-            let rows = fetch_all(
-                &mut conn,
-                self.build(
-                    &Query::select()
-                        .columns([U::Id, U::Username, U::EmailKey, U::IpAllowlist])
-                        .from(U::Table)
-                        .and_where(Expr::col(U::EmailKey).is_in(chunk.iter().cloned()))
-                        .to_owned(),
-                ),
-            )
-            .await?;
-            let mut ids = Vec::with_capacity(rows.len());
-            for r in &rows {
-                let id = rows::user_id(r, "id")?;
-                ids.push(id.to_string());
-                out.users.insert(
-                    rows::s(r, "email_key")?,
-                    KnownUser {
-                        id,
-                        username: rows::s(r, "username")?,
-                        member: false,
-                        has_allowlist: rows::os(r, "ip_allowlist")?.is_some(),
-                    },
-                );
-            }
-            if ids.is_empty() {
-                continue;
-            }
-            let members = fetch_all(
-                &mut conn,
-                self.build(
-                    &Query::select()
-                        .column(M::UserId)
-                        .from(M::Table)
-                        .and_where(Expr::col(M::OrgId).eq(org.to_string()))
-                        .and_where(Expr::col(M::UserId).is_in(ids))
-                        .to_owned(),
-                ),
-            )
-            .await?;
-            let member: std::collections::HashSet<_> = members
-                .iter()
-                .map(|r| rows::user_id(r, "user_id"))
-                .collect::<R<_>>()?;
-            for u in out.users.values_mut() {
-                if member.contains(&u.id) {
-                    u.member = true;
-                }
-            }
-        }
-        for chunk in username_keys.chunks(LOOKUP_CHUNK) {
-            let rows = fetch_all(
-                &mut conn,
-                self.build(
-                    &Query::select()
-                        .column(U::UsernameKey)
-                        .from(U::Table)
-                        .and_where(Expr::col(U::UsernameKey).is_in(chunk.iter().cloned()))
-                        .to_owned(),
-                ),
-            )
-            .await?;
-            for r in &rows {
-                out.taken_usernames.insert(rows::s(r, "username_key")?);
-            }
-        }
-        Ok(out)
+        // Chunks of keys are looked up on LOOKUP_PARALLEL connections at once, the emails'
+        // and the usernames' side by side: on SQLite each connection reads on its own thread.
+        let emails: Vec<_> = email_keys
+            .chunks(LOOKUP_CHUNK)
+            .map(|chunk| self.lookup_emails(org, chunk))
+            .collect();
+        let names: Vec<_> = username_keys
+            .chunks(LOOKUP_CHUNK)
+            .map(|chunk| self.lookup_usernames(chunk))
+            .collect();
+        let emails = stream::iter(emails)
+            .buffer_unordered(LOOKUP_PARALLEL)
+            .try_collect::<Vec<_>>();
+        let names = stream::iter(names)
+            .buffer_unordered(LOOKUP_PARALLEL)
+            .try_collect::<Vec<_>>();
+        let (emails, names) = futures::future::try_join(emails, names).await?;
+        Ok(ImportLookup {
+            users: emails.into_iter().flatten().collect(),
+            taken_usernames: names.into_iter().flatten().collect(),
+        })
     }
 
     async fn import_members(
@@ -137,6 +91,78 @@ impl ImportStore for SqlStore {
         }
         written?;
         tx.commit().await.map_err(db_err)
+    }
+}
+
+impl SqlStore {
+    /// The users known by one chunk of email keys, and whether each is already a member of
+    /// `org`.
+    async fn lookup_emails(&self, org: OrgId, chunk: &[String]) -> R<Vec<(String, KnownUser)>> {
+        let mut conn = self.conn().await?;
+        let rows = fetch_all(
+            &mut conn,
+            self.build(
+                &Query::select()
+                    .columns([U::Id, U::Username, U::EmailKey, U::IpAllowlist])
+                    .from(U::Table)
+                    .and_where(Expr::col(U::EmailKey).is_in(chunk.iter().cloned()))
+                    .to_owned(),
+            ),
+        )
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            out.push((
+                rows::s(r, "email_key")?,
+                KnownUser {
+                    id: rows::user_id(r, "id")?,
+                    username: rows::s(r, "username")?,
+                    member: false,
+                    has_allowlist: rows::os(r, "ip_allowlist")?.is_some(),
+                },
+            ));
+        }
+        if out.is_empty() {
+            return Ok(out);
+        }
+        let ids: Vec<String> = out.iter().map(|(_, u)| u.id.to_string()).collect();
+        let members = fetch_all(
+            &mut conn,
+            self.build(
+                &Query::select()
+                    .column(M::UserId)
+                    .from(M::Table)
+                    .and_where(Expr::col(M::OrgId).eq(org.to_string()))
+                    .and_where(Expr::col(M::UserId).is_in(ids))
+                    .to_owned(),
+            ),
+        )
+        .await?;
+        let member: std::collections::HashSet<_> = members
+            .iter()
+            .map(|r| rows::user_id(r, "user_id"))
+            .collect::<R<_>>()?;
+        for (_, u) in &mut out {
+            u.member = member.contains(&u.id);
+        }
+        Ok(out)
+    }
+
+    /// Which of one chunk of username keys are taken.
+    async fn lookup_usernames(&self, chunk: &[String]) -> R<Vec<String>> {
+        let mut conn = self.conn().await?;
+        let rows = fetch_all(
+            &mut conn,
+            self.build(
+                &Query::select()
+                    .column(U::UsernameKey)
+                    .from(U::Table)
+                    .and_where(Expr::col(U::UsernameKey).is_in(chunk.iter().cloned()))
+                    .to_owned(),
+            ),
+        )
+        .await?;
+        rows.iter().map(|r| rows::s(r, "username_key")).collect()
     }
 }
 
