@@ -117,14 +117,10 @@ impl Services {
 
     /// The welcome link and email for a user of a bulk import, whose username is settled:
     /// the email is queued as its template and variables and rendered when it is sent.
-    pub(crate) fn welcome_rows_deferred(
-        &self,
-        user: &NewUser,
-    ) -> Result<WelcomeRows, ServiceError> {
+    pub(crate) fn welcome_rows_deferred(&self, user: &NewUser, to: &Email) -> WelcomeRows {
         let (row, vars) = self.welcome_link(user);
-        let to = Email::parse(&user.email)?;
         let email = self.outbox_deferred(
-            &to,
+            to,
             Some(user.id),
             DeferredEmail {
                 template: EmailTemplateKey::Welcome,
@@ -132,11 +128,11 @@ impl Services {
                 vars: vars(&user.username),
             },
         );
-        Ok(WelcomeRows {
+        WelcomeRows {
             token: row,
             email,
             email_for_fallback: Vec::new(),
-        })
+        }
     }
 
     /// A new welcome token and the welcome template's variables for a given username.

@@ -181,7 +181,12 @@ impl SqlStore {
         w: ImportWrite,
         progress: &(dyn Fn(u64) + Send + Sync),
     ) -> R<()> {
-        self.import_seats_in(tx, &w, ctx).await?;
+        let seats = Seats {
+            org: w.org,
+            app: w.app_seats,
+            office: w.office_seats,
+        };
+        self.import_seats_in(tx, seats, ctx).await?;
         let chain = Chain::start(tx, self).await?;
         let sqlite = self.backend_kind() == Backend::Sqlite;
         let mut indexed_up_to = 0;
@@ -193,7 +198,8 @@ impl SqlStore {
             // The search index is filled once at the end (migration 0021).
             indexed_up_to = self.defer_search_index(tx).await?;
         }
-        if w.members.iter().any(|m| m.assignment.is_some()) {
+        // A back-office seat per role the import assigns: the engine must be rebuilt.
+        if w.office_seats > 0 {
             self.bump_access(tx).await?;
         }
         // The statements are built (values, audit hashes) on a blocking thread while this task
@@ -319,181 +325,191 @@ fn build_batches(
     let org = w.org;
     let org_s = org.to_string();
     let at = ctx.at.millis();
-    let mut new_users = w.new_users.iter();
     let mut done = 0u64;
-    for chunk in w.members.chunks(CHUNK) {
-        let mut statements = Vec::with_capacity(8);
-        let created: Vec<_> = new_users
-            .by_ref()
-            .take(
-                chunk
-                    .iter()
-                    .filter(|m| m.kind == MembershipKind::Internal)
-                    .count(),
-            )
-            .collect();
-        if !created.is_empty() {
-            let rows = created
-                .iter()
-                .map(|(u, _)| user_values(u, Some(org), ctx.at))
-                .collect();
-            let q = multi_insert(U::Table, INSERT_USER_COLUMNS, rows);
-            statements.push(insert(backend, &q));
-            let rows = created
-                .iter()
-                .map(|(_, wl)| {
-                    let t = &wl.token;
-                    vec![
-                        t.token_hash.clone().into(),
-                        t.user_id.to_string().into(),
-                        t.purpose.as_str().into(),
-                        t.created_at.millis().into(),
-                        t.expires_at.millis().into(),
-                    ]
-                })
-                .collect();
-            let columns = [
-                T::TokenHash,
-                T::UserId,
-                T::Purpose,
-                T::CreatedAt,
-                T::ExpiresAt,
-            ];
-            statements.push(insert(backend, &multi_insert(T::Table, columns, rows)));
-            let rows = created
-                .iter()
-                .map(|(_, wl)| crate::outbox::insert_values(&wl.email).to_vec())
-                .collect();
-            let q = multi_insert(
-                crate::outbox::EmailOutbox::Table,
-                crate::outbox::COLUMNS[1..].iter().copied(),
-                rows,
-            );
-            statements.push(insert(backend, &q));
-        }
-        // Memberships, with each user's sequence number read by the statement itself.
-        for kind in [MembershipKind::Internal, MembershipKind::External] {
-            let ids: Vec<String> = chunk
-                .iter()
-                .filter(|m| m.kind == kind)
-                .map(|m| m.user.to_string())
-                .collect();
-            if ids.is_empty() {
-                continue;
-            }
-            let q = Query::insert()
-                .into_table(M::Table)
-                .columns([M::OrgId, M::UserId, M::UserSeq, M::Kind, M::CreatedAt])
-                .select_from(
-                    Query::select()
-                        .expr(Expr::val(org_s.clone()))
-                        .columns([U::Id, U::Seq])
-                        .expr(Expr::val(kind.as_str()))
-                        .expr(Expr::val(at))
-                        .from(U::Table)
-                        .and_where(Expr::col(U::Id).is_in(ids))
-                        .to_owned(),
+    for planned in w.chunks {
+        let mut new_users = planned.new_users.iter();
+        for chunk in planned.members.chunks(CHUNK) {
+            let mut statements = Vec::with_capacity(8);
+            let created: Vec<_> = new_users
+                .by_ref()
+                .take(
+                    chunk
+                        .iter()
+                        .filter(|m| m.kind == MembershipKind::Internal)
+                        .count(),
                 )
-                .map_err(|e| StoreError::Backend(e.to_string()))?
-                .to_owned();
-            statements.push(insert(backend, &q));
-        }
-        let grants: Vec<_> = chunk
-            .iter()
-            .flat_map(|m| m.applications.iter().map(move |a| (m.user, *a)))
-            .collect();
-        for g in grants.chunks(CHUNK) {
-            let rows = g
-                .iter()
-                .map(|(u, a)| {
-                    vec![
-                        org_s.clone().into(),
-                        u.to_string().into(),
-                        a.to_string().into(),
-                        at.into(),
-                    ]
-                })
                 .collect();
-            let columns = [MA::OrgId, MA::UserId, MA::AppId, MA::GrantedAt];
-            statements.push(insert(backend, &multi_insert(MA::Table, columns, rows)));
-        }
-        let assignments: Vec<_> = chunk.iter().filter_map(|m| m.assignment.as_ref()).collect();
-        if !assignments.is_empty() {
-            let rows = assignments
+            if !created.is_empty() {
+                let rows = created
+                    .iter()
+                    .map(|(u, _)| user_values(u, Some(org), ctx.at))
+                    .collect();
+                let q = multi_insert(U::Table, INSERT_USER_COLUMNS, rows);
+                statements.push(insert(backend, &q));
+                let rows = created
+                    .iter()
+                    .map(|(_, wl)| {
+                        let t = &wl.token;
+                        vec![
+                            t.token_hash.clone().into(),
+                            t.user_id.to_string().into(),
+                            t.purpose.as_str().into(),
+                            t.created_at.millis().into(),
+                            t.expires_at.millis().into(),
+                        ]
+                    })
+                    .collect();
+                let columns = [
+                    T::TokenHash,
+                    T::UserId,
+                    T::Purpose,
+                    T::CreatedAt,
+                    T::ExpiresAt,
+                ];
+                statements.push(insert(backend, &multi_insert(T::Table, columns, rows)));
+                let rows = created
+                    .iter()
+                    .map(|(_, wl)| crate::outbox::insert_values(&wl.email).to_vec())
+                    .collect();
+                let q = multi_insert(
+                    crate::outbox::EmailOutbox::Table,
+                    crate::outbox::COLUMNS[1..].iter().copied(),
+                    rows,
+                );
+                statements.push(insert(backend, &q));
+            }
+            // Memberships, with each user's sequence number read by the statement itself.
+            for kind in [MembershipKind::Internal, MembershipKind::External] {
+                let ids: Vec<String> = chunk
+                    .iter()
+                    .filter(|m| m.kind == kind)
+                    .map(|m| m.user.to_string())
+                    .collect();
+                if ids.is_empty() {
+                    continue;
+                }
+                let q = Query::insert()
+                    .into_table(M::Table)
+                    .columns([M::OrgId, M::UserId, M::UserSeq, M::Kind, M::CreatedAt])
+                    .select_from(
+                        Query::select()
+                            .expr(Expr::val(org_s.clone()))
+                            .columns([U::Id, U::Seq])
+                            .expr(Expr::val(kind.as_str()))
+                            .expr(Expr::val(at))
+                            .from(U::Table)
+                            .and_where(Expr::col(U::Id).is_in(ids))
+                            .to_owned(),
+                    )
+                    .map_err(|e| StoreError::Backend(e.to_string()))?
+                    .to_owned();
+                statements.push(insert(backend, &q));
+            }
+            let grants: Vec<_> = chunk
                 .iter()
-                .map(|(a, _)| {
-                    crate::grants::assignment_values(a, Some(org))
-                        .into_iter()
-                        .collect()
-                })
+                .flat_map(|m| m.applications.iter().map(move |a| (m.user, *a)))
                 .collect();
-            let q = multi_insert(RA::Table, ASSIGNMENT_COLUMNS, rows);
-            statements.push(insert(backend, &q));
-        }
-        let mut audit = Vec::with_capacity(chunk.len());
-        let mut created = created.iter();
-        for m in chunk {
-            let applications: Vec<String> = m.applications.iter().map(|a| a.to_string()).collect();
-            if m.kind == MembershipKind::Internal {
-                let (u, _) = created
-                    .next()
-                    .ok_or_else(|| StoreError::Backend("import: a new user is missing".into()))?;
-                audit.push(
-                    AuditDraft::new("user.create")
-                        .target("user", u.id)
-                        .org(org)
-                        .subject(u.id)
-                        .changes(json!({
-                            "status": u.status.as_str(), "home_org_id": org_s,
-                            "kind": "internal", "outcome": AddOutcome::Created,
-                            "applications": applications, "import": true,
-                        }))
-                        .pii(json!({
-                            "username": u.username, "email": u.email,
-                            "first_name": u.first_name, "last_name": u.last_name,
-                        })),
-                );
-            } else {
-                audit.push(
-                    AuditDraft::new("member.add")
-                        .target("user", m.user)
-                        .org(org)
-                        .subject(m.user)
-                        .changes(json!({
-                            "kind": m.kind.as_str(), "outcome": AddOutcome::AddedExternal,
-                            "import": true, "applications": applications,
-                        })),
-                );
+            for g in grants.chunks(CHUNK) {
+                let rows = g
+                    .iter()
+                    .map(|(u, a)| {
+                        vec![
+                            org_s.clone().into(),
+                            u.to_string().into(),
+                            a.to_string().into(),
+                            at.into(),
+                        ]
+                    })
+                    .collect();
+                let columns = [MA::OrgId, MA::UserId, MA::AppId, MA::GrantedAt];
+                statements.push(insert(backend, &multi_insert(MA::Table, columns, rows)));
             }
-            if let Some((a, key)) = &m.assignment {
-                audit.push(
-                    AuditDraft::new("assignment.add")
-                        .target("role_assignment", a.id)
-                        .org(org)
-                        .subject(a.user_id)
-                        .changes(json!({
-                            "role_id": a.role_id.to_string(),
-                            "role": key,
-                            "scope": a.scope,
-                            "expires_at": null,
-                        })),
-                );
+            let assignments: Vec<_> = chunk.iter().filter_map(|m| m.assignment.as_ref()).collect();
+            if !assignments.is_empty() {
+                let rows = assignments
+                    .iter()
+                    .map(|(a, _)| {
+                        crate::grants::assignment_values(a, Some(org))
+                            .into_iter()
+                            .collect()
+                    })
+                    .collect();
+                let q = multi_insert(RA::Table, ASSIGNMENT_COLUMNS, rows);
+                statements.push(insert(backend, &q));
+            }
+            let mut audit = Vec::with_capacity(chunk.len());
+            let mut created = created.iter();
+            for m in chunk {
+                let applications: Vec<String> =
+                    m.applications.iter().map(|a| a.to_string()).collect();
+                if m.kind == MembershipKind::Internal {
+                    let (u, _) = created.next().ok_or_else(|| {
+                        StoreError::Backend("import: a new user is missing".into())
+                    })?;
+                    audit.push(
+                        AuditDraft::new("user.create")
+                            .target("user", u.id)
+                            .org(org)
+                            .subject(u.id)
+                            .changes(json!({
+                                "status": u.status.as_str(), "home_org_id": org_s,
+                                "kind": "internal", "outcome": AddOutcome::Created,
+                                "applications": applications, "import": true,
+                            }))
+                            .pii(json!({
+                                "username": u.username, "email": u.email,
+                                "first_name": u.first_name, "last_name": u.last_name,
+                            })),
+                    );
+                } else {
+                    audit.push(
+                        AuditDraft::new("member.add")
+                            .target("user", m.user)
+                            .org(org)
+                            .subject(m.user)
+                            .changes(json!({
+                                "kind": m.kind.as_str(), "outcome": AddOutcome::AddedExternal,
+                                "import": true, "applications": applications,
+                            })),
+                    );
+                }
+                if let Some((a, key)) = &m.assignment {
+                    audit.push(
+                        AuditDraft::new("assignment.add")
+                            .target("role_assignment", a.id)
+                            .org(org)
+                            .subject(a.user_id)
+                            .changes(json!({
+                                "role_id": a.role_id.to_string(),
+                                "role": key,
+                                "scope": a.scope,
+                                "expires_at": null,
+                            })),
+                    );
+                }
+            }
+            statements.extend(
+                chain
+                    .append_rows(ctx, &audit)
+                    .into_iter()
+                    .map(|rows| insert(backend, &multi_insert(A::Table, ALL_COLUMNS, rows))),
+            );
+            done += chunk.len() as u64;
+            if send
+                .blocking_send(Batch { statements, done }.bind())
+                .is_err()
+            {
+                // The writer stopped (its error is the one reported); nothing more to build.
+                return Ok(chain);
             }
         }
-        statements.extend(
-            chain
-                .append_rows(ctx, &audit)
-                .into_iter()
-                .map(|rows| insert(backend, &multi_insert(A::Table, ALL_COLUMNS, rows))),
-        );
-        done += chunk.len() as u64;
-        if send
-            .blocking_send(Batch { statements, done }.bind())
-            .is_err()
-        {
-            // The writer stopped (its error is the one reported); nothing more to build.
-            return Ok(chain);
-        }
+    }
+    if done != w.rows {
+        // The planning thread ended early (it panicked): nothing may be committed.
+        return Err(StoreError::Backend(format!(
+            "import: {done} of {} rows were planned",
+            w.rows
+        )));
     }
     let summary = AuditDraft::new("member.import")
         .target("organization", org)
@@ -508,15 +524,17 @@ fn build_batches(
     Ok(chain)
 }
 
+/// The seats an import takes in its organization.
+struct Seats {
+    org: OrgId,
+    app: i64,
+    office: i64,
+}
+
 impl SqlStore {
     /// L1, L2: the whole import must fit the seats left, counted inside the transaction; a
     /// warning level it reaches is handled as for a single add (C5, `seats_changed_in`).
-    async fn import_seats_in(
-        &self,
-        conn: &mut AnyConnection,
-        w: &ImportWrite,
-        ctx: &AuditCtx,
-    ) -> R<()> {
+    async fn import_seats_in(&self, conn: &mut AnyConnection, w: Seats, ctx: &AuditCtx) -> R<()> {
         let at = ctx.at;
         let r = fetch_opt(
             conn,
@@ -531,12 +549,12 @@ impl SqlStore {
         let limits = [
             (
                 rows::oi(&r, "app_seat_limit")?,
-                w.app_seats,
+                w.app,
                 SeatKind::Application,
             ),
             (
                 rows::oi(&r, "office_seat_limit")?,
-                w.office_seats,
+                w.office,
                 SeatKind::BackOffice,
             ),
         ];

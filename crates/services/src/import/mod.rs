@@ -3,8 +3,10 @@
 //!
 //! Everything is parsed and checked in memory first (with batched look-ups of the emails and
 //! usernames already known), every bad row is reported with its line and field, and only a
-//! clean file is written: by the store, in one transaction, with multi-row inserts. New users
-//! get a welcome email with a set-password link (no password hashing).
+//! clean file is written: by the store, in one transaction, with multi-row inserts, while a
+//! thread of its own plans the rows (new ids, search documents, welcome links and emails)
+//! chunk by chunk just ahead of it. New users get a welcome email with a set-password link
+//! (no password hashing).
 
 pub mod csv_rows;
 pub mod export;
@@ -58,12 +60,22 @@ pub struct ImportMember {
     pub assignment: Option<(AssignmentRecord, String)>,
 }
 
-/// A checked file, ready for one transaction.
-#[derive(Debug, Clone)]
-pub struct ImportWrite {
-    pub org: OrgId,
+/// Part of the rows to write, in file order: its memberships, and the new users among them
+/// (with their welcome link and email) in the same order.
+#[derive(Debug, Clone, Default)]
+pub struct ImportChunk {
     pub new_users: Vec<(NewUser, WelcomeRows)>,
     pub members: Vec<ImportMember>,
+}
+
+/// A checked file, ready for one transaction.
+pub struct ImportWrite {
+    pub org: OrgId,
+    /// The rows, chunk by chunk; the service plans them on a thread of their own while the
+    /// store writes the earlier ones.
+    pub chunks: Box<dyn Iterator<Item = ImportChunk> + Send>,
+    /// How many memberships the chunks hold in all: the store refuses to commit fewer.
+    pub rows: u64,
     /// Seats the import takes (checked again inside the transaction, L2).
     pub app_seats: i64,
     pub office_seats: i64,
@@ -189,9 +201,9 @@ impl Services {
         if dry_run {
             return Ok(report);
         }
-        let write = self.plan_write(scope, rows, &report)?;
-        report.welcome_emails = write.new_users.len();
-        let total = write.members.len() as u64;
+        report.welcome_emails = report.created;
+        let write = self.plan_write(scope, rows, &report);
+        let total = write.rows;
         progress(0, total);
         self.store
             .import_members(&scope.actor().principal().audit_ctx(self), write, &|done| {
@@ -451,25 +463,43 @@ impl Services {
         Ok((role.id, role.key.clone()))
     }
 
-    /// The rows to insert: new users with their welcome link and email, and memberships.
+    /// The rows to insert — new users with their welcome link and email, and memberships —
+    /// planned on a thread of their own, [`PLAN_CHUNK`] rows at a time, while the store writes
+    /// the chunks before (ids, search documents, tokens and email variables cost about 5 µs a
+    /// row, a tenth of the write, and were a phase of their own before it).
     fn plan_write(
         &self,
         scope: &OrgScope,
         rows: Vec<Planned>,
         report: &ImportReport,
-    ) -> Result<ImportWrite, ServiceError> {
-        let now = self.now();
-        let mut new_users = Vec::with_capacity(report.created);
-        let mut members = Vec::with_capacity(rows.len());
-        for planned in parallel::map_in_order(rows, |p| self.plan_row(scope, p, now)) {
-            let (new_user, member) = planned?;
-            new_users.extend(new_user);
-            members.push(member);
-        }
-        Ok(ImportWrite {
+    ) -> ImportWrite {
+        let planner = RowPlanner {
+            services: self.clone(),
+            scope: scope.scope(),
+            actor: scope.actor().user().id,
+            now: self.now(),
+        };
+        let total = rows.len() as u64;
+        let (send, planned) = std::sync::mpsc::sync_channel(PLAN_AHEAD);
+        std::thread::spawn(move || {
+            let mut rows = rows.into_iter().peekable();
+            while rows.peek().is_some() {
+                let mut chunk = ImportChunk::default();
+                for p in rows.by_ref().take(PLAN_CHUNK) {
+                    let (new_user, member) = planner.plan_row(p);
+                    chunk.new_users.extend(new_user);
+                    chunk.members.push(member);
+                }
+                if send.send(chunk).is_err() {
+                    // The store stopped (its error is the one reported).
+                    return;
+                }
+            }
+        });
+        ImportWrite {
             org: scope.org_id(),
-            new_users,
-            members,
+            chunks: Box::new(planned.into_iter()),
+            rows: total,
             app_seats: report.application_seats,
             office_seats: report.back_office_seats,
             summary: json!({
@@ -478,17 +508,25 @@ impl Services {
                 "added_external": report.added_external,
                 "roles_assigned": report.roles_assigned,
             }),
-        })
+        }
     }
+}
 
+/// Rows planned per chunk, and chunks planned ahead of the store.
+const PLAN_CHUNK: usize = 1_000;
+const PLAN_AHEAD: usize = 4;
+
+/// What planning a row needs, owned, for the planning thread.
+struct RowPlanner {
+    services: Services,
+    scope: ScopeRef,
+    actor: UserId,
+    now: portico_domain::Timestamp,
+}
+
+impl RowPlanner {
     /// One row's membership, and its new user with welcome link and email if it is new.
-    #[allow(clippy::type_complexity)]
-    fn plan_row(
-        &self,
-        scope: &OrgScope,
-        p: Planned,
-        now: portico_domain::Timestamp,
-    ) -> Result<(Option<(NewUser, WelcomeRows)>, ImportMember), ServiceError> {
+    fn plan_row(&self, p: Planned) -> (Option<(NewUser, WelcomeRows)>, ImportMember) {
         let mut new_user = None;
         let (user, kind) = match p.known {
             Some(id) => (id, MembershipKind::External),
@@ -516,7 +554,7 @@ impl Services {
                     ip_allowlist: r.ip_allowlist.as_ref().map(|a| a.to_string()),
                     language: r.language.clone(),
                 };
-                let welcome = self.welcome_rows_deferred(&u)?;
+                let welcome = self.services.welcome_rows_deferred(&u, &r.email);
                 let id = u.id;
                 new_user = Some((u, welcome));
                 (id, MembershipKind::Internal)
@@ -532,16 +570,16 @@ impl Services {
                         id: AssignmentId::generate(),
                         user_id: user,
                         role_id,
-                        scope: scope.scope(),
+                        scope: self.scope,
                         expires_at: None,
-                        created_at: now,
-                        created_by: Some(scope.actor().user().id),
+                        created_at: self.now,
+                        created_by: Some(self.actor),
                     },
                     key,
                 )
             }),
         };
-        Ok((new_user, member))
+        (new_user, member)
     }
 }
 

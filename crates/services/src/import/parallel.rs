@@ -1,6 +1,6 @@
-//! The import's pure per-row work (parsing cells into domain values, building new users with
-//! their welcome rows) spread over the machine's cores before anything is written: while it
-//! runs nothing else does, and on one core it was a fifth of a 100,000-row import.
+//! The import's parsing of cells into domain values, spread over the machine's cores: it
+//! comes before anything else can start. (Planning new users, the other per-row work, runs on
+//! a thread of its own beside the write instead: `plan_write`.)
 
 /// Rows below this are mapped on the calling thread (threads cost more than they save).
 const MIN_PARALLEL: usize = 2_000;

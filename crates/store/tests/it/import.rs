@@ -10,7 +10,7 @@ use portico_domain::outbox::{EmailStatus, EmailTemplateKey};
 use portico_domain::page::PageRequest;
 use portico_domain::user::{MembershipKind, UserStatus};
 use portico_services::email::records::{DeferredEmail, OutboxBody, OutboxInsert};
-use portico_services::import::{ImportMember, ImportStore, ImportWrite};
+use portico_services::import::{ImportChunk, ImportMember, ImportStore, ImportWrite};
 use portico_services::records::*;
 use portico_services::{Store, StoreError};
 use serde_json::json;
@@ -43,6 +43,24 @@ fn welcome(u: &NewUser, at: Timestamp) -> WelcomeRows {
 
 /// `n` new users for `org`, plus the given known users as external members.
 fn write(org: OrgId, names: &[String], external: &[&UserRecord]) -> ImportWrite {
+    write_of(org, chunk(names, external))
+}
+
+/// The chunk's rows as one import into `org`.
+fn write_of(org: OrgId, chunk: ImportChunk) -> ImportWrite {
+    let rows = chunk.members.len() as u64;
+    ImportWrite {
+        org,
+        chunks: Box::new(std::iter::once(chunk)),
+        rows,
+        app_seats: 0,
+        office_seats: 0,
+        summary: json!({ "rows": rows }),
+    }
+}
+
+/// New users with the given usernames, then the known users as external members.
+fn chunk(names: &[String], external: &[&UserRecord]) -> ImportChunk {
     let at = now();
     let mut new_users = Vec::new();
     let mut members = Vec::new();
@@ -66,14 +84,7 @@ fn write(org: OrgId, names: &[String], external: &[&UserRecord]) -> ImportWrite 
             assignment: None,
         });
     }
-    ImportWrite {
-        org,
-        new_users,
-        members,
-        app_seats: 0,
-        office_seats: 0,
-        summary: json!({ "rows": names.len() + external.len() }),
-    }
+    ImportChunk { new_users, members }
 }
 
 crate::both_backends!(
@@ -88,9 +99,10 @@ crate::both_backends!(
         // the first chunk of 1,000 is written before the second one fails.
         let mut names: Vec<String> = (0..1500).map(|i| format!("imp{i}")).collect();
         names[1399] = "known".into();
-        let mut w = write(org.id, &names, &[]);
-        w.new_users[1399].0.email = "other@example.com".into();
-        w.new_users[1399].0.email_key = "other@example.com".into();
+        let mut c = chunk(&names, &[]);
+        c.new_users[1399].0.email = "other@example.com".into();
+        c.new_users[1399].0.email_key = "other@example.com".into();
+        let w = write_of(org.id, c);
         let seen = AtomicU64::new(0);
         let err = db
             .store
@@ -190,3 +202,26 @@ async fn found(db: &Db, q: &str) -> Vec<String> {
     names.sort();
     names
 }
+
+crate::both_backends!(rows_that_never_arrive_leave_nothing, |db: Db| async move {
+    // The service plans rows on a thread of its own; if that thread dies, the chunks end
+    // before the count it announced and the store must not commit the part it got.
+    let org = db.org("Acme", None).await;
+    let before_users = db.count("users", "").await;
+    let before_audit = db.count("audit_events", "").await;
+    let names: Vec<String> = (0..1200).map(|i| format!("cut{i}")).collect();
+    let mut w = write(org.id, &names, &[]);
+    w.rows += 1;
+    let err = db
+        .store
+        .import_members(&db.ctx(), w, &|_| {})
+        .await
+        .expect_err("fewer rows than announced");
+    assert!(matches!(err, StoreError::Backend(_)), "{err:?}");
+    assert_eq!(db.count("users", "").await, before_users);
+    assert_eq!(db.count("memberships", "").await, 0);
+    assert_eq!(db.count("audit_events", "").await, before_audit);
+    // A person added now is found at once: the search index is not left deferred.
+    db.user("after").await;
+    assert_eq!(found(&db, "after").await, vec!["after"]);
+});
