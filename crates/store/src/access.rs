@@ -10,7 +10,7 @@ use crate::{Backend, SqlStore, db_err, exec, fetch_all, fetch_opt};
 use portico_domain::ids::{AssignmentId, RoleId};
 use portico_services::StoreError;
 use portico_services::records::*;
-use sea_query::{Expr, ExprTrait, IntoIden, Order, Query, SimpleExpr};
+use sea_query::{Expr, ExprTrait, IntoIden, Order, Query, SimpleExpr, UpdateStatement};
 use serde_json::json;
 use sqlx::AnyConnection;
 
@@ -53,21 +53,20 @@ fn preset_read_only() -> StoreError {
     }
 }
 
+/// [`SqlStore::bump_access`]'s statement, for a caller that runs its own (the bulk import).
+pub(crate) fn bump_access_statement() -> UpdateStatement {
+    Query::update()
+        .table(AccessState::Table)
+        .value(AccessState::Version, Expr::col(AccessState::Version).add(1))
+        .and_where(Expr::col(AccessState::Id).eq(1))
+        .to_owned()
+}
+
 impl SqlStore {
     /// Every transaction that changes what the engine is built from calls this, so that each
     /// server process notices on its next request and rebuilds its engine.
     pub(crate) async fn bump_access(&self, conn: &mut AnyConnection) -> R<()> {
-        exec(
-            conn,
-            self.build(
-                &Query::update()
-                    .table(AccessState::Table)
-                    .value(AccessState::Version, Expr::col(AccessState::Version).add(1))
-                    .and_where(Expr::col(AccessState::Id).eq(1))
-                    .to_owned(),
-            ),
-        )
-        .await?;
+        exec(conn, self.build(&bump_access_statement())).await?;
         Ok(())
     }
 

@@ -1,7 +1,7 @@
 //! The audit chain's storage: appended inside each write transaction (which already holds
 //! the write lock, see `begin_write`), listed with filters, verified end to end.
 
-use crate::import::CHUNK;
+use crate::multi_insert::{CHUNK, multi_insert};
 use crate::rows::{R, i, os, s, ts};
 use crate::schema::{AuditEvents as A, AuditHead};
 use crate::{SqlStore, exec, fetch_all, fetch_opt};
@@ -12,7 +12,7 @@ use portico_domain::ids::AuditId;
 use portico_domain::page::{Page, PageRequest};
 use portico_services::StoreError;
 use portico_services::records::{AuditCtx, AuditDraft, AuditFilter, AuditRow, Reach};
-use sea_query::{Expr, ExprTrait, InsertStatement, Order, Query};
+use sea_query::{Expr, ExprTrait, Order, Query};
 use sqlx::AnyConnection;
 
 /// Every stored column of an entry, in insert order.
@@ -65,29 +65,9 @@ impl Chain {
         })
     }
 
-    /// Chains `drafts` after the head in memory; their rows as multi-row INSERTs of at most
-    /// [`CHUNK`] entries each.
-    pub(crate) fn append(&mut self, ctx: &AuditCtx, drafts: &[AuditDraft]) -> Vec<InsertStatement> {
-        self.append_rows(ctx, drafts)
-            .into_iter()
-            .map(|rows| {
-                let mut q = Query::insert();
-                q.into_table(A::Table).columns(ALL_COLUMNS);
-                for row in rows {
-                    q.values_panic(row);
-                }
-                q
-            })
-            .collect()
-    }
-
-    /// [`Chain::append`]'s rows ([`ALL_COLUMNS`]), in chunks of at most [`CHUNK`], for a
-    /// caller that makes its own statements (the bulk import).
-    pub(crate) fn append_rows(
-        &mut self,
-        ctx: &AuditCtx,
-        drafts: &[AuditDraft],
-    ) -> Vec<Vec<Vec<Expr>>> {
+    /// Chains `drafts` after the head in memory; their rows ([`ALL_COLUMNS`]) in chunks of at
+    /// most [`CHUNK`], for [`multi_insert`].
+    pub(crate) fn append(&mut self, ctx: &AuditCtx, drafts: &[AuditDraft]) -> Vec<Vec<Vec<Expr>>> {
         let actor = ctx.actor.map(|u| u.to_string());
         let impersonator = ctx.impersonator.map(|u| u.to_string());
         let ip = ctx.ip.map(|ip| ip.to_string());
@@ -180,8 +160,8 @@ impl SqlStore {
         d: AuditDraft,
     ) -> R<()> {
         let mut chain = Chain::start(conn, self).await?;
-        for q in chain.append(ctx, std::slice::from_ref(&d)) {
-            exec(conn, self.build(&q)).await?;
+        for rows in chain.append(ctx, std::slice::from_ref(&d)) {
+            exec(conn, self.build(&multi_insert(A::Table, ALL_COLUMNS, rows))).await?;
         }
         chain.finish(conn, self).await
     }

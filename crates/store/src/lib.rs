@@ -23,6 +23,7 @@ mod demo_activity;
 mod enrollments;
 mod grants;
 mod import;
+mod import_batches;
 mod licenses;
 mod memberships;
 mod migrate;

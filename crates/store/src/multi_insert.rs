@@ -1,4 +1,4 @@
-//! The bulk import's multi-row INSERTs. A column that has the same value on every row of a
+//! Multi-row INSERTs (the bulk import's, and the audit chain's). A column that has the same value on every row of a
 //! statement (the organization, the time, a status, the actor…) is a constant in the SQL
 //! instead of a parameter bound on every row: more than half of an imported person's values
 //! are such, and each bound value is copied twice on its way to SQLite and freed twice after
@@ -8,6 +8,10 @@
 //! `_-.:@/`); everything else, and everything a person typed, stays a bound parameter.
 
 use sea_query::{Expr, InsertStatement, IntoIden, Query, Value};
+
+/// Rows per multi-row INSERT (the widest table has 19 columns: under SQLite's 32766
+/// parameters and PostgreSQL's 65535).
+pub(crate) const CHUNK: usize = 1000;
 
 /// `INSERT INTO table (columns) VALUES rows…`, with the rows' common safe values as constants.
 pub(crate) fn multi_insert<C: IntoIden>(

@@ -78,6 +78,16 @@ pub async fn drop_test_database(url: &str) {
     }
 }
 
+/// A one-connection pool of the tests' own on the database at `url`.
+pub async fn raw_pool(url: &str) -> sqlx::AnyPool {
+    sqlx::any::install_default_drivers();
+    sqlx::any::AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(url)
+        .await
+        .expect("second pool")
+}
+
 /// Opens an empty, unmigrated store; also returns its URL.
 pub async fn open_store(backend: Backend) -> Option<(SqlStore, String, Option<tempfile::TempDir>)> {
     match backend {
@@ -135,11 +145,7 @@ impl Db {
     pub async fn open(backend: Backend) -> Option<Db> {
         let (store, url, dir) = open_store(backend).await?;
         store.migrate().await.expect("migrate");
-        let raw = sqlx::any::AnyPoolOptions::new()
-            .max_connections(1)
-            .connect(&url)
-            .await
-            .expect("second pool");
+        let raw = raw_pool(&url).await;
         let mut new = new_user("admin");
         new.is_super_admin = true;
         let admin = store.create_user(&ctx(), new).await.expect("super admin");

@@ -1,5 +1,6 @@
 //! The SQLite file itself: a new database's page size, and an old one left as it was.
 
+use crate::helpers::raw_pool;
 use portico_store::{PAGE_SIZE, SqlStore};
 use sqlx::Row;
 
@@ -13,22 +14,13 @@ async fn pragma(pool: &sqlx::AnyPool, name: &str) -> String {
     row.get::<String, _>("v")
 }
 
-async fn pool(url: &str) -> sqlx::AnyPool {
-    sqlx::any::install_default_drivers();
-    sqlx::any::AnyPoolOptions::new()
-        .max_connections(1)
-        .connect(url)
-        .await
-        .expect("second pool")
-}
-
 #[tokio::test]
 async fn a_new_database_gets_larger_pages_and_wal() {
     let dir = tempfile::tempdir().unwrap();
     let store = SqlStore::open_sqlite_dir(dir.path()).await.unwrap();
     store.migrate().await.unwrap();
     let url = format!("sqlite://{}", dir.path().join("portico.db").display());
-    let raw = pool(&url).await;
+    let raw = raw_pool(&url).await;
     assert_eq!(pragma(&raw, "page_size").await, PAGE_SIZE.to_string());
     assert_ne!(
         PAGE_SIZE, 4096,
@@ -46,7 +38,7 @@ async fn an_existing_database_keeps_its_page_size() {
     );
     {
         // A database made before Portico chose its page size: SQLite's default, 4 KiB.
-        let old = pool(&url).await;
+        let old = raw_pool(&url).await;
         sqlx::raw_sql("PRAGMA page_size = 4096; CREATE TABLE before_portico (x INTEGER)")
             .execute(&old)
             .await
@@ -55,7 +47,7 @@ async fn an_existing_database_keeps_its_page_size() {
     }
     let store = SqlStore::open_sqlite_dir(dir.path()).await.unwrap();
     store.migrate().await.unwrap();
-    let raw = pool(&url).await;
+    let raw = raw_pool(&url).await;
     assert_eq!(pragma(&raw, "page_size").await, "4096");
     let tables: i64 = sqlx::query(
         "SELECT COUNT(*) AS n FROM sqlite_schema WHERE name IN ('before_portico', 'users')",

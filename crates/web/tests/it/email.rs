@@ -592,14 +592,7 @@ both_backends!(
 /// POSTs a members CSV to an organization's import endpoint as the admin.
 async fn import_csv(app: &TestApp, org: &Value, csv: &str) -> Value {
     let r = app
-        .http
-        .post(app.url(&format!(
-            "/api/v1/organizations/{}/members/import",
-            org["id"].as_str().unwrap()
-        )))
-        .bearer_auth(&app.admin_key)
-        .header("content-type", "text/csv")
-        .body(csv.to_string())
+        .import_request(&app.admin_key, org["id"].as_str().unwrap(), csv)
         .send()
         .await
         .unwrap();

@@ -385,6 +385,16 @@ impl TestApp {
         assert_eq!(s, StatusCode::OK, "import {preset}: {v}");
     }
 
+    /// A members CSV for the import endpoint of the organization `org_id`, with `key`: the
+    /// request, for the caller to add a query or headers to and send.
+    pub fn import_request(&self, key: &str, org_id: &str, csv: &str) -> reqwest::RequestBuilder {
+        self.http
+            .post(self.url(&format!("/api/v1/organizations/{org_id}/members/import")))
+            .bearer_auth(key)
+            .header("content-type", "text/csv")
+            .body(csv.to_string())
+    }
+
     /// `GET path` with `key` and `Accept: text/csv`: the status and the body.
     pub async fn csv_as(&self, key: &str, path: &str) -> (StatusCode, String) {
         let r = self

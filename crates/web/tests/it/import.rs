@@ -16,16 +16,9 @@ async fn import(
     csv: &str,
     dry: bool,
 ) -> (StatusCode, Value) {
-    let q = if dry { "?dry_run=true" } else { "" };
     let r = app
-        .http
-        .post(app.url(&format!(
-            "/api/v1/organizations/{}/members/import{q}",
-            org["id"].as_str().unwrap()
-        )))
-        .bearer_auth(key)
-        .header("content-type", "text/csv")
-        .body(csv.to_string())
+        .import_request(key, org["id"].as_str().unwrap(), csv)
+        .query(&[("dry_run", dry)])
         .send()
         .await
         .unwrap();
@@ -413,15 +406,8 @@ both_backends!(
                 csv.push_str(&format!("agent{n}x{i}@example.com,A{i},O'Brien\n"));
             }
             let r = app
-                .http
-                .post(app.url(&format!(
-                    "/api/v1/organizations/{}/members/import",
-                    org["id"].as_str().unwrap()
-                )))
-                .bearer_auth(&app.admin_key)
-                .header("content-type", "text/csv")
+                .import_request(&app.admin_key, org["id"].as_str().unwrap(), &csv)
                 .header("user-agent", agent)
-                .body(csv)
                 .send()
                 .await
                 .unwrap();
@@ -439,5 +425,55 @@ both_backends!(
             assert_eq!(u["status"], "invited", "{u}");
         }
         assert!(app.services.verify_audit(&|_, _| {}).await.unwrap().is_ok());
+    }
+);
+
+both_backends!(
+    a_role_given_by_an_import_is_in_force_at_once,
+    |app: TestApp| async move {
+        // The import assigns roles inside its own statements; the access version must move
+        // with them, or every server keeps its engine without the new back-office person.
+        let acme = app.org("Acme", None).await;
+        let clerk = custom_role(&app, "Import clerk", "organization", CLERK).await;
+        let before = app.services.access().await.unwrap();
+        let csv = format!(
+            "email,first_name,last_name,role,ip_allowlist\nrole@example.com,Ro,Le,{},*\nplain@example.com,Pl,Ain,,\n",
+            clerk["key"].as_str().unwrap()
+        );
+        let (s, v) = import(&app, &app.admin_key, &acme, &csv, false).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        assert_eq!(v["roles_assigned"], 1, "{v}");
+        let id = |email: &str| {
+            let app = &app;
+            let email = email.to_string();
+            async move {
+                let u = &app.get(&format!("/api/v1/users?q={email}")).await["items"][0];
+                u["id"]
+                    .as_str()
+                    .unwrap()
+                    .parse::<portico_domain::UserId>()
+                    .unwrap()
+            }
+        };
+        let (role, plain) = (id("role@example.com").await, id("plain@example.com").await);
+        let now = app.services.now().millis();
+        let after = app.services.access().await.unwrap();
+        assert!(after.version > before.version, "the access version moved");
+        assert!(
+            after.is_back_office(role, now),
+            "the imported role is in force"
+        );
+        assert!(!after.is_back_office(plain, now));
+        // An import without roles leaves the engine as it is.
+        let (s, v) = import(
+            &app,
+            &app.admin_key,
+            &acme,
+            "email\nthird@example.com\n",
+            false,
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        assert_eq!(app.services.access().await.unwrap().version, after.version);
     }
 );

@@ -391,14 +391,7 @@ both_backends!(
             let app = &app;
             let acme = &acme;
             async move {
-                app.http
-                    .post(app.url(&format!(
-                        "/api/v1/organizations/{}/members/import",
-                        id(acme)
-                    )))
-                    .bearer_auth(&app.admin_key)
-                    .header("content-type", "text/csv")
-                    .body(body)
+                app.import_request(&app.admin_key, id(acme), &body)
                     .send()
                     .await
                     .unwrap()

@@ -246,6 +246,49 @@ both_backends!(
 );
 
 both_backends!(
+    parallel_imports_never_pass_the_application_seat_limit,
+    |app: TestApp| async move {
+        // L2 for whole files: each import needs 3 seats of 10; they all pass the check before
+        // the write, and the count inside each transaction lets exactly three of them in.
+        let org = app.org("Acme", None).await;
+        let crm = application(&app, json!({ "name": "CRM" })).await;
+        assign_app(&app, &org, &crm).await;
+        let (s, v) = set_limits(&app, &org, json!({ "application": 10 })).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let mut tasks = Vec::new();
+        for i in 0..6 {
+            let csv: String = (0..3).fold("email,applications\n".to_string(), |csv, j| {
+                csv + &format!("f{i}p{j}@example.com,crm\n")
+            });
+            let request = app.import_request(&app.admin_key, id(&org), &csv);
+            tasks.push(tokio::spawn(async move {
+                let r = request.send().await.unwrap();
+                let s = r.status();
+                (s, r.json::<Value>().await.unwrap())
+            }));
+        }
+        let mut created = 0;
+        for t in tasks {
+            let (s, v) = t.await.unwrap();
+            match s {
+                StatusCode::CREATED => created += 1,
+                StatusCode::CONFLICT => {
+                    assert_eq!(v["type"], "urn:portico:problem:seat-limit-reached", "{v}")
+                }
+                other => panic!("unexpected {other}: {v}"),
+            }
+        }
+        assert_eq!(created, 3);
+        let members = member_apps(&app, &org).await;
+        assert_eq!(members.len(), 9, "a refused import left nobody behind");
+        assert_eq!(
+            licenses(&app, &org).await["application"],
+            json!({ "used": 9, "limit": 10 })
+        );
+    }
+);
+
+both_backends!(
     console_licenses_tab_and_the_disabled_new_user_button,
     |app: TestApp| async move {
         use crate::console_access::{console_as, page, submit};

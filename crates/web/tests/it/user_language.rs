@@ -42,11 +42,7 @@ async fn add(app: &TestApp, org: &Value, body: Value) -> (StatusCode, Value) {
 }
 
 async fn import(app: &TestApp, org: &str, csv: &'static str) -> reqwest::Response {
-    app.http
-        .post(app.url(&format!("/api/v1/organizations/{org}/members/import")))
-        .bearer_auth(&app.admin_key)
-        .header("content-type", "text/csv")
-        .body(csv)
+    app.import_request(&app.admin_key, org, csv)
         .send()
         .await
         .unwrap()
