@@ -192,14 +192,42 @@ both_backends!(
     }
 );
 
+/// Acme with the CRM application assigned and `limit` application seats.
+async fn acme_with_crm_seats(app: &TestApp, limit: i64) -> (Value, Value) {
+    let org = app.org("Acme", None).await;
+    let crm = application(app, json!({ "name": "CRM" })).await;
+    assign_app(app, &org, &crm).await;
+    let (s, v) = set_limits(app, &org, json!({ "application": limit })).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    (org, crm)
+}
+
+/// How many of the racing requests were created and how many refused at the seat `limit`;
+/// any other answer fails the test.
+async fn created_or_refused(
+    tasks: Vec<tokio::task::JoinHandle<(StatusCode, Value)>>,
+    limit: i64,
+) -> (usize, usize) {
+    let (mut created, mut refused) = (0, 0);
+    for t in tasks {
+        let (s, v) = t.await.unwrap();
+        match s {
+            StatusCode::CREATED => created += 1,
+            StatusCode::CONFLICT => {
+                assert_eq!(v["type"], "urn:portico:problem:seat-limit-reached", "{v}");
+                assert_eq!(v["limit"], limit, "{v}");
+                refused += 1;
+            }
+            other => panic!("unexpected {other}: {v}"),
+        }
+    }
+    (created, refused)
+}
+
 both_backends!(
     parallel_member_creations_never_pass_the_application_seat_limit,
     |app: TestApp| async move {
-        let org = app.org("Acme", None).await;
-        let crm = application(&app, json!({ "name": "CRM" })).await;
-        assign_app(&app, &org, &crm).await;
-        let (s, v) = set_limits(&app, &org, json!({ "application": 10 })).await;
-        assert_eq!(s, StatusCode::OK, "{v}");
+        let (org, crm) = acme_with_crm_seats(&app, 10).await;
 
         let mut tasks = Vec::new();
         for i in 0..50 {
@@ -220,21 +248,7 @@ both_backends!(
                 (s, v)
             }));
         }
-        let mut created = 0;
-        let mut refused = 0;
-        for t in tasks {
-            let (s, v) = t.await.unwrap();
-            match s {
-                StatusCode::CREATED => created += 1,
-                StatusCode::CONFLICT => {
-                    assert_eq!(v["type"], "urn:portico:problem:seat-limit-reached", "{v}");
-                    assert_eq!(v["limit"], 10);
-                    refused += 1;
-                }
-                other => panic!("unexpected {other}: {v}"),
-            }
-        }
-        assert_eq!((created, refused), (10, 40));
+        assert_eq!(created_or_refused(tasks, 10).await, (10, 40));
         let members = member_apps(&app, &org).await;
         assert_eq!(members.len(), 10, "refused creations left no member behind");
         assert!(members.iter().all(|(_, a)| a == &["crm"]));
@@ -250,11 +264,7 @@ both_backends!(
     |app: TestApp| async move {
         // L2 for whole files: each import needs 3 seats of 10; they all pass the check before
         // the write, and the count inside each transaction lets exactly three of them in.
-        let org = app.org("Acme", None).await;
-        let crm = application(&app, json!({ "name": "CRM" })).await;
-        assign_app(&app, &org, &crm).await;
-        let (s, v) = set_limits(&app, &org, json!({ "application": 10 })).await;
-        assert_eq!(s, StatusCode::OK, "{v}");
+        let (org, _crm) = acme_with_crm_seats(&app, 10).await;
         let mut tasks = Vec::new();
         for i in 0..6 {
             let csv: String = (0..3).fold("email,applications\n".to_string(), |csv, j| {
@@ -267,18 +277,7 @@ both_backends!(
                 (s, r.json::<Value>().await.unwrap())
             }));
         }
-        let mut created = 0;
-        for t in tasks {
-            let (s, v) = t.await.unwrap();
-            match s {
-                StatusCode::CREATED => created += 1,
-                StatusCode::CONFLICT => {
-                    assert_eq!(v["type"], "urn:portico:problem:seat-limit-reached", "{v}")
-                }
-                other => panic!("unexpected {other}: {v}"),
-            }
-        }
-        assert_eq!(created, 3);
+        assert_eq!(created_or_refused(tasks, 10).await, (3, 3));
         let members = member_apps(&app, &org).await;
         assert_eq!(members.len(), 9, "a refused import left nobody behind");
         assert_eq!(
